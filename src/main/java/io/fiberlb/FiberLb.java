@@ -1,0 +1,181 @@
+package io.fiberlb;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import inet.ipaddr.IPAddressString;
+import io.fiberlb.api.BackendServiceImpl;
+import io.fiberlb.api.ControlPlaneGateway;
+import io.fiberlb.api.HealthCheckServiceImpl;
+import io.fiberlb.api.Identity;
+import io.fiberlb.api.ListenerServiceImpl;
+import io.fiberlb.api.LoadBalancerServiceImpl;
+import io.fiberlb.api.PoolServiceImpl;
+import io.fiberlb.api.v1.BackendService;
+import io.fiberlb.api.v1.BackendServicePowerApiHandlerFactory;
+import io.fiberlb.api.v1.HealthCheckService;
+import io.fiberlb.api.v1.HealthCheckServicePowerApiHandlerFactory;
+import io.fiberlb.api.v1.ListenerService;
+import io.fiberlb.api.v1.ListenerServicePowerApiHandlerFactory;
+import io.fiberlb.api.v1.LoadBalancerService;
+import io.fiberlb.api.v1.LoadBalancerServicePowerApiHandlerFactory;
+import io.fiberlb.api.v1.PoolService;
+import io.fiberlb.api.v1.PoolServicePowerApiHandlerFactory;
+import io.fiberlb.cluster.ShardedDirectory;
+import io.fiberlb.controlplane.ControlPlaneSettings;
+import io.fiberlb.persistence.Schema;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.grpc.javadsl.ServerReflection;
+import org.apache.pekko.grpc.javadsl.ServiceHandler;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.japi.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts a FiberLB node: the journal schema, the actor system, the cluster, sharding and the gRPC API. Tests start
+ * the real thing through {@link #start(Config)} exactly as {@link #runServerForever()} does.
+ */
+public final class FiberLb {
+  private static final Logger log = LoggerFactory.getLogger(FiberLb.class);
+
+  /** A started node. */
+  public record Node(ActorSystem<Void> system, ServerBinding grpc, ShardedDirectory directory) {
+    public int grpcPort() {
+      return grpc.localAddress().getPort();
+    }
+
+    /** Unbinds the API, leaves the cluster and stops the actor system; waits until it has. */
+    public void stop() {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().join();
+    }
+  }
+
+  private FiberLb() {}
+
+  /** The configuration from application.conf, environment overrides, -Dconfig.file and system properties. */
+  public static Config loadConfig() {
+    return ConfigFactory.load();
+  }
+
+  public static Node start(Config config) {
+    checkIdentityMode(config);
+    Schema.ensure(config);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fiberlb", config);
+    try {
+      return init(system);
+    } catch (RuntimeException e) {
+      system.terminate();
+      throw e;
+    }
+  }
+
+  /** Wires a node into an actor system that was created with FiberLB's configuration. */
+  public static Node init(ActorSystem<Void> system) {
+    Config config = system.settings().config();
+    ControlPlaneSettings settings = ControlPlaneSettings.fromConfig(config);
+    Cluster cluster = Cluster.get(system);
+    if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+    ShardedDirectory directory = ShardedDirectory.init(system, settings);
+
+    var identity = new Identity(config.getString("fiberlb.identity.default-org"),
+        config.getString("fiberlb.identity.default-project"));
+    var gw = new ControlPlaneGateway(system, config.getDuration("fiberlb.grpc.ask-timeout"), identity);
+    @SuppressWarnings("unchecked")
+    Function<HttpRequest, CompletionStage<HttpResponse>> services = ServiceHandler.concatOrNotFound(
+        LoadBalancerServicePowerApiHandlerFactory.partial(new LoadBalancerServiceImpl(gw), LoadBalancerService.name, system),
+        ListenerServicePowerApiHandlerFactory.partial(new ListenerServiceImpl(gw), ListenerService.name, system),
+        PoolServicePowerApiHandlerFactory.partial(new PoolServiceImpl(gw), PoolService.name, system),
+        BackendServicePowerApiHandlerFactory.partial(new BackendServiceImpl(gw), BackendService.name, system),
+        HealthCheckServicePowerApiHandlerFactory.partial(new HealthCheckServiceImpl(gw), HealthCheckService.name, system),
+        ServerReflection.create(List.of(LoadBalancerService.description, ListenerService.description,
+            PoolService.description, BackendService.description, HealthCheckService.description), system));
+
+    String host = config.getString("fiberlb.grpc.host");
+    int port = config.getInt("fiberlb.grpc.port");
+    ServerBinding binding;
+    try {
+      binding = Http.get(system).newServerAt(host, port).bind(withPeer(services))
+          .toCompletableFuture().join();
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("cannot bind the gRPC API to " + host + ":" + port + " ("
+          + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage())
+          + "); set FIBERLB_GRPC_PORT to a free port", e);
+    }
+    binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
+    int bound = binding.localAddress().getPort();
+    writePortFile(config, bound);
+    log.info("FiberLB gRPC API listening on {}:{} (VIP range {}, journal {})", host, bound, settings.vipRange(),
+        config.getString("fiberlb.database.url"));
+    return new Node(system, binding, directory);
+  }
+
+  /** The server puts the caller's address in a header of its own, replacing whatever a client sent in it. */
+  private static Function<HttpRequest, CompletionStage<HttpResponse>> withPeer(
+      Function<HttpRequest, CompletionStage<HttpResponse>> handler) {
+    return req -> {
+      String peer = req.getAttribute(AttributeKeys.remoteAddress)
+          .flatMap(a -> a.getAddress().map(ia -> ia.getHostAddress() + ":" + a.getPort())).orElse("");
+      HttpRequest clean = req.removeHeader(Identity.PEER);
+      return handler.apply(peer.isEmpty() ? clean : clean.addHeader(RawHeader.create(Identity.PEER, peer)));
+    };
+  }
+
+  private static void checkIdentityMode(Config config) {
+    String mode = config.getString("fiberlb.identity.mode");
+    String host = config.getString("fiberlb.grpc.host");
+    if (!mode.equals("local")) {
+      throw new IllegalArgumentException("fiberlb.identity.mode: only 'local' exists yet, got '" + mode + "'");
+    }
+    var addr = new IPAddressString(host).getAddress();
+    if (!host.equals("localhost") && (addr == null || !addr.isLoopback())) {
+      throw new IllegalArgumentException("fiberlb.grpc.host: local identity mode trusts the x-fiberlb-org/-project"
+          + " headers, so the API binds to loopback only (127.0.0.0/8, ::1); got '" + host + "'");
+    }
+  }
+
+  private static void writePortFile(Config config, int port) {
+    if (!config.getString("fiberlb.database.kind").equals("h2")) return;
+    try {
+      Files.writeString(Path.of(config.getString("fiberlb.data-dir"), "grpc.port"), port + "\n");
+    } catch (Exception e) {
+      log.warn("could not write grpc.port: {}", e.getMessage());
+    }
+  }
+
+  /** {@code fiberlb server}: start and run until the process is told to stop (SIGTERM, Ctrl-C). */
+  public static void runServerForever() {
+    Node node = start(loadConfig());
+    var done = new CountDownLatch(1);
+    node.system().getWhenTerminated().thenRun(done::countDown);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      node.system().terminate();
+      try {
+        done.await();
+      } catch (InterruptedException ignored) {
+        Thread.currentThread().interrupt();
+      }
+    }, "fiberlb-shutdown"));
+    try {
+      done.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

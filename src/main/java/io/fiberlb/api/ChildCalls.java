@@ -1,0 +1,100 @@
+package io.fiberlb.api;
+
+import static io.fiberlb.api.ControlPlaneGateway.guard;
+import static io.fiberlb.api.ControlPlaneGateway.id;
+
+import io.fiberlb.api.v1.DeleteResponse;
+import io.fiberlb.controlplane.LoadBalancerEntity;
+import io.fiberlb.controlplane.LoadBalancerEntity.ChildReply;
+import io.fiberlb.controlplane.LoadBalancerEntity.ChildrenReply;
+import io.fiberlb.controlplane.Views.ChildView;
+import io.fiberlb.controlplane.model.Caller;
+import io.fiberlb.controlplane.model.ChildPatch;
+import io.fiberlb.controlplane.model.Enums.Kind;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
+import org.apache.pekko.grpc.javadsl.Metadata;
+
+/**
+ * Create/get/list/update/delete of one kind of child resource: the four child services differ only in their wire
+ * messages, so they share this.
+ *
+ * @param <P> the wire message of the kind
+ */
+final class ChildCalls<P> {
+  /** One page of a list, already in wire form. */
+  record Page<P>(List<P> items, String nextPageToken) {}
+
+  private final ControlPlaneGateway gw;
+  private final Kind kind;
+  private final BiFunction<String, ChildView, P> toWire;
+
+  ChildCalls(ControlPlaneGateway gw, Kind kind, BiFunction<String, ChildView, P> toWire) {
+    this.gw = gw;
+    this.kind = kind;
+    this.toWire = toWire;
+  }
+
+  /** @param poolId the parent pool (backends only), else null */
+  CompletionStage<P> create(Metadata md, String lbId, String poolId, Supplier<ChildPatch> patch, String requestId) {
+    return guard(() -> {
+      Caller caller = gw.caller(md, requestId);
+      String lb = id("load_balancer_id", lbId);
+      String pool = poolId == null ? "" : id("pool_id", poolId);
+      ChildPatch p = patch.get();
+      return gw.ask(lb, r -> new LoadBalancerEntity.CreateChild(caller, pool, p, requestId, r), reply -> one(lb, reply));
+    });
+  }
+
+  CompletionStage<P> get(Metadata md, String lbId, String id) {
+    return guard(() -> {
+      Caller caller = gw.caller(md, "");
+      String lb = id("load_balancer_id", lbId);
+      String child = id("id", id);
+      return gw.ask(lb, r -> new LoadBalancerEntity.GetChild(caller, kind, child, r), reply -> one(lb, reply));
+    });
+  }
+
+  /** @param poolId filter to one pool (backends only), empty for all */
+  CompletionStage<Page<P>> list(Metadata md, String lbId, String poolId, int pageSize, String pageToken) {
+    return guard(() -> {
+      Caller caller = gw.caller(md, "");
+      String lb = id("load_balancer_id", lbId);
+      String pool = poolId.isEmpty() ? "" : id("pool_id", poolId);
+      int size = ControlPlaneGateway.pageSize(pageSize);
+      long after = ControlPlaneGateway.decodeToken(pageToken);
+      return gw.ask(lb, r -> new LoadBalancerEntity.ListChildren(caller, kind, pool, after, size, r), reply -> {
+        var page = (ChildrenReply) reply;
+        return new Page<>(page.items().stream().map(v -> toWire.apply(lb, v)).toList(),
+            ControlPlaneGateway.encodeToken(page.next()));
+      });
+    });
+  }
+
+  CompletionStage<P> update(Metadata md, String lbId, String id, Supplier<ChildPatch> patch, Long expectedVersion) {
+    return guard(() -> {
+      Caller caller = gw.caller(md, "");
+      String lb = id("load_balancer_id", lbId);
+      String child = id("id", id);
+      ChildPatch p = patch.get();
+      return gw.ask(lb, r -> new LoadBalancerEntity.UpdateChild(caller, kind, child, p, expectedVersion, r),
+          reply -> one(lb, reply));
+    });
+  }
+
+  CompletionStage<DeleteResponse> delete(Metadata md, String lbId, String id, Long expectedVersion) {
+    return guard(() -> {
+      Caller caller = gw.caller(md, "");
+      String lb = id("load_balancer_id", lbId);
+      String child = id("id", id);
+      return gw.ask(lb, r -> new LoadBalancerEntity.DeleteChild(caller, kind, child, expectedVersion, r),
+          reply -> DeleteResponse.newBuilder().setVersion(((LoadBalancerEntity.DeletedReply) reply).version()).build());
+    });
+  }
+
+  private P one(String lbId, LoadBalancerEntity.Reply reply) {
+    return toWire.apply(lbId, ((ChildReply) reply).child());
+  }
+}

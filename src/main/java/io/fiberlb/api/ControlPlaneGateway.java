@@ -1,0 +1,115 @@
+package io.fiberlb.api;
+
+import io.fiberlb.controlplane.LoadBalancerEntity;
+import io.fiberlb.controlplane.LoadBalancerEntity.Command;
+import io.fiberlb.controlplane.LoadBalancerEntity.Reply;
+import io.fiberlb.controlplane.ProjectEntity;
+import io.fiberlb.controlplane.model.Caller;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.grpc.javadsl.Metadata;
+
+/**
+ * What every RPC does: check the wire shape, ask the entity through sharding, turn a typed rejection into a
+ * precise status. Callbacks run on the actor system's dispatcher, never on the common pool.
+ */
+public final class ControlPlaneGateway {
+  public static final int DEFAULT_PAGE_SIZE = 50;
+  public static final int MAX_PAGE_SIZE = 1000;
+
+  private final ClusterSharding sharding;
+  private final Duration timeout;
+  private final Executor executor;
+  private final Identity identity;
+
+  public ControlPlaneGateway(ActorSystem<?> system, Duration timeout, Identity identity) {
+    this.sharding = ClusterSharding.get(system);
+    this.timeout = timeout;
+    this.executor = system.executionContext();
+    this.identity = identity;
+  }
+
+  public Executor executor() {
+    return executor;
+  }
+
+  public Caller caller(Metadata md, String requestId) {
+    return identity.caller(md, requestId);
+  }
+
+  /** Runs an RPC body, turning anything it throws before it has a future into a failed future. */
+  public static <T> CompletionStage<T> guard(Supplier<CompletionStage<T>> body) {
+    try {
+      return body.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(Errors.translate(e, "the server"));
+    }
+  }
+
+  /** Ask one load balancer; a Rejected reply fails the future with its status, any other goes to {@code onReply}. */
+  public <T> CompletionStage<T> ask(String lbId, Function<ActorRef<Reply>, Command> message, Function<Reply, T> onReply) {
+    return sharding.entityRefFor(LoadBalancerEntity.TYPE_KEY, lbId)
+        .<Reply>ask(message::apply, timeout)
+        .handleAsync((reply, err) -> {
+          if (err != null) throw asRuntime(Errors.translate(err, "load balancer " + lbId));
+          if (reply instanceof LoadBalancerEntity.Rejected r) throw Errors.toStatus(r.rejection());
+          return onReply.apply(reply);
+        }, executor);
+  }
+
+  public CompletionStage<ProjectEntity.Page> listProject(Caller caller, long after, int limit) {
+    return sharding.entityRefFor(ProjectEntity.TYPE_KEY, ProjectEntity.entityId(caller.orgId(), caller.projectId()))
+        .<ProjectEntity.Reply>ask(r -> new ProjectEntity.ListLoadBalancers(after, limit, r), timeout)
+        .handleAsync((reply, err) -> {
+          if (err != null) throw asRuntime(Errors.translate(err, "the project directory"));
+          return (ProjectEntity.Page) reply;
+        }, executor);
+  }
+
+  private static RuntimeException asRuntime(Throwable t) {
+    return t instanceof RuntimeException r ? r : new RuntimeException(t);
+  }
+
+  /** Ids are UUIDs; anything else can never exist, and saying so is more useful than NOT_FOUND. */
+  public static String id(String field, String value) {
+    if (value.isEmpty()) throw Errors.invalid(field + ": is required");
+    try {
+      if (UUID.fromString(value).toString().equals(value.toLowerCase())) return value.toLowerCase();
+    } catch (IllegalArgumentException ignored) {
+      // fall through
+    }
+    throw Errors.invalid(field + ": must be a UUID like 3f2c1a9e-5b7d-4c1e-9a2b-7d6e5f4c3b2a, got '" + value + "'");
+  }
+
+  public static int pageSize(int requested) {
+    if (requested < 0) throw Errors.invalid("page_size: must be 0 (default " + DEFAULT_PAGE_SIZE + ") or more, got " + requested);
+    return requested == 0 ? DEFAULT_PAGE_SIZE : Math.min(requested, MAX_PAGE_SIZE);
+  }
+
+  /** Page tokens are opaque to clients: a position in creation order, versioned so the format can change. */
+  public static long decodeToken(String token) {
+    if (token.isEmpty()) return 0;
+    try {
+      String s = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+      if (s.startsWith("v1:")) return Long.parseLong(s.substring(3));
+    } catch (IllegalArgumentException ignored) {
+      // fall through
+    }
+    throw Errors.invalid("page_token: not a token this server gave out; pass next_page_token from the previous page");
+  }
+
+  public static String encodeToken(long next) {
+    if (next == 0) return "";
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(("v1:" + next).getBytes(StandardCharsets.UTF_8));
+  }
+}

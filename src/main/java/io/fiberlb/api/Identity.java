@@ -1,0 +1,51 @@
+package io.fiberlb.api;
+
+import io.fiberlb.controlplane.model.Caller;
+import io.fiberlb.controlplane.model.Validation;
+import io.grpc.Status;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.apache.pekko.grpc.GrpcServiceException;
+import org.apache.pekko.grpc.javadsl.Metadata;
+
+/**
+ * Who is calling. In local mode (until real authentication lands) the tenant comes from the metadata headers
+ * {@code x-fiberlb-org} and {@code x-fiberlb-project}, the principal from {@code x-fiberlb-user}; the peer address
+ * is put in {@code x-fiberlb-peer} by the server itself (a client's own value is dropped).
+ */
+public final class Identity {
+  public static final String ORG = "x-fiberlb-org";
+  public static final String PROJECT = "x-fiberlb-project";
+  public static final String USER = "x-fiberlb-user";
+  public static final String PEER = "x-fiberlb-peer";
+  private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9._-]{0,62})");
+
+  private final String defaultOrg;
+  private final String defaultProject;
+
+  public Identity(String defaultOrg, String defaultProject) {
+    this.defaultOrg = defaultOrg;
+    this.defaultProject = defaultProject;
+  }
+
+  /** @param requestId the client's request id, or empty: then one is made up for the audit trail */
+  public Caller caller(Metadata md, String requestId) {
+    String org = md.getText(ORG).orElse(defaultOrg);
+    String project = md.getText(PROJECT).orElse(defaultProject);
+    check(ORG, org);
+    check(PROJECT, project);
+    Validation.requestId(requestId).ifPresent(r -> {
+      throw Errors.toStatus(r);
+    });
+    String user = md.getText(USER).orElse("anonymous");
+    String rid = requestId.isEmpty() ? "gen-" + UUID.randomUUID() : requestId;
+    return new Caller(org, project, "local:" + user, md.getText(PEER).orElse(""), rid);
+  }
+
+  private static void check(String header, String value) {
+    if (!NAME.matcher(value).matches()) {
+      throw new GrpcServiceException(Status.INVALID_ARGUMENT.withDescription(header
+          + ": must be 1..63 characters of a-z 0-9 . _ - starting with a letter or digit, got '" + value + "'"));
+    }
+  }
+}

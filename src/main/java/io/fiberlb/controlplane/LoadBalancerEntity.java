@@ -1,0 +1,736 @@
+package io.fiberlb.controlplane;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.fiberlb.CborSerializable;
+import io.fiberlb.controlplane.LoadBalancerEvent.ChildCreated;
+import io.fiberlb.controlplane.LoadBalancerEvent.ChildDeleted;
+import io.fiberlb.controlplane.LoadBalancerEvent.ChildUpdated;
+import io.fiberlb.controlplane.LoadBalancerState.Active;
+import io.fiberlb.controlplane.LoadBalancerState.Creating;
+import io.fiberlb.controlplane.LoadBalancerState.Deleted;
+import io.fiberlb.controlplane.LoadBalancerState.NotCreated;
+import io.fiberlb.controlplane.Views.ChildView;
+import io.fiberlb.controlplane.Views.LoadBalancerView;
+import io.fiberlb.controlplane.model.Backend;
+import io.fiberlb.controlplane.model.Caller;
+import io.fiberlb.controlplane.model.Child;
+import io.fiberlb.controlplane.model.ChildPatch;
+import io.fiberlb.controlplane.model.Enums.Kind;
+import io.fiberlb.controlplane.model.EventMeta;
+import io.fiberlb.controlplane.model.LoadBalancerInfo;
+import io.fiberlb.controlplane.model.LoadBalancerPatch;
+import io.fiberlb.controlplane.model.Rejection;
+import io.fiberlb.controlplane.model.Usage;
+import io.fiberlb.controlplane.model.Validation;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One load balancer and everything it owns: listeners, pools, backends, health checks. Commands to one load
+ * balancer are serialised by this actor, so cross-child rules (one listener per port, references that exist, no
+ * delete of a pool in use) are checked atomically, and concurrent writers queue instead of failing.
+ *
+ * <p>Writes that need another entity (the project for names and quotas, the VIP pool for addresses) ask it
+ * first and stash every other command meanwhile, so nothing is decided on a state that is about to change.
+ * Creating and deleting a load balancer are sagas whose steps are idempotent and whose progress is in the
+ * journal: after a crash the entity restarts by itself (remember-entities) and finishes them.
+ */
+public final class LoadBalancerEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<LoadBalancerEntity.Command, LoadBalancerEvent, LoadBalancerState> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "LoadBalancer");
+
+  // ------------------------------------------------------------------ protocol
+
+  public sealed interface Command extends CborSerializable {}
+
+  public record CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo) implements Command {}
+
+  public record GetLoadBalancer(Caller caller, ActorRef<Reply> replyTo) implements Command {}
+
+  public record GetStatus(Caller caller, ActorRef<Reply> replyTo) implements Command {}
+
+  public record UpdateLoadBalancer(Caller caller, LoadBalancerPatch patch, Long expectedVersion, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  public record DeleteLoadBalancer(Caller caller, boolean cascade, Long expectedVersion, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /**
+   * @param poolId the parent pool of a backend; empty for other kinds
+   * @param requestId the client's idempotency key, or empty
+   */
+  public record CreateChild(Caller caller, String poolId, ChildPatch patch, String requestId, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  public record GetChild(Caller caller, Kind kind, String id, ActorRef<Reply> replyTo) implements Command {}
+
+  /** @param poolId only backends of this pool, when not empty */
+  public record ListChildren(Caller caller, Kind kind, String poolId, long after, int limit, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  public record UpdateChild(Caller caller, Kind kind, String id, ChildPatch patch, Long expectedVersion,
+      ActorRef<Reply> replyTo) implements Command {}
+
+  public record DeleteChild(Caller caller, Kind kind, String id, Long expectedVersion, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** The message the shard sends to stop this entity (passivation, rebalance). */
+  public record Stop(String reason) implements Command {
+    @JsonCreator
+    public Stop {}
+  }
+
+  /** Sent through sharding to wake an entity that has an unfinished create or delete. */
+  public record Resume(String reason) implements Command {
+    @JsonCreator
+    public Resume {}
+  }
+
+  private record StepsDone(String vip, String vipPool, Rejection rejection, String failure) implements Command {}
+
+  private record CompensationDone(String failure) implements Command {}
+
+  private record CleanupDone(String failure) implements Command {}
+
+  private record CheckDone(Rejection rejection, String failure) implements Command {}
+
+  private record Retry(String why) implements Command {}
+
+  private record Idle(long at) implements Command {}
+
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = LoadBalancerReply.class, name = "lb"),
+    @JsonSubTypes.Type(value = ChildReply.class, name = "child"),
+    @JsonSubTypes.Type(value = ChildrenReply.class, name = "children"),
+    @JsonSubTypes.Type(value = StatusReply.class, name = "status"),
+    @JsonSubTypes.Type(value = DeletedReply.class, name = "deleted"),
+    @JsonSubTypes.Type(value = Rejected.class, name = "rejected")
+  })
+  public sealed interface Reply extends CborSerializable {}
+
+  public record LoadBalancerReply(LoadBalancerView lb) implements Reply {
+    @JsonCreator
+    public LoadBalancerReply {}
+  }
+
+  public record ChildReply(ChildView child) implements Reply {
+    @JsonCreator
+    public ChildReply {}
+  }
+
+  /** @param next the {@code after} of the next page, 0 when this is the last */
+  public record ChildrenReply(List<ChildView> items, long next) implements Reply {}
+
+  public record StatusReply(LoadBalancerView lb, List<ChildView> children) implements Reply {}
+
+  /** @param version the tree version after the delete */
+  public record DeletedReply(long version) implements Reply {
+    @JsonCreator
+    public DeletedReply {}
+  }
+
+  public record Rejected(Rejection rejection) implements Reply {
+    @JsonCreator
+    public Rejected {}
+  }
+
+  // ------------------------------------------------------------------ construction
+
+  /** The id of a load balancer created with a client request id: a retry lands on the same entity. */
+  public static String idFor(String orgId, String projectId, String requestId) {
+    return UUID.nameUUIDFromBytes(("lb\n" + orgId + "\n" + projectId + "\n" + requestId).getBytes(
+        java.nio.charset.StandardCharsets.UTF_8)).toString();
+  }
+
+  /**
+   * @param shard the shard to ask for passivation (null outside sharding); asked only once nothing is held:
+   *     never created, or deleted and cleaned up
+   */
+  public static Behavior<Command> create(String lbId, Directory directory, ControlPlaneSettings settings,
+      ActorRef<ClusterSharding.ShardCommand> shard) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new LoadBalancerEntity(lbId, ctx, timers, directory,
+        settings, () -> {
+          if (shard != null) shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
+        })));
+  }
+
+  private final String lbId;
+  private final ActorContext<Command> ctx;
+  private final TimerScheduler<Command> timers;
+  private final Directory directory;
+  private final ControlPlaneSettings settings;
+  private final Runnable passivate;
+
+  // Transient: what the entity is waiting for. None of it is state; after a crash the journal says what to redo.
+  private final List<ActorRef<Reply>> waiters = new ArrayList<>();
+  private PendingWrite pending;
+  private boolean stepInFlight;
+  private Rejection compensating;
+  private int attempt;
+  private String projectTag = "";
+
+  /** A write that waits for another entity's answer before it is persisted. */
+  private record PendingWrite(LoadBalancerEvent event, ActorRef<Reply> replyTo, Function<LoadBalancerState, Reply> reply) {}
+
+  private LoadBalancerEntity(String lbId, ActorContext<Command> ctx, TimerScheduler<Command> timers,
+      Directory directory, ControlPlaneSettings settings, Runnable passivate) {
+    super(PersistenceId.of(TYPE_KEY.name(), lbId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
+    this.lbId = lbId;
+    this.ctx = ctx;
+    this.timers = timers;
+    this.directory = directory;
+    this.settings = settings;
+    this.passivate = passivate;
+  }
+
+  @Override
+  public LoadBalancerState emptyState() {
+    return new NotCreated(0);
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+  }
+
+  /** Tagged by project so that a project's history can be streamed (read journal eventsByTag). */
+  @Override
+  public Set<String> tagsFor(LoadBalancerEvent event) {
+    if (event instanceof LoadBalancerEvent.CreationStarted e) return Set.of(projectTag(e.info()));
+    return projectTag.isEmpty() ? Set.of() : Set.of(projectTag);
+  }
+
+  public static String projectTag(LoadBalancerInfo info) {
+    return "project:" + info.orgId() + "/" + info.projectId();
+  }
+
+  @Override
+  public EventHandler<LoadBalancerState, LoadBalancerEvent> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(LoadBalancerState::apply);
+  }
+
+  @Override
+  public SignalHandler<LoadBalancerState> signalHandler() {
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::onRecovered).build();
+  }
+
+  /** Replay and live paths meet here: whatever the journal says is unfinished is resumed. */
+  private void onRecovered(LoadBalancerState state) {
+    if (state instanceof Creating c) {
+      runCreationSteps(c);
+    } else if (state instanceof Deleted d) {
+      if (d.cleanedUp()) passivate.run();
+      else runCleanup(d);
+    } else if (state instanceof Active a) {
+      projectTag = projectTag(a.info());
+      // Heals a project count left high by a crash between a quota reservation and its event.
+      directory.project(a.info().orgId(), a.info().projectId())
+          .tell(new ProjectEntity.Sync(lbId, a.info().name(), a.usage(), ctx.getSystem().ignoreRef()));
+    } else {
+      scheduleIdle();
+    }
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, LoadBalancerEvent, LoadBalancerState> commandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState().onAnyCommand(this::onCommand);
+  }
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onCommand(LoadBalancerState state, Command cmd) {
+    if (cmd instanceof StepsDone d) return onStepsDone(state, d);
+    if (cmd instanceof CompensationDone d) return onCompensationDone(state, d);
+    if (cmd instanceof CleanupDone d) return onCleanupDone(state, d);
+    if (cmd instanceof CheckDone d) return onCheckDone(d);
+    if (cmd instanceof Retry) return onRetry(state);
+    if (cmd instanceof Resume) return Effect().noReply();
+    if (cmd instanceof Idle) {
+      if (state instanceof NotCreated && pending == null && waiters.isEmpty()) passivate.run();
+      return Effect().noReply();
+    }
+    if (pending != null) return Effect().stash();
+    if (cmd instanceof Stop) return onStop(state);
+    if (state instanceof NotCreated s) return notCreated(s, cmd);
+    if (state instanceof Creating s) return creating(s, cmd);
+    if (state instanceof Active s) return active(s, cmd);
+    return deleted((Deleted) state, cmd);
+  }
+
+  // ------------------------------------------------------------------ not created
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> notCreated(NotCreated s, Command cmd) {
+    if (cmd instanceof CreateLoadBalancer c) {
+      LoadBalancerPatch p = c.spec();
+      Instant now = Instant.now();
+      var info = new LoadBalancerInfo(lbId, c.caller().orgId(), c.caller().projectId(), orElse(p.name(), ""),
+          orElse(p.description(), ""), "", "", orElse(p.adminStateUp(), true), orElse(p.tags(), List.of()), now, now);
+      String vip = orElse(p.vipAddress(), "");
+      Optional<Rejection> bad = Validation.loadBalancer(info)
+          .or(() -> vip.isEmpty() ? Optional.empty() : Validation.vipAddress(vip));
+      if (bad.isPresent()) return reject(c.replyTo(), bad.get());
+      timers.cancel("idle");
+      return Effect().persist(new LoadBalancerEvent.CreationStarted(info, vip, EventMeta.of(c.caller(), "CreateLoadBalancer")))
+          .thenRun((Creating created) -> {
+            waiters.add(c.replyTo());
+            attempt = 0;
+            runCreationSteps(created);
+          })
+          .thenNoReply();
+    }
+    scheduleIdle();
+    return replyNotFound(cmd);
+  }
+
+  // ------------------------------------------------------------------ creating
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> creating(Creating s, Command cmd) {
+    Caller caller = callerOf(cmd);
+    if (caller == null || !caller.owns(s.info())) return replyNotFound(cmd);
+    if (cmd instanceof CreateLoadBalancer c) {
+      waiters.add(c.replyTo());
+      return Effect().noReply();
+    }
+    if (cmd instanceof GetLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view()));
+    if (cmd instanceof GetStatus c) return Effect().reply(c.replyTo(), new StatusReply(s.view(), List.of()));
+    // Everything else waits until the load balancer exists (or has failed to).
+    return Effect().stash();
+  }
+
+  private void runCreationSteps(Creating c) {
+    if (stepInFlight) return;
+    stepInFlight = true;
+    String range = settings.vipRange();
+    var project = directory.project(c.info().orgId(), c.info().projectId());
+    CompletionStage<StepsDone> steps =
+        this.<ProjectEntity.Command, ProjectEntity.Reply>ask(project, r -> new ProjectEntity.Register(lbId, c.info().name(), r))
+            .thenComposeAsync(reply -> {
+              if (reply instanceof ProjectEntity.Refused r) {
+                return CompletableFuture.completedFuture(new StepsDone("", "", r.rejection(), null));
+              }
+              return this.<VipPoolEntity.Command, VipPoolEntity.Reply>ask(directory.vipPool(range),
+                      r -> new VipPoolEntity.Allocate(lbId, c.requestedVip(), r))
+                  .thenApply(v -> new StepsDone(v.address(), range, v.rejection(), null));
+            }, ctx.getExecutionContext());
+    ctx.pipeToSelf(steps, (ok, err) -> ok != null ? ok : new StepsDone("", "", null, String.valueOf(err)));
+  }
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onStepsDone(LoadBalancerState state, StepsDone d) {
+    stepInFlight = false;
+    if (!(state instanceof Creating c)) return Effect().noReply();
+    if (d.failure() != null) return retryLater("create steps: " + d.failure());
+    if (d.rejection() != null) {
+      compensating = d.rejection();
+      runCompensation(c);
+      return Effect().noReply();
+    }
+    attempt = 0;
+    var meta = systemMeta(c, "CreateLoadBalancer");
+    return unstashing(Effect().persist(new LoadBalancerEvent.Created(d.vip(), d.vipPool(), meta))
+        .thenRun((Active a) -> {
+          projectTag = projectTag(a.info());
+          replyToWaiters(new LoadBalancerReply(a.view()));
+        })
+        .thenUnstashAll());
+  }
+
+  /** A create step was refused: give back whatever the earlier steps took, then record the failure. */
+  private void runCompensation(Creating c) {
+    if (stepInFlight) return;
+    stepInFlight = true;
+    var project = directory.project(c.info().orgId(), c.info().projectId());
+    CompletionStage<CompensationDone> undo =
+        this.<ProjectEntity.Command, ProjectEntity.Reply>ask(project, r -> new ProjectEntity.Unregister(lbId, r))
+            .thenComposeAsync(x -> this.<VipPoolEntity.Command, VipPoolEntity.Reply>ask(
+                directory.vipPool(settings.vipRange()), r -> new VipPoolEntity.Release(lbId, r)), ctx.getExecutionContext())
+            .thenApply(x -> new CompensationDone(null));
+    ctx.pipeToSelf(undo, (ok, err) -> ok != null ? ok : new CompensationDone(String.valueOf(err)));
+  }
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onCompensationDone(LoadBalancerState state, CompensationDone d) {
+    stepInFlight = false;
+    if (!(state instanceof Creating c) || compensating == null) return Effect().noReply();
+    if (d.failure() != null) return retryLater("undo create: " + d.failure());
+    Rejection why = compensating;
+    compensating = null;
+    attempt = 0;
+    return unstashing(Effect().persist(new LoadBalancerEvent.CreationFailed(why, systemMeta(c, "CreateLoadBalancer")))
+        .thenRun(() -> {
+          replyToWaiters(new Rejected(why));
+          scheduleIdle();
+        })
+        .thenUnstashAll());
+  }
+
+  private static EventMeta systemMeta(Creating c, String command) {
+    return new EventMeta(Instant.now(), "system", "", "", command);
+  }
+
+  // ------------------------------------------------------------------ active
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> active(Active s, Command cmd) {
+    Caller caller = callerOf(cmd);
+    if (caller == null || !caller.owns(s.info())) return replyNotFound(cmd);
+    if (cmd instanceof CreateLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view()));
+    if (cmd instanceof GetLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view()));
+    if (cmd instanceof GetStatus c) {
+      return Effect().reply(c.replyTo(), new StatusReply(s.view(), s.children().values().stream().map(s::view).toList()));
+    }
+    if (cmd instanceof UpdateLoadBalancer c) return onUpdateLoadBalancer(s, c);
+    if (cmd instanceof DeleteLoadBalancer c) return onDeleteLoadBalancer(s, c);
+    if (cmd instanceof CreateChild c) return onCreateChild(s, c);
+    if (cmd instanceof GetChild c) {
+      return s.find(c.kind(), c.id())
+          .map(ch -> Effect().reply(c.replyTo(), (Reply) new ChildReply(s.view(ch))))
+          .orElseGet(() -> reject(c.replyTo(), childNotFound(c.kind(), c.id())));
+    }
+    if (cmd instanceof ListChildren c) return onListChildren(s, c);
+    if (cmd instanceof UpdateChild c) return onUpdateChild(s, c);
+    if (cmd instanceof DeleteChild c) return onDeleteChild(s, c);
+    throw new IllegalArgumentException("unknown command " + cmd.getClass().getSimpleName());
+  }
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onUpdateLoadBalancer(Active s, UpdateLoadBalancer c) {
+    Optional<Rejection> stale = checkVersion(c.expectedVersion(), s.version(), "load balancer");
+    if (stale.isPresent()) return reject(c.replyTo(), stale.get());
+    LoadBalancerPatch p = c.patch();
+    LoadBalancerInfo cur = s.info();
+    if (p.vipAddress() != null && !p.vipAddress().equals(cur.vipAddress())) {
+      return reject(c.replyTo(), Rejection.invalid("load_balancer.vip_address: cannot be changed after create"));
+    }
+    var next = new LoadBalancerInfo(cur.id(), cur.orgId(), cur.projectId(), orElse(p.name(), cur.name()),
+        orElse(p.description(), cur.description()), cur.vipAddress(), cur.vipPool(),
+        orElse(p.adminStateUp(), cur.adminStateUp()), orElse(p.tags(), cur.tags()), cur.createdAt(), cur.updatedAt());
+    Optional<Rejection> bad = Validation.loadBalancer(next);
+    if (bad.isPresent()) return reject(c.replyTo(), bad.get());
+    if (next.equals(cur)) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view()));
+    var event = new LoadBalancerEvent.Updated(next.name(), next.description(), next.adminStateUp(), next.tags(),
+        EventMeta.of(c.caller(), "UpdateLoadBalancer"));
+    Function<LoadBalancerState, Reply> reply = ns -> new LoadBalancerReply(((Active) ns).view());
+    if (next.name().equals(cur.name())) return Effect().persist(event).thenReply(c.replyTo(), reply::apply);
+    return checkThenPersist(
+        ask(directory.project(cur.orgId(), cur.projectId()), r -> new ProjectEntity.Rename(lbId, next.name(), r)),
+        event, c.replyTo(), reply);
+  }
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onDeleteLoadBalancer(Active s, DeleteLoadBalancer c) {
+    Optional<Rejection> stale = checkVersion(c.expectedVersion(), s.version(), "load balancer");
+    if (stale.isPresent()) return reject(c.replyTo(), stale.get());
+    Usage u = s.usage();
+    if (!s.children().isEmpty() && !c.cascade()) {
+      return reject(c.replyTo(), Rejection.precondition("load balancer " + lbId + " still has " + u.listeners()
+          + " listeners, " + u.pools() + " pools, " + u.backends() + " backends and " + u.healthChecks()
+          + " health checks; delete them first or pass cascade"));
+    }
+    var event = new LoadBalancerEvent.Deleted(c.cascade(), List.copyOf(s.children().keySet()),
+        EventMeta.of(c.caller(), "DeleteLoadBalancer"));
+    return Effect().persist(event)
+        .thenRun((Deleted d) -> {
+          waiters.add(c.replyTo());
+          attempt = 0;
+          runCleanup(d);
+        })
+        .thenNoReply();
+  }
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onCreateChild(Active s, CreateChild c) {
+    Kind kind = c.patch().kind();
+    if (!c.requestId().isEmpty()) {
+      String existing = s.requestIds().get(c.requestId());
+      if (existing != null && s.find(kind, existing).isPresent()) {
+        return Effect().reply(c.replyTo(), new ChildReply(s.view(s.find(kind, existing).get())));
+      }
+    }
+    if (kind == Kind.BACKEND && s.find(Kind.POOL, c.poolId()).isEmpty()) {
+      return reject(c.replyTo(), Rejection.notFound("pool_id: no pool " + c.poolId() + " in load balancer " + lbId));
+    }
+    List<String> missing = c.patch().missingForCreate();
+    if (!missing.isEmpty()) return reject(c.replyTo(), Rejection.invalid(missing.get(0) + ": is required"));
+    long version = s.version() + 1;
+    Instant now = Instant.now();
+    Child base = ChildPatch.defaults(kind, UUID.randomUUID().toString(), c.poolId(), version, now);
+    Child candidate = c.patch().applyTo(base, version, now);
+    Optional<Rejection> bad = Validation.child(candidate, null).or(() -> s.checkTree(candidate, null));
+    if (bad.isPresent()) return reject(c.replyTo(), bad.get());
+    var event = new ChildCreated(candidate, c.requestId(), EventMeta.of(c.caller(), "Create" + typeName(kind)));
+    Usage after = s.usage().plus(one(kind));
+    return checkThenPersist(
+        ask(directory.project(s.info().orgId(), s.info().projectId()), r -> new ProjectEntity.ReserveUsage(lbId, after, r)),
+        event, c.replyTo(), ns -> new ChildReply(((Active) ns).view(candidate)));
+  }
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onListChildren(Active s, ListChildren c) {
+    if (!c.poolId().isEmpty() && s.find(Kind.POOL, c.poolId()).isEmpty()) {
+      return reject(c.replyTo(), Rejection.notFound("pool_id: no pool " + c.poolId() + " in load balancer " + lbId));
+    }
+    var items = new ArrayList<ChildView>();
+    long next = 0;
+    for (Child ch : s.children().values()) {
+      if (ch.kind() != c.kind() || ch.createdVersion() <= c.after()) continue;
+      if (!c.poolId().isEmpty() && !((Backend) ch).poolId().equals(c.poolId())) continue;
+      if (items.size() == c.limit()) {
+        next = items.get(items.size() - 1).child().createdVersion();
+        break;
+      }
+      items.add(s.view(ch));
+    }
+    return Effect().reply(c.replyTo(), new ChildrenReply(items, next));
+  }
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onUpdateChild(Active s, UpdateChild c) {
+    Optional<Child> found = s.find(c.kind(), c.id());
+    if (found.isEmpty()) return reject(c.replyTo(), childNotFound(c.kind(), c.id()));
+    Child cur = found.get();
+    Optional<Rejection> stale = checkVersion(c.expectedVersion(), cur.version(), c.kind().noun());
+    if (stale.isPresent()) return reject(c.replyTo(), stale.get());
+    long version = s.version() + 1;
+    Child candidate = c.patch().applyTo(cur, version, Instant.now());
+    Optional<Rejection> bad = Validation.child(candidate, cur).or(() -> s.checkTree(candidate, cur));
+    if (bad.isPresent()) return reject(c.replyTo(), bad.get());
+    if (sameContent(candidate, cur)) return Effect().reply(c.replyTo(), new ChildReply(s.view(cur)));
+    return Effect().persist(new ChildUpdated(candidate, EventMeta.of(c.caller(), "Update" + typeName(c.kind()))))
+        .thenReply(c.replyTo(), ns -> new ChildReply(((Active) ns).view(candidate)));
+  }
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onDeleteChild(Active s, DeleteChild c) {
+    Optional<Child> found = s.find(c.kind(), c.id());
+    if (found.isEmpty()) return reject(c.replyTo(), childNotFound(c.kind(), c.id()));
+    Child cur = found.get();
+    Optional<Rejection> refused = checkVersion(c.expectedVersion(), cur.version(), c.kind().noun()).or(() -> s.checkDelete(cur));
+    if (refused.isPresent()) return reject(c.replyTo(), refused.get());
+    var event = new ChildDeleted(c.kind(), c.id(), s.dependents(cur), EventMeta.of(c.caller(), "Delete" + typeName(c.kind())));
+    return Effect().persist(event)
+        .thenRun((Active a) -> directory.project(a.info().orgId(), a.info().projectId())
+            .tell(new ProjectEntity.Sync(lbId, a.info().name(), a.usage(), ctx.getSystem().ignoreRef())))
+        .thenReply(c.replyTo(), ns -> new DeletedReply(((Active) ns).version()));
+  }
+
+  // ------------------------------------------------------------------ deleted
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> deleted(Deleted s, Command cmd) {
+    Caller caller = callerOf(cmd);
+    if (cmd instanceof DeleteLoadBalancer c && caller.owns(s.info()) && !s.cleanedUp()) {
+      waiters.add(c.replyTo());
+      return Effect().noReply();
+    }
+    if (cmd instanceof CreateLoadBalancer c && caller.owns(s.info())) {
+      return reject(c.replyTo(), Rejection.precondition("request_id: already used to create load balancer " + lbId
+          + ", which has since been deleted; use a new request_id"));
+    }
+    return replyNotFound(cmd);
+  }
+
+  private void runCleanup(Deleted d) {
+    if (stepInFlight) return;
+    stepInFlight = true;
+    LoadBalancerInfo info = d.info();
+    String range = info.vipPool().isEmpty() ? settings.vipRange() : info.vipPool();
+    CompletionStage<CleanupDone> steps =
+        this.<VipPoolEntity.Command, VipPoolEntity.Reply>ask(directory.vipPool(range), r -> new VipPoolEntity.Release(lbId, r))
+            .thenComposeAsync(x -> this.<ProjectEntity.Command, ProjectEntity.Reply>ask(
+                directory.project(info.orgId(), info.projectId()), r -> new ProjectEntity.Unregister(lbId, r)),
+                ctx.getExecutionContext())
+            .thenApply(x -> new CleanupDone(null));
+    ctx.pipeToSelf(steps, (ok, err) -> ok != null ? ok : new CleanupDone(String.valueOf(err)));
+  }
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onCleanupDone(LoadBalancerState state, CleanupDone d) {
+    stepInFlight = false;
+    if (!(state instanceof Deleted del) || del.cleanedUp()) return Effect().noReply();
+    if (d.failure() != null) return retryLater("delete cleanup: " + d.failure());
+    attempt = 0;
+    return Effect().persist(new LoadBalancerEvent.CleanedUp(new EventMeta(Instant.now(), "system", "", "", "DeleteLoadBalancer")))
+        .thenRun((Deleted done) -> {
+          replyToWaiters(new DeletedReply(done.version()));
+          passivate.run();
+        })
+        .thenNoReply();
+  }
+
+  // ------------------------------------------------------------------ shared machinery
+
+  /**
+   * Ask another entity, then persist {@code event} if it agreed. Every other command is stashed until the answer
+   * comes, so the event is still right for the state when it is persisted.
+   */
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> checkThenPersist(CompletionStage<ProjectEntity.Reply> check,
+      LoadBalancerEvent event, ActorRef<Reply> replyTo, Function<LoadBalancerState, Reply> reply) {
+    pending = new PendingWrite(event, replyTo, reply);
+    ctx.pipeToSelf(check, (r, err) -> err != null ? new CheckDone(null, String.valueOf(err))
+        : new CheckDone(r instanceof ProjectEntity.Refused f ? f.rejection() : null, null));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onCheckDone(CheckDone d) {
+    PendingWrite p = pending;
+    pending = null;
+    if (p == null) return Effect().noReply();
+    if (d.failure() != null || d.rejection() != null) {
+      Rejection why = d.rejection() != null ? d.rejection()
+          : Rejection.unavailable("the project directory did not answer in time (" + d.failure() + "); nothing was changed, retry");
+      p.replyTo().tell(new Rejected(why));
+      return unstashing(Effect().none().thenUnstashAll());
+    }
+    return unstashing(Effect().persist(p.event()).thenRun(ns -> p.replyTo().tell(p.reply().apply(ns))).thenUnstashAll());
+  }
+
+  /**
+   * Pekko's Java DSL types {@code thenUnstashAll()} as a plain Effect, but the object it returns is the same
+   * EffectImpl that implements ReplyEffect. With enforced replies the handler must return a ReplyEffect; the
+   * replies of these effects are sent by their side effects (or were sent already).
+   */
+  @SuppressWarnings("unchecked")
+  private static ReplyEffect<LoadBalancerEvent, LoadBalancerState> unstashing(Effect<LoadBalancerEvent, LoadBalancerState> e) {
+    return (ReplyEffect<LoadBalancerEvent, LoadBalancerState>) e;
+  }
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onRetry(LoadBalancerState state) {
+    if (state instanceof Creating c) {
+      if (compensating != null) runCompensation(c);
+      else runCreationSteps(c);
+    } else if (state instanceof Deleted d && !d.cleanedUp()) {
+      runCleanup(d);
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> retryLater(String what) {
+    long min = settings.retryBackoffMin().toMillis();
+    long delay = Math.min(settings.retryBackoffMax().toMillis(), min << Math.min(attempt, 10));
+    attempt++;
+    ctx.getLog().warn("load balancer {}: {}; retrying in {} ms", lbId, what, delay);
+    timers.startSingleTimer("retry", new Retry(what), Duration.ofMillis(delay));
+    return Effect().noReply();
+  }
+
+  /**
+   * Stopping by the shard's request. An entity with an unfinished create or delete wakes itself up again through
+   * sharding, so that passivation or a rebalance can never strand a saga half done.
+   */
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onStop(LoadBalancerState state) {
+    boolean unfinished = state instanceof Creating || (state instanceof Deleted d && !d.cleanedUp());
+    if (unfinished) directory.loadBalancer(lbId).tell(new Resume("unfinished saga at stop"));
+    return Effect().stop().thenNoReply();
+  }
+
+  private void scheduleIdle() {
+    timers.startSingleTimer("idle", new Idle(System.currentTimeMillis()), settings.idlePassivation());
+  }
+
+  private void replyToWaiters(Reply reply) {
+    waiters.forEach(w -> w.tell(reply));
+    waiters.clear();
+  }
+
+  private <Req, Res> CompletionStage<Res> ask(RecipientRef<Req> target,
+      org.apache.pekko.japi.function.Function<ActorRef<Res>, Req> message) {
+    return AskPattern.ask(target, message, settings.askTimeout(), ctx.getSystem().scheduler());
+  }
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> reject(ActorRef<Reply> replyTo, Rejection r) {
+    return Effect().reply(replyTo, new Rejected(r));
+  }
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> replyNotFound(Command cmd) {
+    ActorRef<Reply> replyTo = replyToOf(cmd);
+    if (replyTo == null) return Effect().noReply();
+    return reject(replyTo, Rejection.notFound("load balancer " + lbId + " not found"));
+  }
+
+  private Rejection childNotFound(Kind kind, String id) {
+    return Rejection.notFound(kind.noun() + " " + id + " not found in load balancer " + lbId);
+  }
+
+  private static Optional<Rejection> checkVersion(Long expected, long actual, String what) {
+    if (expected == null || expected == actual) return Optional.empty();
+    return Optional.of(Rejection.aborted("expected_version: " + what + " is at version " + actual + ", not " + expected
+        + "; read it again and retry"));
+  }
+
+  /** Equal but for version and updatedAt: an update that changes nothing is answered without an event. */
+  private static boolean sameContent(Child a, Child b) {
+    ChildPatch none = ChildPatch.empty(a.kind());
+    return none.applyTo(a, 0, Instant.EPOCH).equals(none.applyTo(b, 0, Instant.EPOCH));
+  }
+
+  private static Usage one(Kind kind) {
+    return switch (kind) {
+      case LISTENER -> new Usage(1, 0, 0, 0);
+      case POOL -> new Usage(0, 1, 0, 0);
+      case BACKEND -> new Usage(0, 0, 1, 0);
+      case HEALTH_CHECK -> new Usage(0, 0, 0, 1);
+    };
+  }
+
+  /** ListenerCreated-style names for the command in event metadata: {@code CreateHealthCheck}. */
+  private static String typeName(Kind kind) {
+    return switch (kind) {
+      case LISTENER -> "Listener";
+      case POOL -> "Pool";
+      case BACKEND -> "Backend";
+      case HEALTH_CHECK -> "HealthCheck";
+    };
+  }
+
+  private static <T> T orElse(T value, T fallback) {
+    return value != null ? value : fallback;
+  }
+
+  private static Caller callerOf(Command cmd) {
+    if (cmd instanceof CreateLoadBalancer c) return c.caller();
+    if (cmd instanceof GetLoadBalancer c) return c.caller();
+    if (cmd instanceof GetStatus c) return c.caller();
+    if (cmd instanceof UpdateLoadBalancer c) return c.caller();
+    if (cmd instanceof DeleteLoadBalancer c) return c.caller();
+    if (cmd instanceof CreateChild c) return c.caller();
+    if (cmd instanceof GetChild c) return c.caller();
+    if (cmd instanceof ListChildren c) return c.caller();
+    if (cmd instanceof UpdateChild c) return c.caller();
+    if (cmd instanceof DeleteChild c) return c.caller();
+    return null;
+  }
+
+  private static ActorRef<Reply> replyToOf(Command cmd) {
+    if (cmd instanceof CreateLoadBalancer c) return c.replyTo();
+    if (cmd instanceof GetLoadBalancer c) return c.replyTo();
+    if (cmd instanceof GetStatus c) return c.replyTo();
+    if (cmd instanceof UpdateLoadBalancer c) return c.replyTo();
+    if (cmd instanceof DeleteLoadBalancer c) return c.replyTo();
+    if (cmd instanceof CreateChild c) return c.replyTo();
+    if (cmd instanceof GetChild c) return c.replyTo();
+    if (cmd instanceof ListChildren c) return c.replyTo();
+    if (cmd instanceof UpdateChild c) return c.replyTo();
+    if (cmd instanceof DeleteChild c) return c.replyTo();
+    return null;
+  }
+}

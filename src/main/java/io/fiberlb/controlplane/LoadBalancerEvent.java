@@ -1,0 +1,63 @@
+package io.fiberlb.controlplane;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.fiberlb.CborSerializable;
+import io.fiberlb.controlplane.model.Child;
+import io.fiberlb.controlplane.model.Enums.Kind;
+import io.fiberlb.controlplane.model.EventMeta;
+import io.fiberlb.controlplane.model.LoadBalancerInfo;
+import io.fiberlb.controlplane.model.Rejection;
+import java.util.List;
+
+/**
+ * Everything that ever happened to a load balancer. These shapes are a long-lived contract with the journal:
+ * change them only by adding optional fields (see docs/architecture.md, "Events").
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "@type")
+@JsonSubTypes({
+  @JsonSubTypes.Type(value = LoadBalancerEvent.CreationStarted.class, name = "LoadBalancerCreationStarted"),
+  @JsonSubTypes.Type(value = LoadBalancerEvent.Created.class, name = "LoadBalancerCreated"),
+  @JsonSubTypes.Type(value = LoadBalancerEvent.CreationFailed.class, name = "LoadBalancerCreationFailed"),
+  @JsonSubTypes.Type(value = LoadBalancerEvent.Updated.class, name = "LoadBalancerUpdated"),
+  @JsonSubTypes.Type(value = LoadBalancerEvent.Deleted.class, name = "LoadBalancerDeleted"),
+  @JsonSubTypes.Type(value = LoadBalancerEvent.CleanedUp.class, name = "LoadBalancerCleanedUp"),
+  @JsonSubTypes.Type(value = LoadBalancerEvent.ChildCreated.class, name = "ChildCreated"),
+  @JsonSubTypes.Type(value = LoadBalancerEvent.ChildUpdated.class, name = "ChildUpdated"),
+  @JsonSubTypes.Type(value = LoadBalancerEvent.ChildDeleted.class, name = "ChildDeleted")
+})
+public sealed interface LoadBalancerEvent extends CborSerializable {
+  EventMeta meta();
+
+  /** Accepted: the name is being registered with the project and a VIP allocated. */
+  record CreationStarted(LoadBalancerInfo info, String requestedVip, EventMeta meta) implements LoadBalancerEvent {}
+
+  /** The project registration and the VIP are held: the load balancer exists, at version 1. */
+  record Created(String vipAddress, String vipPool, EventMeta meta) implements LoadBalancerEvent {}
+
+  /** A create step was refused (name taken, quota, VIP taken); everything it held was given back. */
+  record CreationFailed(Rejection reason, EventMeta meta) implements LoadBalancerEvent {}
+
+  /** The load balancer's own writable fields, as they are after the update. */
+  record Updated(String name, String description, boolean adminStateUp, List<String> tags, EventMeta meta)
+      implements LoadBalancerEvent {}
+
+  /** Gone, with every child listed in {@code removedChildIds} (cascade). The VIP is given back next. */
+  record Deleted(boolean cascade, List<String> removedChildIds, EventMeta meta) implements LoadBalancerEvent {}
+
+  /** The VIP and the project registration of a deleted load balancer were given back. */
+  record CleanedUp(EventMeta meta) implements LoadBalancerEvent {
+    @JsonCreator
+    public CleanedUp {}
+  }
+
+  /** @param requestId the client's idempotency key, or empty */
+  record ChildCreated(Child child, String requestId, EventMeta meta) implements LoadBalancerEvent {}
+
+  /** The child as it is after the update. */
+  record ChildUpdated(Child child, EventMeta meta) implements LoadBalancerEvent {}
+
+  /** @param removedChildIds children deleted with it (a pool's backends) */
+  record ChildDeleted(Kind kind, String id, List<String> removedChildIds, EventMeta meta) implements LoadBalancerEvent {}
+}

@@ -1,0 +1,248 @@
+package io.fiberlb.controlplane;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.fiberlb.CborSerializable;
+import io.fiberlb.controlplane.model.Rejection;
+import io.fiberlb.controlplane.model.Usage;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * The directory of one (org, project): which load balancers it has (in creation order, for List), their names
+ * (unique per project) and how many children each holds (for quotas). Every command is idempotent per load
+ * balancer id, so the load balancer entity can repeat a step after a crash without harm.
+ */
+public final class ProjectEntity
+    extends EventSourcedBehaviorWithEnforcedReplies<ProjectEntity.Command, ProjectEntity.Event, ProjectEntity.State> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Project");
+
+  public static String entityId(String orgId, String projectId) {
+    return orgId + "/" + projectId;
+  }
+
+  // ------------------------------------------------------------------ protocol
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Add a load balancer under a name: refused if the name is taken or the load balancer quota is reached. */
+  public record Register(String lbId, String name, ActorRef<Reply> replyTo) implements Command {}
+
+  public record Rename(String lbId, String name, ActorRef<Reply> replyTo) implements Command {}
+
+  public record Unregister(String lbId, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Refused if the project's totals with this load balancer at {@code usage} would pass a quota. */
+  public record ReserveUsage(String lbId, Usage usage, ActorRef<Reply> replyTo) implements Command {}
+
+  /**
+   * A load balancer's actual name and usage, sent after deletes and after it recovers: heals what a crash between
+   * a reservation here and the load balancer's own event left behind. Never refused.
+   */
+  public record Sync(String lbId, String name, Usage usage, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Load balancer ids in creation order after position {@code after}. */
+  public record ListLoadBalancers(long after, int limit, ActorRef<Reply> replyTo) implements Command {}
+
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = Done.class, name = "done"),
+    @JsonSubTypes.Type(value = Refused.class, name = "refused"),
+    @JsonSubTypes.Type(value = Page.class, name = "page")
+  })
+  public sealed interface Reply extends CborSerializable {}
+
+  public record Done(long at) implements Reply {
+    @JsonCreator
+    public Done {}
+  }
+
+  public record Refused(Rejection rejection) implements Reply {
+    @JsonCreator
+    public Refused {}
+  }
+
+  /** @param next position to pass as {@code after} for the next page; 0 when this is the last page */
+  public record Page(List<String> lbIds, long next) implements Reply {}
+
+  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
+  @JsonSubTypes({
+    @JsonSubTypes.Type(value = Registered.class, name = "Registered"),
+    @JsonSubTypes.Type(value = Renamed.class, name = "Renamed"),
+    @JsonSubTypes.Type(value = Unregistered.class, name = "Unregistered"),
+    @JsonSubTypes.Type(value = UsageRecorded.class, name = "UsageRecorded")
+  })
+  public sealed interface Event extends CborSerializable {}
+
+  public record Registered(String lbId, String name, long position) implements Event {}
+
+  public record Renamed(String lbId, String name) implements Event {}
+
+  public record Unregistered(String lbId) implements Event {
+    @JsonCreator
+    public Unregistered {}
+  }
+
+  public record UsageRecorded(String lbId, Usage usage) implements Event {}
+
+  public record Entry(String name, long position, Usage usage) implements CborSerializable {}
+
+  /** @param entries by load balancer id, in creation (position) order */
+  public record State(Map<String, Entry> entries, Map<String, String> names, long lastPosition, Usage total)
+      implements CborSerializable {
+    static final State EMPTY = new State(Map.of(), Map.of(), 0, Usage.NONE);
+
+    State apply(Event event) {
+      var es = new LinkedHashMap<>(entries);
+      var ns = new LinkedHashMap<>(names);
+      long last = lastPosition;
+      Usage tot = total;
+      if (event instanceof Registered e) {
+        es.put(e.lbId(), new Entry(e.name(), e.position(), Usage.NONE));
+        ns.put(e.name(), e.lbId());
+        last = e.position();
+      } else if (event instanceof Renamed e) {
+        Entry old = es.get(e.lbId());
+        ns.remove(old.name());
+        ns.put(e.name(), e.lbId());
+        es.put(e.lbId(), new Entry(e.name(), old.position(), old.usage()));
+      } else if (event instanceof Unregistered e) {
+        Entry old = es.remove(e.lbId());
+        ns.remove(old.name());
+        tot = tot.minus(old.usage());
+      } else if (event instanceof UsageRecorded e) {
+        Entry old = es.get(e.lbId());
+        es.put(e.lbId(), new Entry(old.name(), old.position(), e.usage()));
+        tot = tot.minus(old.usage()).plus(e.usage());
+      }
+      return new State(es, ns, last, tot);
+    }
+  }
+
+  // ------------------------------------------------------------------ behavior
+
+  private final Quotas quotas;
+  private final int snapshotEvery;
+
+  public ProjectEntity(String entityId, Quotas quotas, int snapshotEvery) {
+    super(PersistenceId.of(TYPE_KEY.name(), entityId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
+    this.quotas = quotas;
+    this.snapshotEvery = snapshotEvery;
+  }
+
+  @Override
+  public State emptyState() {
+    return State.EMPTY;
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(snapshotEvery, 2);
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(State::apply);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState().onAnyCommand(this::onCommand);
+  }
+
+  private ReplyEffect<Event, State> onCommand(State s, Command cmd) {
+    if (cmd instanceof Register c) return onRegister(s, c);
+    if (cmd instanceof Rename c) return onRename(s, c);
+    if (cmd instanceof Unregister c) {
+      if (!s.entries().containsKey(c.lbId())) return Effect().reply(c.replyTo(), new Done(0));
+      return Effect().persist(new Unregistered(c.lbId())).thenReply(c.replyTo(), ns -> new Done(0));
+    }
+    if (cmd instanceof ReserveUsage c) return onReserve(s, c);
+    if (cmd instanceof Sync c) return onSync(s, c);
+    if (cmd instanceof ListLoadBalancers c) return Effect().reply(c.replyTo(), page(s, c.after(), c.limit()));
+    throw new IllegalArgumentException("unknown command " + cmd);
+  }
+
+  private ReplyEffect<Event, State> onRegister(State s, Register c) {
+    Entry existing = s.entries().get(c.lbId());
+    if (existing != null) return Effect().reply(c.replyTo(), new Done(existing.position()));
+    String holder = s.names().get(c.name());
+    if (holder != null) {
+      return Effect().reply(c.replyTo(), new Refused(Rejection.exists("load_balancer.name: '" + c.name()
+          + "' is already used by load balancer " + holder + " in this project")));
+    }
+    if (!quotas.allowsLoadBalancers(s.entries().size() + 1)) {
+      return Effect().reply(c.replyTo(), new Refused(Rejection.exhausted("quota: the project has "
+          + s.entries().size() + " load balancers, its limit is " + quotas.loadBalancers())));
+    }
+    long position = s.lastPosition() + 1;
+    return Effect().persist(new Registered(c.lbId(), c.name(), position)).thenReply(c.replyTo(), ns -> new Done(position));
+  }
+
+  private ReplyEffect<Event, State> onRename(State s, Rename c) {
+    Entry e = s.entries().get(c.lbId());
+    if (e == null) return Effect().reply(c.replyTo(), new Refused(Rejection.notFound("load balancer " + c.lbId())));
+    if (e.name().equals(c.name())) return Effect().reply(c.replyTo(), new Done(e.position()));
+    String holder = s.names().get(c.name());
+    if (holder != null) {
+      return Effect().reply(c.replyTo(), new Refused(Rejection.exists("load_balancer.name: '" + c.name()
+          + "' is already used by load balancer " + holder + " in this project")));
+    }
+    return Effect().persist(new Renamed(c.lbId(), c.name())).thenReply(c.replyTo(), ns -> new Done(e.position()));
+  }
+
+  private ReplyEffect<Event, State> onSync(State s, Sync c) {
+    Entry e = s.entries().get(c.lbId());
+    if (e == null) return Effect().reply(c.replyTo(), new Done(0));
+    var events = new ArrayList<Event>();
+    String holder = s.names().get(c.name());
+    if (!e.name().equals(c.name()) && holder == null) events.add(new Renamed(c.lbId(), c.name()));
+    if (!e.usage().equals(c.usage())) events.add(new UsageRecorded(c.lbId(), c.usage()));
+    if (events.isEmpty()) return Effect().reply(c.replyTo(), new Done(e.position()));
+    return Effect().persist(events).thenReply(c.replyTo(), ns -> new Done(e.position()));
+  }
+
+  private ReplyEffect<Event, State> onReserve(State s, ReserveUsage c) {
+    Entry e = s.entries().get(c.lbId());
+    if (e == null) return Effect().reply(c.replyTo(), new Refused(Rejection.notFound("load balancer " + c.lbId())));
+    if (c.usage().fitsWithin(e.usage())) return Effect().reply(c.replyTo(), new Done(e.position()));
+    Usage after = s.total().minus(e.usage()).plus(c.usage());
+    Usage limits = quotas.childLimits();
+    for (var kind : io.fiberlb.controlplane.model.Enums.Kind.values()) {
+      if (after.of(kind) > limits.of(kind) && c.usage().of(kind) > e.usage().of(kind)) {
+        return Effect().reply(c.replyTo(), new Refused(Rejection.exhausted("quota: the project would have "
+            + after.of(kind) + " " + kind.noun() + "s, its limit is " + limits.of(kind))));
+      }
+    }
+    return Effect().persist(new UsageRecorded(c.lbId(), c.usage())).thenReply(c.replyTo(), ns -> new Done(e.position()));
+  }
+
+  private static Page page(State s, long after, int limit) {
+    var ids = new ArrayList<String>();
+    long next = 0;
+    for (var en : s.entries().entrySet()) {
+      if (en.getValue().position() <= after) continue;
+      if (ids.size() == limit) {
+        next = s.entries().get(ids.get(ids.size() - 1)).position();
+        break;
+      }
+      ids.add(en.getKey());
+    }
+    return new Page(ids, next);
+  }
+}

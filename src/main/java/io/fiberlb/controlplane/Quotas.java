@@ -1,0 +1,24 @@
+package io.fiberlb.controlplane;
+
+import io.fiberlb.CborSerializable;
+import io.fiberlb.controlplane.model.Usage;
+
+/** Per-project limits; -1 means unlimited. Read from {@code fiberlb.quotas} (see conf/fiberlb.conf). */
+public record Quotas(int loadBalancers, int listeners, int pools, int backends, int healthChecks)
+    implements CborSerializable {
+
+  public static final Quotas UNLIMITED = new Quotas(-1, -1, -1, -1, -1);
+
+  /** The limits as a Usage, unlimited as Integer.MAX_VALUE, for {@link Usage#fitsWithin}. */
+  public Usage childLimits() {
+    return new Usage(cap(listeners), cap(pools), cap(backends), cap(healthChecks));
+  }
+
+  private static int cap(int limit) {
+    return limit < 0 ? Integer.MAX_VALUE : limit;
+  }
+
+  public boolean allowsLoadBalancers(int count) {
+    return count <= cap(loadBalancers);
+  }
+}

@@ -1,0 +1,40 @@
+package io.fiberlb.controlplane.model;
+
+/**
+ * Domain enums. They mirror the wire enums by name but are owned here: events store these names for good,
+ * so a rename on the wire never breaks replay of the journal.
+ */
+public final class Enums {
+  private Enums() {}
+
+  public enum Protocol { TCP, UDP, HTTP, TERMINATED_HTTPS }
+
+  public enum LbAlgorithm {
+    ROUND_ROBIN, WEIGHTED_ROUND_ROBIN, LEAST_CONNECTIONS, SOURCE_IP, SOURCE_IP_PORT, MAGLEV, RANDOM_TWO_CHOICES
+  }
+
+  public enum SessionPersistenceType { NONE, SOURCE_IP }
+
+  public enum HealthCheckType { TCP, HTTP }
+
+  public enum ProvisioningStatus { ACTIVE, PENDING_CREATE, PENDING_UPDATE, PENDING_DELETE, DELETED, ERROR }
+
+  public enum OperatingStatus { ONLINE, OFFLINE, DEGRADED, ERROR, NO_MONITOR, DRAINING }
+
+  /** The four kinds of child resource a load balancer owns. */
+  public enum Kind {
+    LISTENER("listener"), POOL("pool"), BACKEND("backend"), HEALTH_CHECK("health_check");
+
+    /** The name used in error messages and on the wire ({@code listener.protocol_port}). */
+    public final String field;
+
+    Kind(String field) {
+      this.field = field;
+    }
+
+    /** "health check" rather than "health_check", for sentences. */
+    public String noun() {
+      return field.replace('_', ' ');
+    }
+  }
+}
