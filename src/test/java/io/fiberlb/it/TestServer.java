@@ -1,0 +1,191 @@
+package io.fiberlb.it;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.fiberlb.FiberLb;
+import io.fiberlb.api.v1.*;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.grpc.GrpcClientSettings;
+import org.apache.pekko.grpc.GrpcServiceException;
+import org.apache.pekko.grpc.javadsl.SingleResponseRequestBuilder;
+
+/**
+ * A real FiberLB node on an H2 file in a temporary directory and an ephemeral gRPC port, and real gRPC clients
+ * that talk to it as one (org, project).
+ */
+public final class TestServer implements AutoCloseable {
+  public final Path dataDir;
+  private final Map<String, Object> overrides;
+  private FiberLb.Node node;
+  private final ActorSystem<Void> clientSystem;
+
+  public TestServer(Map<String, Object> overrides) throws IOException {
+    this(Files.createTempDirectory("fiberlb-test"), overrides);
+  }
+
+  public TestServer(Path dataDir, Map<String, Object> overrides) {
+    this.dataDir = dataDir;
+    this.overrides = overrides;
+    this.clientSystem = ActorSystem.create(Behaviors.empty(), "test-client",
+        ConfigFactory.parseString("pekko.actor.provider = local\npekko.loglevel = WARNING"));
+    start();
+  }
+
+  public static Config config(Path dataDir, Map<String, Object> overrides) {
+    Map<String, Object> m = new HashMap<>();
+    m.put("fiberlb.grpc.port", 0);
+    m.put("fiberlb.data-dir", dataDir.toString());
+    m.put("fiberlb.database.url", "jdbc:h2:file:" + dataDir + "/fiberlb;DATABASE_TO_UPPER=false;WRITE_DELAY=0");
+    m.putAll(overrides);
+    // Overrides go in before substitutions are resolved, so ${fiberlb.database.url} and friends follow them.
+    return ConfigFactory.parseMap(m).withFallback(ConfigFactory.defaultApplication())
+        .withFallback(ConfigFactory.defaultReference()).resolve();
+  }
+
+  public void start() {
+    node = FiberLb.start(config(dataDir, overrides));
+  }
+
+  public void stop() {
+    if (node != null) node.stop();
+    node = null;
+  }
+
+  public FiberLb.Node node() {
+    return node;
+  }
+
+  public int port() {
+    return node.grpcPort();
+  }
+
+  public Api as(String project) {
+    return as("default", project);
+  }
+
+  public Api as(String org, String project) {
+    return new Api(org, project);
+  }
+
+  @Override
+  public void close() {
+    stop();
+    clientSystem.terminate();
+    clientSystem.getWhenTerminated().toCompletableFuture().join();
+  }
+
+  /** Blocking clients of every service, sending one tenant's headers. Recreated after a server restart. */
+  public final class Api {
+    public final String org;
+    public final String project;
+    private final GrpcClientSettings settings;
+
+    Api(String org, String project) {
+      this.org = org;
+      this.project = project;
+      this.settings = GrpcClientSettings.connectToServiceAt("127.0.0.1", port(), clientSystem).withTls(false);
+    }
+
+    public LoadBalancerServiceClient lbs() {
+      return cached("lb", () -> LoadBalancerServiceClient.create(settings, clientSystem));
+    }
+
+    public ListenerServiceClient listeners() {
+      return cached("listener", () -> ListenerServiceClient.create(settings, clientSystem));
+    }
+
+    public PoolServiceClient pools() {
+      return cached("pool", () -> PoolServiceClient.create(settings, clientSystem));
+    }
+
+    public BackendServiceClient backends() {
+      return cached("backend", () -> BackendServiceClient.create(settings, clientSystem));
+    }
+
+    public HealthCheckServiceClient healthChecks() {
+      return cached("hc", () -> HealthCheckServiceClient.create(settings, clientSystem));
+    }
+
+    private final Map<String, Object> clients = new HashMap<>();
+
+    @SuppressWarnings("unchecked")
+    private synchronized <T> T cached(String key, Supplier<T> make) {
+      return (T) clients.computeIfAbsent(key, k -> make.get());
+    }
+
+    /** Calls with this tenant's headers and waits for the answer. */
+    public <Req, Res> Res call(SingleResponseRequestBuilder<Req, Res> rpc, Req request) {
+      return await(rpc.addHeader("x-fiberlb-org", org).addHeader("x-fiberlb-project", project).invoke(request));
+    }
+
+    public <Req, Res> CompletionStage<Res> callAsync(SingleResponseRequestBuilder<Req, Res> rpc, Req request) {
+      return rpc.addHeader("x-fiberlb-org", org).addHeader("x-fiberlb-project", project).invoke(request);
+    }
+
+    // Shorthands for the calls most tests make.
+
+    public LoadBalancer createLb(String name) {
+      return call(lbs().createLoadBalancer(), CreateLoadBalancerRequest.newBuilder()
+          .setLoadBalancer(LoadBalancerSpec.newBuilder().setName(name)).build());
+    }
+
+    public LoadBalancer getLb(String id) {
+      return call(lbs().getLoadBalancer(), GetLoadBalancerRequest.newBuilder().setId(id).build());
+    }
+
+    public Pool createPool(String lbId, String name) {
+      return call(pools().createPool(), CreatePoolRequest.newBuilder().setLoadBalancerId(lbId)
+          .setPool(PoolSpec.newBuilder().setName(name).setProtocol(Protocol.TCP)).build());
+    }
+
+    public Listener createListener(String lbId, int port, String poolId) {
+      var spec = ListenerSpec.newBuilder().setProtocol(Protocol.TCP).setProtocolPort(port);
+      if (poolId != null) spec.setDefaultPoolId(poolId);
+      return call(listeners().createListener(), CreateListenerRequest.newBuilder().setLoadBalancerId(lbId)
+          .setListener(spec).build());
+    }
+
+    public Backend createBackend(String lbId, String poolId, String address, int port) {
+      return call(backends().createBackend(), CreateBackendRequest.newBuilder().setLoadBalancerId(lbId)
+          .setPoolId(poolId).setBackend(BackendSpec.newBuilder().setAddress(address).setProtocolPort(port)).build());
+    }
+
+    public HealthCheck createHealthCheck(String lbId) {
+      return call(healthChecks().createHealthCheck(), CreateHealthCheckRequest.newBuilder().setLoadBalancerId(lbId)
+          .setHealthCheck(HealthCheckSpec.newBuilder().setType(HealthCheck.Type.TCP)).build());
+    }
+  }
+
+  public static <T> T await(CompletionStage<T> f) {
+    try {
+      return f.toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) throw r;
+      throw new RuntimeException(e.getCause());
+    } catch (Exception e) {
+      throw new RuntimeException(e);
+    }
+  }
+
+  /** The gRPC status of a failed call, whichever exception type the client raised. */
+  public static Status statusOf(Throwable t) {
+    while (t != null) {
+      if (t instanceof StatusRuntimeException s) return s.getStatus();
+      if (t instanceof GrpcServiceException g) return g.status();
+      t = t.getCause();
+    }
+    throw new AssertionError("not a gRPC failure");
+  }
+}
