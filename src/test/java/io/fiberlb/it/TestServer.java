@@ -31,6 +31,36 @@ public final class TestServer implements AutoCloseable {
   private FiberLb.Node node;
   private final ActorSystem<Void> clientSystem;
 
+  /** gRPC clients for a server at a port, in an actor system of their own. */
+  public static final class Client implements AutoCloseable {
+    final ActorSystem<Void> system;
+    final int port;
+
+    public Client(int port) {
+      this(newClientSystem(), port);
+    }
+
+    Client(ActorSystem<Void> system, int port) {
+      this.system = system;
+      this.port = port;
+    }
+
+    public Api as(String project) {
+      return new Api(system, port, "default", project);
+    }
+
+    @Override
+    public void close() {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().join();
+    }
+  }
+
+  static ActorSystem<Void> newClientSystem() {
+    return ActorSystem.create(Behaviors.empty(), "test-client",
+        ConfigFactory.parseString("pekko.actor.provider = local\npekko.loglevel = WARNING"));
+  }
+
   public TestServer(Map<String, Object> overrides) throws IOException {
     this(Files.createTempDirectory("fiberlb-test"), overrides);
   }
@@ -38,8 +68,7 @@ public final class TestServer implements AutoCloseable {
   public TestServer(Path dataDir, Map<String, Object> overrides) {
     this.dataDir = dataDir;
     this.overrides = overrides;
-    this.clientSystem = ActorSystem.create(Behaviors.empty(), "test-client",
-        ConfigFactory.parseString("pekko.actor.provider = local\npekko.loglevel = WARNING"));
+    this.clientSystem = newClientSystem();
     start();
   }
 
@@ -76,7 +105,7 @@ public final class TestServer implements AutoCloseable {
   }
 
   public Api as(String org, String project) {
-    return new Api(org, project);
+    return new Api(clientSystem, port(), org, project);
   }
 
   @Override
@@ -87,15 +116,17 @@ public final class TestServer implements AutoCloseable {
   }
 
   /** Blocking clients of every service, sending one tenant's headers. Recreated after a server restart. */
-  public final class Api {
+  public static final class Api {
     public final String org;
     public final String project;
     private final GrpcClientSettings settings;
+    private final ActorSystem<Void> clientSystem;
 
-    Api(String org, String project) {
+    Api(ActorSystem<Void> clientSystem, int port, String org, String project) {
+      this.clientSystem = clientSystem;
       this.org = org;
       this.project = project;
-      this.settings = GrpcClientSettings.connectToServiceAt("127.0.0.1", port(), clientSystem).withTls(false);
+      this.settings = GrpcClientSettings.connectToServiceAt("127.0.0.1", port, clientSystem).withTls(false);
     }
 
     public LoadBalancerServiceClient lbs() {
