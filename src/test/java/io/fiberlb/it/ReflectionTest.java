@@ -1,0 +1,67 @@
+package io.fiberlb.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import grpc.reflection.v1alpha.reflection.ServerReflectionClient;
+import grpc.reflection.v1alpha.reflection.ServerReflectionClient$;
+import grpc.reflection.v1alpha.reflection.ServerReflectionRequest;
+import grpc.reflection.v1alpha.reflection.ServerReflectionRequest$;
+import grpc.reflection.v1alpha.reflection.ServerReflectionResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.grpc.GrpcClientSettings;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.scaladsl.Sink;
+import org.apache.pekko.stream.scaladsl.Source;
+import org.junit.jupiter.api.Test;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.jdk.javaapi.FutureConverters;
+
+/**
+ * Standard gRPC tools (grpcurl, Postman, evans) find the API by server reflection: the server lists every
+ * service and serves their descriptors. pekko-grpc implements grpc.reflection.v1alpha; its client is Scala code.
+ */
+class ReflectionTest {
+  @Test
+  void listsEveryServiceAndServesItsDescriptor() throws Exception {
+    try (var server = new TestServer(Map.of())) {
+      ActorSystem<Void> system = TestServer.newClientSystem();
+      try {
+        ServerReflectionClient client = ServerReflectionClient$.MODULE$.apply(
+            GrpcClientSettings.connectToServiceAt("127.0.0.1", server.port(), system).withTls(false), system);
+        ServerReflectionResponse listed = ask(client, system,
+            ServerReflectionRequest$.MODULE$.defaultInstance().withListServices(""));
+        List<String> services = CollectionConverters.asJava(listed.getListServicesResponse().service()).stream()
+            .map(s -> s.name()).toList();
+        assertThat(services).contains("fiberlb.v1.LoadBalancerService", "fiberlb.v1.ListenerService",
+            "fiberlb.v1.PoolService", "fiberlb.v1.BackendService", "fiberlb.v1.HealthCheckService");
+
+        ServerReflectionResponse file = ask(client, system,
+            ServerReflectionRequest$.MODULE$.defaultInstance().withFileContainingSymbol("fiberlb.v1.LoadBalancerService"));
+        var protos = CollectionConverters.asJava(file.getFileDescriptorResponse().fileDescriptorProto());
+        var names = protos.stream().map(b -> {
+          try {
+            return FileDescriptorProto.parseFrom(b.toByteArray());
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        }).filter(fd -> fd.getName().equals("fiberlb/v1/services.proto")).toList();
+        assertThat(names).singleElement().satisfies(fd -> assertThat(fd.getServiceList())
+            .anySatisfy(s -> assertThat(s.getName()).isEqualTo("LoadBalancerService")));
+      } finally {
+        system.terminate();
+        system.getWhenTerminated().toCompletableFuture().join();
+      }
+    }
+  }
+
+  private static ServerReflectionResponse ask(ServerReflectionClient client, ActorSystem<Void> system,
+      ServerReflectionRequest request) throws Exception {
+    var responses = client.serverReflectionInfo(Source.single(request));
+    return FutureConverters.asJava(responses.runWith(Sink.head(), Materializer.matFromSystem(system)))
+        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+}
