@@ -1,0 +1,267 @@
+package io.fiberlb.cli;
+
+import io.fiberlb.FiberLb;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Help;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.UsageMessageSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * The {@code fiberlb} command: {@code fiberlb server} runs a node, every other command is one call to the gRPC
+ * API of a running node. {@link #run} is the whole program; {@code io.fiberlb.Main} exits with what it returns.
+ */
+@Command(
+    name = "fiberlb",
+    mixinStandardHelpOptions = true,
+    versionProvider = Cli.Version.class,
+    sortOptions = false,
+    description = {
+        "FiberLB: load balancing as a service.",
+        "",
+        "Runs a FiberLB server (fiberlb server), or manages load balancers and their listeners, pools, backends"
+            + " and health checks through the gRPC API of a running server. Every call is made as the --org and"
+            + " --project given, sent as the x-fiberlb-org and x-fiberlb-project headers."},
+    subcommands = {
+        LoadBalancerCommands.class,
+        ListenerCommands.class,
+        PoolCommands.class,
+        BackendCommands.class,
+        HealthCheckCommands.class,
+        Cli.Server.class,
+        HelpCommand.class},
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {
+        "0:done",
+        "1:the server refused or failed the call (the gRPC status is printed)",
+        "2:wrong usage: unknown command or flag, bad value",
+        "3:the server could not be reached"},
+    footerHeading = "%nExamples (LB, HC, POOL: the ids the create commands print):%n",
+    footer = {
+        "  bin/fiberlb server &",
+        "  bin/fiberlb lb create --name web              # prints its id and vip_address",
+        "  bin/fiberlb healthcheck create --lb LB --type HTTP --interval 2s \\",
+        "      --timeout 1s --rise 2 --fall 3 --url-path /health",
+        "  bin/fiberlb pool create --lb LB --name web --protocol TCP \\",
+        "      --lb-algorithm MAGLEV --health-check-id HC",
+        "  bin/fiberlb backend create --lb LB --pool POOL --address 10.0.0.5 \\",
+        "      --protocol-port 8080 --weight 10",
+        "  bin/fiberlb listener create --lb LB --name http --protocol TCP \\",
+        "      --protocol-port 80 --default-pool-id POOL",
+        "  bin/fiberlb lb update LB --description \"public web\"",
+        "  bin/fiberlb lb status LB",
+        "  bin/fiberlb lb delete LB --cascade",
+        "",
+        "Run 'fiberlb COMMAND --help' (or 'fiberlb help COMMAND') for the flags of a",
+        "command; 'fiberlb lb create --help' for example."})
+public final class Cli {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--server", scope = ScopeType.INHERIT, order = 100, paramLabel = "HOST:PORT",
+      defaultValue = "${env:FIBERLB_SERVER:-127.0.0.1:9090}",
+      description = "The FiberLB server to call, over plaintext HTTP/2. Default: $FIBERLB_SERVER, else"
+          + " 127.0.0.1:9090 (now ${DEFAULT-VALUE}).")
+  String server;
+
+  @Option(names = "--org", scope = ScopeType.INHERIT, order = 101, paramLabel = "ORG",
+      defaultValue = "${env:FIBERLB_ORG:-default}",
+      description = "Organisation to act as. Default: $FIBERLB_ORG, else default (now ${DEFAULT-VALUE}).")
+  String org;
+
+  @Option(names = "--project", scope = ScopeType.INHERIT, order = 102, paramLabel = "PROJECT",
+      defaultValue = "${env:FIBERLB_PROJECT:-default}",
+      description = "Project to act in. Default: $FIBERLB_PROJECT, else default (now ${DEFAULT-VALUE}).")
+  String project;
+
+  @Option(names = "--json", scope = ScopeType.INHERIT, order = 103,
+      description = "Print the server's reply as one JSON document (proto field names, every field) instead of"
+          + " a table.")
+  boolean json;
+
+  private Api api;
+
+  /** {@code fiberlb server}: the server itself, in this process. */
+  @Command(name = "server",
+      description = {
+          "Run a FiberLB server in the foreground until it is stopped (Ctrl-C, SIGTERM).",
+          "",
+          "It serves the gRPC API (default 127.0.0.1:9090) and the listeners of its load balancers, and keeps its"
+              + " journal in an H2 file under the data directory (default ./data). Settings come from"
+              + " application.conf and environment variables such as FIBERLB_GRPC_PORT, FIBERLB_DATA_DIR,"
+              + " FIBERLB_VIP_RANGE (default 127.0.10.0/24) and FIBERLB_LOG_LEVEL."})
+  static final class Server implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      FiberLb.runServerForever();
+      return 0;
+    }
+  }
+
+  /** Same as {@code io.fiberlb.Main}, for running from the classes directory. */
+  public static void main(String[] args) {
+    io.fiberlb.Main.main(args);
+  }
+
+  /** Runs one command line and answers the exit code. Shuts down the client's actor system if one was made. */
+  public static int run(String... args) {
+    Cli cli = new Cli();
+    try {
+      return commandLine(cli).execute(args);
+    } finally {
+      cli.close();
+    }
+  }
+
+  /** The parser for one invocation, with FiberLB's error reporting and help layout. Tests capture its output. */
+  static CommandLine commandLine(Cli cli) {
+    CommandLine cl = new CommandLine(cli);
+    cl.setExecutionExceptionHandler(Cli::onExecutionException);
+    cl.setParameterExceptionHandler(Cli::onParameterException);
+    cl.setUsageHelpAutoWidth(true);
+    finishHelp(cl);
+    return cl;
+  }
+
+  /**
+   * Every command gets -h/--help (picocli gives it only to the top), shows its flags in the declared order under
+   * headings, and a short synopsis: the required flags, [OPTIONS], the positional parameters.
+   */
+  private static void finishHelp(CommandLine cl) {
+    CommandSpec s = cl.getCommandSpec();
+    if (cl.getCommand() instanceof Server) {
+      // The client's global flags mean nothing to the server: without them its help is honest, and a stray
+      // --server is a usage error rather than silently ignored.
+      s.options().stream().filter(OptionSpec::inherited).toList().forEach(s::remove);
+    }
+    if (s.options().stream().noneMatch(OptionSpec::usageHelp)) {
+      s.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).order(200)
+          .description("Show this help message and exit.").build());
+    }
+    s.usageMessage().sortOptions(false).customSynopsis(synopsis(s)).descriptionHeading("%n")
+        .parameterListHeading("%nParameters:%n").optionListHeading("%nOptions:%n")
+        .commandListHeading("%nCommands:%n");
+    cl.getHelpSectionMap().put(UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Cli::commandList);
+    cl.getSubcommands().values().forEach(Cli::finishHelp);
+  }
+
+  /** Verbs in the order a resource lives (picocli lists @Command methods in reflection order). */
+  private static String commandList(Help help) {
+    Map<String, Help> ordered = new LinkedHashMap<>();
+    for (String verb : List.of("create", "get", "list", "update", "delete", "status")) {
+      if (help.subcommands().containsKey(verb)) ordered.put(verb, help.subcommands().get(verb));
+    }
+    ordered.putAll(help.subcommands());
+    return help.commandList(ordered);
+  }
+
+  /** {@code fiberlb listener get --lb=LB_ID [OPTIONS] LISTENER_ID}. */
+  static String synopsis(CommandSpec s) {
+    var sb = new StringBuilder(s.qualifiedName());
+    s.options().stream().filter(OptionSpec::required)
+        .forEach(o -> sb.append(' ').append(o.longestName()).append('=').append(o.paramLabel()));
+    sb.append(" [OPTIONS]");
+    for (var p : s.positionalParameters()) {
+      sb.append(' ').append(p.required() ? p.paramLabel() : "[" + p.paramLabel() + "]");
+    }
+    if (!s.subcommands().isEmpty()) sb.append(" COMMAND");
+    return sb.toString();
+  }
+
+  private static int onExecutionException(Exception e, CommandLine cmd, ParseResult parsed) {
+    PrintWriter err = cmd.getErr();
+    if (e instanceof Api.CallFailed failed) {
+      err.println(failed.report());
+      err.flush();
+      return failed.exitCode();
+    }
+    if (e instanceof Flags.UsageException) {
+      return usageError(cmd, e.getMessage());
+    }
+    err.println("error: " + e);
+    e.printStackTrace(err);
+    err.flush();
+    return cmd.getCommandSpec().exitCodeOnExecutionException();
+  }
+
+  private static int onParameterException(ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    UnmatchedArgumentException.printSuggestions(e, cmd.getErr());
+    return usageError(cmd, e.getMessage());
+  }
+
+  private static int usageError(CommandLine cmd, String message) {
+    PrintWriter err = cmd.getErr();
+    err.println("error: " + message);
+    err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+    err.flush();
+    return cmd.getCommandSpec().exitCodeOnInvalidInput();
+  }
+
+  // ------------------------------------------------------------------ what the commands use
+
+  /** The connection to the server, made on first use. */
+  Api api() {
+    if (api == null) {
+      Api.Endpoint endpoint;
+      try {
+        endpoint = Api.Endpoint.parse(server);
+      } catch (IllegalArgumentException e) {
+        throw new Flags.UsageException("--server: " + e.getMessage());
+      }
+      api = new Api(endpoint, org, project);
+    }
+    return api;
+  }
+
+  Output output() {
+    return new Output(spec.commandLine().getOut(), json);
+  }
+
+  PrintWriter err() {
+    return spec.commandLine().getErr();
+  }
+
+  void close() {
+    if (api != null) api.close();
+  }
+
+  /** The jar manifest's Implementation-Version, else the Maven build's version, else "dev". */
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"fiberlb " + version()};
+    }
+
+    static String version() {
+      String v = Cli.class.getPackage().getImplementationVersion();
+      if (v != null) return v;
+      try (InputStream in = Cli.class.getResourceAsStream("/META-INF/maven/io.fiberlb/fiberlb/pom.properties")) {
+        if (in != null) {
+          var p = new Properties();
+          p.load(in);
+          v = p.getProperty("version");
+        }
+      } catch (IOException ignored) {
+        // no version to show
+      }
+      return v != null ? v : "dev";
+    }
+  }
+}

@@ -1,0 +1,177 @@
+package io.fiberlb.cli;
+
+import com.google.protobuf.ProtocolMessageEnum;
+import io.fiberlb.api.v1.HealthCheck;
+import io.fiberlb.api.v1.LbAlgorithm;
+import io.fiberlb.api.v1.Protocol;
+import io.fiberlb.api.v1.SessionPersistence;
+import io.fiberlb.util.Durations;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * The flags and value parsers that several commands share. The flag names are the proto field names in
+ * kebab-case, so {@code --protocol-port} is {@code protocol_port} on the wire.
+ *
+ * <p>Help order: {@code order} 0-9 addresses the resource, 10-79 are the resource's own fields, 80-89 the fields
+ * every resource has, 90-99 request options, 100+ the global options of {@link Cli}.
+ */
+final class Flags {
+  private Flags() {}
+
+  /** Sets a proto3 {@code optional} field only when the user gave the flag: unset means "default" or "unchanged". */
+  static <T> void set(T value, Consumer<? super T> setter) {
+    if (value != null) setter.accept(value);
+  }
+
+  /** A list flag as given, without empty entries, so that {@code --tags ''} is the empty list (clears it). */
+  static List<String> entries(List<String> given) {
+    return given.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+
+  /** A usage mistake found after parsing (two flags that only make sense together); exits with 2 like picocli's. */
+  static final class UsageException extends RuntimeException {
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  // ------------------------------------------------------------------ value parsers
+
+  /** {@code 500ms}, {@code 2s}, {@code 1m30s}, {@code 1h} to a protobuf Duration. */
+  static final class DurationValue implements ITypeConverter<com.google.protobuf.Duration> {
+    @Override
+    public com.google.protobuf.Duration convert(String text) {
+      try {
+        return proto(Durations.parse(text));
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+
+    static com.google.protobuf.Duration proto(java.time.Duration d) {
+      return com.google.protobuf.Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
+    }
+  }
+
+  /**
+   * A proto enum by its value name, in any case and with {@code -} for {@code _} ({@code tcp}, {@code maglev},
+   * {@code round-robin}). The zero value ({@code *_UNSPECIFIED}) is not offered. Also the list of accepted values
+   * that picocli shows as {@code ${COMPLETION-CANDIDATES}} in the help.
+   */
+  static class ProtoEnumValue<E extends Enum<E> & ProtocolMessageEnum>
+      implements ITypeConverter<E>, Iterable<String> {
+    private final Class<E> type;
+    private final String what;
+
+    ProtoEnumValue(Class<E> type, String what) {
+      this.type = type;
+      this.what = what;
+    }
+
+    List<E> accepted() {
+      return Arrays.stream(type.getEnumConstants())
+          .filter(e -> !e.name().equals("UNRECOGNIZED") && e.getNumber() != 0)
+          .toList();
+    }
+
+    @Override
+    public E convert(String text) {
+      String wanted = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+      return accepted().stream().filter(e -> e.name().equals(wanted)).findFirst()
+          .orElseThrow(() -> new TypeConversionException(
+              "'" + text + "' is not a " + what + "; use one of " + String.join(", ", this)));
+    }
+
+    @Override
+    public Iterator<String> iterator() {
+      return accepted().stream().map(Enum::name).iterator();
+    }
+  }
+
+  static final class ProtocolValue extends ProtoEnumValue<Protocol> {
+    ProtocolValue() {
+      super(Protocol.class, "protocol");
+    }
+  }
+
+  static final class LbAlgorithmValue extends ProtoEnumValue<LbAlgorithm> {
+    LbAlgorithmValue() {
+      super(LbAlgorithm.class, "load-balancing algorithm");
+    }
+  }
+
+  static final class SessionPersistenceValue extends ProtoEnumValue<SessionPersistence.Type> {
+    SessionPersistenceValue() {
+      super(SessionPersistence.Type.class, "session persistence type");
+    }
+  }
+
+  static final class HealthCheckTypeValue extends ProtoEnumValue<HealthCheck.Type> {
+    HealthCheckTypeValue() {
+      super(HealthCheck.Type.class, "health check type");
+    }
+  }
+
+  // ------------------------------------------------------------------ mixins
+
+  /** The fields every resource has. Each kind's flags extend this. */
+  abstract static class Common {
+    @Option(names = "--admin-state-up", order = 80, arity = "1", paramLabel = "true|false",
+        description = "false takes it out of service without deleting it. Default on create: true.")
+    Boolean adminStateUp;
+
+    @Option(names = "--tags", order = 81, split = ",", paramLabel = "TAG",
+        description = "Tags, repeatable or comma separated. Replaces the whole list; --tags '' clears it.")
+    List<String> tags;
+
+    /** The tags to send, or null when --tags was not given. */
+    List<String> tags() {
+      return tags == null ? null : entries(tags);
+    }
+  }
+
+  /** {@code --lb}: the load balancer a child resource belongs to. */
+  static final class LbRef {
+    @Option(names = "--lb", order = 0, required = true, paramLabel = "LB_ID",
+        description = "Id of the load balancer it belongs to.")
+    String id;
+  }
+
+  /** Create only: {@code --request-id}. */
+  static final class Idempotency {
+    @Option(names = "--request-id", order = 90, paramLabel = "ID",
+        description = "Makes the create safe to retry: a repeat with the same id answers the resource the first"
+            + " one made instead of making another. 1..128 characters of A-Z a-z 0-9 . _ : ~ -. Default: none.")
+    String requestId = "";
+  }
+
+  /** Update and delete: {@code --expected-version}. */
+  static final class Precondition {
+    @Option(names = "--expected-version", order = 91, paramLabel = "VERSION",
+        description = "Refuse the change (ABORTED) unless the resource is still at this version (its version"
+            + " field). Default: no check.")
+    Long expectedVersion;
+  }
+
+  /** List only: {@code --page-size}, {@code --page-token}, {@code --all}. */
+  static final class Paging {
+    @Option(names = "--page-size", order = 92, paramLabel = "N",
+        description = "At most N per page, 1..1000. Default: the server's (50).")
+    int pageSize;
+
+    @Option(names = "--page-token", order = 93, paramLabel = "TOKEN",
+        description = "Start at this page: the next_page_token of the previous page. Default: the first page.")
+    String pageToken = "";
+
+    @Option(names = "--all", order = 94,
+        description = "Fetch every page, not only the first, and print them as one list.")
+    boolean all;
+  }
+}

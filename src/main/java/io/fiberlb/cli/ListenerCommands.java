@@ -1,0 +1,144 @@
+package io.fiberlb.cli;
+
+import static io.fiberlb.cli.Flags.set;
+
+import com.google.protobuf.Duration;
+import io.fiberlb.api.v1.CreateListenerRequest;
+import io.fiberlb.api.v1.DeleteListenerRequest;
+import io.fiberlb.api.v1.GetListenerRequest;
+import io.fiberlb.api.v1.ListListenersRequest;
+import io.fiberlb.api.v1.ListenerServiceClient;
+import io.fiberlb.api.v1.ListenerSpec;
+import io.fiberlb.api.v1.Protocol;
+import io.fiberlb.api.v1.UpdateListenerRequest;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code fiberlb listener ...}: the ports a load balancer accepts connections on. */
+@Command(name = "listener",
+    description = "Manage listeners: a port on the load balancer's VIP whose connections go to a pool.",
+    footerHeading = "%nExamples:%n",
+    footer = {
+        "  fiberlb listener create --lb LB --name http --protocol TCP \\",
+        "      --protocol-port 80 --default-pool-id POOL",
+        "  fiberlb listener update --lb LB LISTENER --timeout-client-idle 5m \\",
+        "      --allowed-cidrs 10.0.0.0/8,192.168.0.0/16",
+        "  fiberlb listener list --lb LB"})
+final class ListenerCommands extends ResourceCommands<ListenerServiceClient> {
+  ListenerCommands() {
+    super("listener", ListenerServiceClient::create,
+        List.of("id", "name", "protocol", "protocol_port", "default_pool_id", "provisioning_status",
+            "operating_status"));
+  }
+
+  /** The fields of a ListenerSpec. */
+  static final class Fields extends Flags.Common {
+    @Option(names = "--name", order = 10, paramLabel = "NAME",
+        description = "Name, at most 255 characters. Default on create: empty.")
+    String name;
+
+    @Option(names = "--description", order = 11, paramLabel = "TEXT",
+        description = "Free text, at most 255 characters. Default on create: empty.")
+    String description;
+
+    @Option(names = "--protocol", order = 12, paramLabel = "PROTOCOL", converter = Flags.ProtocolValue.class,
+        completionCandidates = Flags.ProtocolValue.class,
+        description = "One of ${COMPLETION-CANDIDATES} (only TCP is served yet). Cannot change after create."
+            + " Default on create: TCP.")
+    Protocol protocol;
+
+    @Option(names = "--protocol-port", order = 13, paramLabel = "PORT",
+        description = "Port on the VIP to accept connections on, 1..65535. Required on create.")
+    Integer protocolPort;
+
+    @Option(names = "--default-pool-id", order = 14, paramLabel = "POOL_ID",
+        description = "Pool that gets the connections; '' clears it. Default on create: none.")
+    String defaultPoolId;
+
+    @Option(names = "--connection-limit", order = 15, paramLabel = "N",
+        description = "At most N connections at once, 1..1000000, or -1 for no limit. Default on create: -1.")
+    Integer connectionLimit;
+
+    @Option(names = "--timeout-client-idle", order = 16, paramLabel = "DURATION",
+        converter = Flags.DurationValue.class,
+        description = "Close a connection when the client sent nothing for this long (like 50s, 5m)."
+            + " Default on create: 50s.")
+    Duration timeoutClientIdle;
+
+    @Option(names = "--timeout-backend-connect", order = 17, paramLabel = "DURATION",
+        converter = Flags.DurationValue.class,
+        description = "Give up connecting to a backend after this long. Default on create: 5s.")
+    Duration timeoutBackendConnect;
+
+    @Option(names = "--timeout-backend-idle", order = 18, paramLabel = "DURATION",
+        converter = Flags.DurationValue.class,
+        description = "Close a connection when the backend sent nothing for this long. Default on create: 50s.")
+    Duration timeoutBackendIdle;
+
+    @Option(names = "--allowed-cidrs", order = 19, split = ",", paramLabel = "CIDR",
+        description = "Accept clients only from these ranges (like 10.0.0.0/8), repeatable or comma separated."
+            + " Replaces the whole list; --allowed-cidrs '' allows everyone again. Default on create: everyone.")
+    List<String> allowedCidrs;
+
+    ListenerSpec spec() {
+      var b = ListenerSpec.newBuilder();
+      set(name, b::setName);
+      set(description, b::setDescription);
+      set(protocol, b::setProtocol);
+      set(protocolPort, b::setProtocolPort);
+      set(defaultPoolId, b::setDefaultPoolId);
+      set(connectionLimit, b::setConnectionLimit);
+      set(timeoutClientIdle, b::setTimeoutClientIdle);
+      set(timeoutBackendConnect, b::setTimeoutBackendConnect);
+      set(timeoutBackendIdle, b::setTimeoutBackendIdle);
+      if (allowedCidrs != null) b.addAllAllowedCidrs(Flags.entries(allowedCidrs)).setAllowedCidrsSet(true);
+      set(adminStateUp, b::setAdminStateUp);
+      set(tags(), t -> b.addAllTags(t).setTagsSet(true));
+      return b.build();
+    }
+  }
+
+  @Command(name = "create", description = "Create a listener on a load balancer.")
+  int create(@Mixin Flags.LbRef lb, @Mixin Fields fields, @Mixin Flags.Idempotency idempotency) {
+    var request = CreateListenerRequest.newBuilder().setLoadBalancerId(lb.id).setListener(fields.spec())
+        .setRequestId(idempotency.requestId).build();
+    return show(call(request, ListenerServiceClient::createListener));
+  }
+
+  @Command(name = "get", description = "Show one listener.")
+  int get(@Mixin Flags.LbRef lb,
+      @Parameters(paramLabel = "LISTENER_ID", description = "Id of the listener.") String id) {
+    var request = GetListenerRequest.newBuilder().setLoadBalancerId(lb.id).setId(id).build();
+    return show(call(request, ListenerServiceClient::getListener));
+  }
+
+  @Command(name = "list", description = "List the listeners of a load balancer, oldest first.")
+  int list(@Mixin Flags.LbRef lb, @Mixin Flags.Paging paging) {
+    return showList(paging, (size, token) -> call(
+        ListListenersRequest.newBuilder().setLoadBalancerId(lb.id).setPageSize(size).setPageToken(token).build(),
+        ListenerServiceClient::listListeners));
+  }
+
+  @Command(name = "update",
+      description = "Change a listener. Only the fields given change; the others keep their values.")
+  int update(@Mixin Flags.LbRef lb,
+      @Parameters(paramLabel = "LISTENER_ID", description = "Id of the listener.") String id,
+      @Mixin Fields fields, @Mixin Flags.Precondition precondition) {
+    var request = UpdateListenerRequest.newBuilder().setLoadBalancerId(lb.id).setId(id)
+        .setListener(changes(fields.spec()));
+    set(precondition.expectedVersion, request::setExpectedVersion);
+    return show(call(request.build(), ListenerServiceClient::updateListener));
+  }
+
+  @Command(name = "delete", description = "Delete a listener; its port stops accepting connections.")
+  int delete(@Mixin Flags.LbRef lb,
+      @Parameters(paramLabel = "LISTENER_ID", description = "Id of the listener.") String id,
+      @Mixin Flags.Precondition precondition) {
+    var request = DeleteListenerRequest.newBuilder().setLoadBalancerId(lb.id).setId(id);
+    set(precondition.expectedVersion, request::setExpectedVersion);
+    return showDeleted(id, call(request.build(), ListenerServiceClient::deleteListener));
+  }
+}

@@ -1,0 +1,114 @@
+package io.fiberlb.cli;
+
+import static io.fiberlb.cli.Flags.set;
+
+import io.fiberlb.api.v1.CreateLoadBalancerRequest;
+import io.fiberlb.api.v1.DeleteLoadBalancerRequest;
+import io.fiberlb.api.v1.GetLoadBalancerRequest;
+import io.fiberlb.api.v1.GetLoadBalancerStatusRequest;
+import io.fiberlb.api.v1.ListLoadBalancersRequest;
+import io.fiberlb.api.v1.LoadBalancerServiceClient;
+import io.fiberlb.api.v1.LoadBalancerSpec;
+import io.fiberlb.api.v1.UpdateLoadBalancerRequest;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code fiberlb lb ...}: load balancers, and the status tree of one. */
+@Command(name = "lb",
+    description = "Manage load balancers: a virtual IP address (VIP) and the listeners, pools, backends and"
+        + " health checks that serve on it.",
+    footerHeading = "%nExamples:%n",
+    footer = {
+        "  fiberlb lb create --name web",
+        "  fiberlb lb list --all",
+        "  fiberlb lb update LB --description \"public web\" --tags prod,web",
+        "  fiberlb lb get LB --json",
+        "  fiberlb lb status LB",
+        "  fiberlb lb delete LB --cascade"})
+final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceClient> {
+  LoadBalancerCommands() {
+    super("load balancer", LoadBalancerServiceClient::create,
+        List.of("id", "name", "vip_address", "provisioning_status", "operating_status", "version"));
+  }
+
+  /** The fields of a LoadBalancerSpec. */
+  static final class Fields extends Flags.Common {
+    @Option(names = "--name", order = 10, paramLabel = "NAME",
+        description = "Name, at most 255 characters. Required on create.")
+    String name;
+
+    @Option(names = "--description", order = 11, paramLabel = "TEXT",
+        description = "Free text, at most 255 characters. Default on create: empty.")
+    String description;
+
+    @Option(names = "--vip-address", order = 12, paramLabel = "IP",
+        description = "Create only: the VIP to take, a free address in the server's VIP range. Default: the server"
+            + " allocates one.")
+    String vipAddress;
+
+    LoadBalancerSpec spec() {
+      var b = LoadBalancerSpec.newBuilder();
+      set(name, b::setName);
+      set(description, b::setDescription);
+      set(vipAddress, b::setVipAddress);
+      set(adminStateUp, b::setAdminStateUp);
+      set(tags(), t -> b.addAllTags(t).setTagsSet(true));
+      return b.build();
+    }
+  }
+
+  @Command(name = "create", description = "Create a load balancer and allocate its VIP; prints it with its id.")
+  int create(@Mixin Fields fields, @Mixin Flags.Idempotency idempotency) {
+    var request = CreateLoadBalancerRequest.newBuilder().setLoadBalancer(fields.spec())
+        .setRequestId(idempotency.requestId).build();
+    return show(call(request, LoadBalancerServiceClient::createLoadBalancer));
+  }
+
+  @Command(name = "get", description = "Show one load balancer.")
+  int get(@Parameters(paramLabel = "LB_ID", description = "Id of the load balancer.") String id) {
+    var request = GetLoadBalancerRequest.newBuilder().setId(id).build();
+    return show(call(request, LoadBalancerServiceClient::getLoadBalancer));
+  }
+
+  @Command(name = "list", description = "List the load balancers of the project, oldest first.")
+  int list(@Mixin Flags.Paging paging) {
+    return showList(paging, (size, token) -> call(
+        ListLoadBalancersRequest.newBuilder().setPageSize(size).setPageToken(token).build(),
+        LoadBalancerServiceClient::listLoadBalancers));
+  }
+
+  @Command(name = "update",
+      description = "Change a load balancer. Only the fields given change; the others keep their values.")
+  int update(@Parameters(paramLabel = "LB_ID", description = "Id of the load balancer.") String id,
+      @Mixin Fields fields, @Mixin Flags.Precondition precondition) {
+    var request = UpdateLoadBalancerRequest.newBuilder().setId(id).setLoadBalancer(changes(fields.spec()));
+    set(precondition.expectedVersion, request::setExpectedVersion);
+    return show(call(request.build(), LoadBalancerServiceClient::updateLoadBalancer));
+  }
+
+  @Command(name = "delete",
+      description = "Delete a load balancer and release its VIP. One that still has listeners, pools, backends or"
+          + " health checks is refused unless --cascade is given.")
+  int delete(@Parameters(paramLabel = "LB_ID", description = "Id of the load balancer.") String id,
+      @Option(names = "--cascade", order = 20,
+          description = "Delete its listeners, pools, backends and health checks with it.") boolean cascade,
+      @Mixin Flags.Precondition precondition) {
+    var request = DeleteLoadBalancerRequest.newBuilder().setId(id).setCascade(cascade);
+    set(precondition.expectedVersion, request::setExpectedVersion);
+    return showDeleted(id, call(request.build(), LoadBalancerServiceClient::deleteLoadBalancer));
+  }
+
+  @Command(name = "status",
+      description = {
+          "Show the status tree of a load balancer: its listeners, and its pools with their health check and"
+              + " backends.",
+          "Each line: kind, id, \"name\", details, provisioning status/operating status."})
+  int status(@Parameters(paramLabel = "LB_ID", description = "Id of the load balancer.") String id) {
+    var request = GetLoadBalancerStatusRequest.newBuilder().setId(id).build();
+    cli.output().status(call(request, LoadBalancerServiceClient::getLoadBalancerStatus));
+    return 0;
+  }
+}

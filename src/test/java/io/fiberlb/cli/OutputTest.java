@@ -1,0 +1,164 @@
+package io.fiberlb.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.Duration;
+import com.google.protobuf.Message;
+import com.google.protobuf.Timestamp;
+import io.fiberlb.api.v1.Backend;
+import io.fiberlb.api.v1.BackendStatus;
+import io.fiberlb.api.v1.DeleteResponse;
+import io.fiberlb.api.v1.HealthCheck;
+import io.fiberlb.api.v1.HealthCheckStatus;
+import io.fiberlb.api.v1.ListBackendsResponse;
+import io.fiberlb.api.v1.ListHealthChecksResponse;
+import io.fiberlb.api.v1.ListListenersResponse;
+import io.fiberlb.api.v1.ListLoadBalancersResponse;
+import io.fiberlb.api.v1.ListPoolsResponse;
+import io.fiberlb.api.v1.Listener;
+import io.fiberlb.api.v1.ListenerStatus;
+import io.fiberlb.api.v1.LoadBalancer;
+import io.fiberlb.api.v1.LoadBalancerStatus;
+import io.fiberlb.api.v1.Operating;
+import io.fiberlb.api.v1.Pool;
+import io.fiberlb.api.v1.PoolStatus;
+import io.fiberlb.api.v1.Provisioning;
+import io.fiberlb.api.v1.SessionPersistence;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/** Tables, the status tree and JSON, from messages built in memory. */
+class OutputTest {
+  private static String print(boolean json, Consumer<Output> what) {
+    var text = new StringWriter();
+    what.accept(new Output(new PrintWriter(text), json));
+    return text.toString();
+  }
+
+  private static final LoadBalancer LB = LoadBalancer.newBuilder().setId("lb-1").setName("web")
+      .setVipAddress("127.0.10.1").setAdminStateUp(true).addTags("a").addTags("b")
+      .setProvisioningStatus(Provisioning.Status.ACTIVE).setOperatingStatus(Operating.Status.ONLINE).setVersion(7)
+      .setCreatedAt(Timestamp.newBuilder().setSeconds(1_700_000_000)).build();
+
+  @Test
+  void aResourceIsAFieldValueTable() {
+    String table = print(false, o -> o.resource(LB));
+    assertThat(table.lines().toList()).contains(
+        "id                   lb-1",
+        "description          -",
+        "vip_address          127.0.10.1",
+        "admin_state_up       true",
+        "tags                 a,b",
+        "provisioning_status  ACTIVE",
+        "version              7",
+        "created_at           2023-11-14T22:13:20Z",
+        "updated_at           -");
+  }
+
+  @Test
+  void durationsAndNestedMessagesReadLikeFlags() {
+    var hc = HealthCheck.newBuilder().setInterval(Duration.newBuilder().setSeconds(2))
+        .setTimeout(Duration.newBuilder().setNanos(500_000_000)).build();
+    assertThat(print(false, o -> o.resource(hc))).contains("interval             2s\n", "timeout              500ms\n");
+
+    var pool = Pool.newBuilder().setSessionPersistence(SessionPersistence.newBuilder()
+        .setType(SessionPersistence.Type.SOURCE_IP).setTimeout(Duration.newBuilder().setSeconds(5400))).build();
+    assertThat(print(false, o -> o.resource(pool))).contains("session_persistence  type=SOURCE_IP timeout=1h30m\n");
+  }
+
+  @Test
+  void jsonUsesProtoFieldNamesAndPrintsEveryField() {
+    String json = print(true, o -> o.resource(LB));
+    assertThat(json).startsWith("{").endsWith("}\n")
+        .contains("\"vip_address\": \"127.0.10.1\"", "\"description\": \"\"", "\"provisioning_status\": \"ACTIVE\"",
+            "\"project_id\": \"\"")
+        .doesNotContain("vipAddress");
+  }
+
+  @Test
+  void aListIsOneRowPerResource() {
+    var reply = ListLoadBalancersResponse.newBuilder().addLoadBalancers(LB)
+        .addLoadBalancers(LoadBalancer.newBuilder().setId("lb-22").setName("api")).build();
+    String table = print(false, o -> o.list(reply, List.of("id", "name", "vip_address", "provisioning_status")));
+    assertThat(table).isEqualTo("""
+        ID     NAME  VIP_ADDRESS  PROVISIONING
+        lb-1   web   127.0.10.1   ACTIVE
+        lb-22  api   -            -
+        """);
+    assertThat(print(false, o -> o.list(ListPoolsResponse.getDefaultInstance(), List.of("id")))).isEqualTo("no pools\n");
+  }
+
+  @Test
+  void everyKindListsColumnsItsMessageHas() {
+    Map<ResourceCommands<?>, Message> replies = Map.of(
+        new LoadBalancerCommands(), ListLoadBalancersResponse.newBuilder().addLoadBalancers(LB).build(),
+        new ListenerCommands(), ListListenersResponse.newBuilder().addListeners(Listener.getDefaultInstance()).build(),
+        new PoolCommands(), ListPoolsResponse.newBuilder().addPools(Pool.getDefaultInstance()).build(),
+        new BackendCommands(), ListBackendsResponse.newBuilder().addBackends(Backend.getDefaultInstance()).build(),
+        new HealthCheckCommands(),
+        ListHealthChecksResponse.newBuilder().addHealthChecks(HealthCheck.getDefaultInstance()).build());
+    replies.forEach((group, reply) -> {
+      String table = print(false, o -> o.list(reply, group.columns()));
+      assertThat(table.lines().findFirst().orElseThrow()).startsWith("ID  ").contains("NAME");
+    });
+    var pools = ListPoolsResponse.newBuilder().addPools(Pool.getDefaultInstance()).build();
+    assertThatThrownBy(() -> print(false, o -> o.list(pools, List.of("colour"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("Pool has no field colour");
+  }
+
+  @Test
+  void allPagesBecomeOneReply() {
+    List<String> asked = new ArrayList<>();
+    var first = ListLoadBalancersResponse.newBuilder().addLoadBalancers(LB).setNextPageToken("t1").build();
+    ListLoadBalancersResponse all = Output.Pages.all(first, token -> {
+      asked.add(token);
+      return token.equals("t1")
+          ? ListLoadBalancersResponse.newBuilder().addLoadBalancers(LoadBalancer.newBuilder().setId("lb-2"))
+              .setNextPageToken("t2").build()
+          : ListLoadBalancersResponse.newBuilder().addLoadBalancers(LoadBalancer.newBuilder().setId("lb-3")).build();
+    });
+    assertThat(asked).containsExactly("t1", "t2");
+    assertThat(all.getLoadBalancersList()).extracting(LoadBalancer::getId).containsExactly("lb-1", "lb-2", "lb-3");
+    assertThat(all.getNextPageToken()).isEmpty();
+
+    var stuck = ListPoolsResponse.newBuilder().setNextPageToken("same").build();
+    assertThatThrownBy(() -> Output.Pages.all(stuck, token -> stuck)).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void statusIsAnIndentedTree() {
+    var status = LoadBalancerStatus.newBuilder().setId("lb-1").setName("web").setVipAddress("127.0.10.1")
+        .setVersion(7).setProvisioningStatus(Provisioning.Status.ACTIVE).setOperatingStatus(Operating.Status.ONLINE)
+        .addListeners(ListenerStatus.newBuilder().setId("l-1").setName("http").setProtocolPort(80)
+            .setDefaultPoolId("p-1").setProvisioningStatus(Provisioning.Status.ACTIVE)
+            .setOperatingStatus(Operating.Status.ONLINE))
+        .addPools(PoolStatus.newBuilder().setId("p-1").setName("web")
+            .setProvisioningStatus(Provisioning.Status.ACTIVE).setOperatingStatus(Operating.Status.DEGRADED)
+            .setHealthCheck(HealthCheckStatus.newBuilder().setId("hc-1").setType(HealthCheck.Type.HTTP)
+                .setProvisioningStatus(Provisioning.Status.ACTIVE).setOperatingStatus(Operating.Status.ONLINE))
+            .addBackends(BackendStatus.newBuilder().setId("b-1").setAddress("10.0.0.5").setProtocolPort(8080)
+                .setProvisioningStatus(Provisioning.Status.ACTIVE).setOperatingStatus(Operating.Status.OFFLINE)))
+        .build();
+    assertThat(print(false, o -> o.status(status))).isEqualTo("""
+        load balancer lb-1 "web"  vip 127.0.10.1  version 7  ACTIVE/ONLINE
+          listener l-1 "http"  port 80  default pool p-1  ACTIVE/ONLINE
+          pool p-1 "web"  ACTIVE/DEGRADED
+            health check hc-1  HTTP  ACTIVE/ONLINE
+            backend b-1  10.0.0.5:8080  ACTIVE/OFFLINE
+        """);
+  }
+
+  @Test
+  void deletesSayWhatWentAndTheNewVersion() {
+    var reply = DeleteResponse.newBuilder().setVersion(7).build();
+    assertThat(print(false, o -> o.deleted("listener", "l-1", reply)))
+        .isEqualTo("deleted listener l-1 (load balancer version 7)\n");
+    assertThat(print(true, o -> o.deleted("listener", "l-1", reply))).isEqualTo("{\n  \"version\": \"7\"\n}\n");
+  }
+}

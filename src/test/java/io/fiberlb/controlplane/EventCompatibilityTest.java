@@ -1,0 +1,119 @@
+package io.fiberlb.controlplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import io.fiberlb.controlplane.model.Backend;
+import io.fiberlb.controlplane.model.Enums;
+import io.fiberlb.controlplane.model.EventMeta;
+import io.fiberlb.controlplane.model.HealthCheck;
+import io.fiberlb.controlplane.model.Listener;
+import io.fiberlb.controlplane.model.LoadBalancerInfo;
+import io.fiberlb.controlplane.model.Pool;
+import io.fiberlb.controlplane.model.Rejection;
+import io.fiberlb.controlplane.model.Usage;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Events are a long-lived contract with the journal. {@code src/test/resources/events/v1.txt} holds every event
+ * (and snapshot) shape as it was first written, in the bytes Jackson CBOR wrote; this build must still read each of
+ * them into the same value. When a shape changes compatibly, add a v2 file beside this one and keep v1.
+ * To write the fixture after adding an event type: {@code mvn test -Dtest=EventCompatibilityTest -Dfiberlb.writeFixtures=true}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EventCompatibilityTest {
+  private static final Path FIXTURE = Path.of("src/test/resources/events/v1.txt");
+  private ActorSystem system;
+  private Serialization serialization;
+
+  @BeforeAll
+  void start() {
+    system = ActorSystem.create("events", ConfigFactory.parseString("pekko.actor.provider = local")
+        .withFallback(ConfigFactory.load()));
+    serialization = SerializationExtension.get(system);
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    system.terminate();
+    scala.concurrent.Await.result(system.whenTerminated(), scala.concurrent.duration.Duration.create(30, "s"));
+  }
+
+  /** One of each shape, with every field set to something other than its default. */
+  static Map<String, Object> samples() {
+    Instant t = Instant.parse("2026-11-21T10:00:00.123456Z");
+    var meta = new EventMeta(t, "local:alice", "127.0.0.1:40000", "req-1", "CreateLoadBalancer");
+    var info = new LoadBalancerInfo("lb-1", "org", "proj", "web", "front", "127.0.10.1", "127.0.10.0/24", true,
+        List.of("prod"), t, t);
+    var listener = new Listener("l-1", "http", "d", Enums.Protocol.TCP, 80, "p-1", 1000, 50_000, 5_000, 60_000,
+        List.of("10.0.0.0/8"), true, List.of("a"), 5, 4, t, t);
+    var pool = new Pool("p-1", "pool", "d", Enums.Protocol.TCP, Enums.LbAlgorithm.MAGLEV,
+        Enums.SessionPersistenceType.SOURCE_IP, 60_000, "h-1", false, List.of(), 3, 3, t, t);
+    var backend = new Backend("b-1", "p-1", "be", "10.0.0.5", 8080, 10, true, true, 9090, List.of("x"), 4, 4, t, t);
+    var hc = new HealthCheck("h-1", "hc", Enums.HealthCheckType.HTTP, 2000, 1000, 2, 3, "HEAD", "/health", "200-299",
+        true, List.of(), 2, 2, t, t);
+    var out = new LinkedHashMap<String, Object>();
+    out.put("CreationStarted", new LoadBalancerEvent.CreationStarted(info, "127.0.10.1", meta));
+    out.put("Created", new LoadBalancerEvent.Created("127.0.10.1", "127.0.10.0/24", meta));
+    out.put("CreationFailed", new LoadBalancerEvent.CreationFailed(Rejection.exists("taken"), meta));
+    out.put("Updated", new LoadBalancerEvent.Updated("web2", "d2", false, List.of("t"), meta));
+    out.put("Deleted", new LoadBalancerEvent.Deleted(true, List.of("l-1", "p-1"), meta));
+    out.put("CleanedUp", new LoadBalancerEvent.CleanedUp(meta));
+    out.put("ChildCreated.listener", new LoadBalancerEvent.ChildCreated(listener, "req-9", meta));
+    out.put("ChildCreated.pool", new LoadBalancerEvent.ChildCreated(pool, "", meta));
+    out.put("ChildCreated.backend", new LoadBalancerEvent.ChildCreated(backend, "", meta));
+    out.put("ChildUpdated.health_check", new LoadBalancerEvent.ChildUpdated(hc, meta));
+    out.put("ChildDeleted", new LoadBalancerEvent.ChildDeleted(Enums.Kind.POOL, "p-1", List.of("b-1"), meta));
+    out.put("State.active", new LoadBalancerState.Active(info, 9, new LinkedHashMap<>(Map.of("l-1", listener)),
+        new LinkedHashMap<>(Map.of("req-9", "l-1"))));
+    out.put("State.notCreated", new LoadBalancerState.NotCreated(2));
+    out.put("Project.Registered", new ProjectEntity.Registered("lb-1", "web", 7));
+    out.put("Project.UsageRecorded", new ProjectEntity.UsageRecorded("lb-1", new Usage(1, 2, 3, 4)));
+    out.put("Project.Unregistered", new ProjectEntity.Unregistered("lb-1"));
+    out.put("VipPool.Allocated", new VipPoolEntity.Allocated("lb-1", "127.0.10.1"));
+    return out;
+  }
+
+  @Test
+  void everyStoredShapeStillReadsAsTheSameValue() throws Exception {
+    if (Boolean.getBoolean("fiberlb.writeFixtures")) write();
+    var expected = samples();
+    var seen = new ArrayList<String>();
+    for (String line : Files.readAllLines(FIXTURE, StandardCharsets.UTF_8)) {
+      if (line.isBlank() || line.startsWith("#")) continue;
+      String[] f = line.split("\t");
+      Object read = serialization.deserialize(Base64.getDecoder().decode(f[3]), Integer.parseInt(f[1]), f[2]).get();
+      assertThat(read).as(f[0]).isEqualTo(expected.get(f[0]));
+      seen.add(f[0]);
+    }
+    // Every shape this build writes has a stored ancestor (add it to the fixture when adding a shape).
+    assertThat(seen).containsAll(expected.keySet());
+  }
+
+  private void write() throws Exception {
+    var sb = new StringBuilder("# name\tserializer id\tmanifest\tbytes (base64); written by EventCompatibilityTest\n");
+    for (var e : samples().entrySet()) {
+      var ser = serialization.findSerializerFor(e.getValue());
+      sb.append(e.getKey()).append('\t').append(ser.identifier()).append('\t')
+          .append(Serializers.manifestFor(ser, e.getValue())).append('\t')
+          .append(Base64.getEncoder().encodeToString(ser.toBinary(e.getValue()))).append('\n');
+    }
+    Files.writeString(FIXTURE, sb.toString());
+  }
+}
