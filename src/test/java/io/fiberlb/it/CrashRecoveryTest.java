@@ -34,17 +34,22 @@ class CrashRecoveryTest {
     var acked = new ArrayList<LoadBalancer>();
     try (var client = new TestServer.Client(port(dir))) {
       var api = client.as("crash");
+      // The first call also opens the connection: on a loaded machine it may need a second try.
+      assertThat(Poll.until(Duration.ofSeconds(30), () -> answers(api), ok -> ok)).isTrue();
       var inFlight = new ArrayList<CompletableFuture<LoadBalancer>>();
       for (int i = 0; i < 10; i++) {
         inFlight.add(api.callAsync(api.lbs().createLoadBalancer(), CreateLoadBalancerRequest.newBuilder()
             .setLoadBalancer(LoadBalancerSpec.newBuilder().setName("lb-" + i)).build()).toCompletableFuture());
       }
       // Kill as soon as a few are acknowledged, with the rest still on their way.
-      for (var f : inFlight.subList(0, 3)) acked.add(f.get(30, TimeUnit.SECONDS));
+      for (var f : inFlight.subList(0, 3)) {
+        f.handle((lb, err) -> lb != null && acked.add(lb)).get(30, TimeUnit.SECONDS);
+      }
       first.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
       for (var f : inFlight.subList(3, inFlight.size())) {
-        f.handle((lb, err) -> lb != null ? acked.add(lb) : null).get(30, TimeUnit.SECONDS);
+        f.handle((lb, err) -> lb != null && acked.add(lb)).get(30, TimeUnit.SECONDS);
       }
+      assertThat(acked).as("creates acknowledged before the kill").isNotEmpty();
     } finally {
       first.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }
@@ -53,6 +58,7 @@ class CrashRecoveryTest {
     Process second = start(dir);
     try (var client = new TestServer.Client(port(dir))) {
       var api = client.as("crash");
+      assertThat(Poll.until(Duration.ofSeconds(30), () -> answers(api), ok -> ok)).isTrue();
       // Creates that were mid-way finish by themselves (remember-entities); wait until none is pending.
       List<LoadBalancer> after = Poll.until(Duration.ofSeconds(30), () -> list(api),
           l -> l.stream().allMatch(lb -> lb.getProvisioningStatus() == Provisioning.Status.ACTIVE));
@@ -83,16 +89,27 @@ class CrashRecoveryTest {
     }
   }
 
+  private static boolean answers(TestServer.Api api) {
+    try {
+      list(api);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   private static List<LoadBalancer> list(TestServer.Api api) {
     return api.call(api.lbs().listLoadBalancers(), ListLoadBalancersRequest.newBuilder().setPageSize(100).build())
         .getLoadBalancersList();
   }
 
+  private static int starts;
+
   private static Process start(Path dir) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     return new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
         ServerProcess.class.getName(), dir.toString(), RANGE)
-        .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
+        .redirectErrorStream(true).redirectOutput(dir.resolve("server-" + (++starts) + ".log").toFile()).start();
   }
 
   /** The port the node wrote once its API was bound. */
@@ -105,7 +122,7 @@ class CrashRecoveryTest {
         return "";
       }
     }, s -> !s.isEmpty());
-    assertThat(text).as("server did not start; see " + dir.resolve("server.log")).isNotEmpty();
+    assertThat(text).as("server did not start; see the server-N.log files in " + dir).isNotEmpty();
     return Integer.parseInt(text);
   }
 }
