@@ -26,9 +26,11 @@ import io.fiberlb.persistence.Schema;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CountDownLatch;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -42,6 +44,7 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.japi.function.Function;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +72,24 @@ public final class FiberLb {
 
   /** The configuration from application.conf, environment overrides, -Dconfig.file and system properties. */
   public static Config loadConfig() {
-    return ConfigFactory.load();
+    return withSeedNodes(ConfigFactory.load(), System.getenv("FIBERLB_SEED_NODES"));
+  }
+
+  /**
+   * {@code FIBERLB_SEED_NODES} is a comma-separated list: an environment variable cannot carry a HOCON list, so
+   * it is split here and put over the loaded configuration.
+   */
+  static Config withSeedNodes(Config config, String seeds) {
+    if (seeds == null || seeds.isBlank()) return config;
+    List<String> list = Arrays.stream(seeds.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+    for (String seed : list) {
+      if (!seed.startsWith("pekko://")) {
+        throw new IllegalArgumentException("FIBERLB_SEED_NODES: each seed must look like pekko://fiberlb@host:2552,"
+            + " got '" + seed + "'");
+      }
+    }
+    return ConfigFactory.parseMap(Map.of("pekko.cluster.seed-nodes", list, "fiberlb.cluster.seed-nodes", list))
+        .withFallback(config);
   }
 
   public static Node start(Config config) {
@@ -93,6 +113,10 @@ public final class FiberLb {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
     ShardedDirectory directory = ShardedDirectory.init(system, settings);
+    if (config.getBoolean("fiberlb.management.enabled")) {
+      // /alive, /ready and /cluster/members for orchestrators and operators.
+      PekkoManagement.get(system).start().toCompletableFuture().join();
+    }
 
     var identity = new Identity(config.getString("fiberlb.identity.default-org"),
         config.getString("fiberlb.identity.default-project"));
@@ -122,7 +146,7 @@ public final class FiberLb {
     int bound = binding.localAddress().getPort();
     writePortFile(config, bound);
     log.info("FiberLB gRPC API listening on {}:{} (VIP range {}, journal {})", host, bound, settings.vipRange(),
-        config.getString("fiberlb.database.url"));
+        redact(config.getString("fiberlb.database.url")));
     return new Node(system, binding, directory);
   }
 
@@ -135,6 +159,11 @@ public final class FiberLb {
       HttpRequest clean = req.removeHeader(Identity.PEER);
       return handler.apply(peer.isEmpty() ? clean : clean.addHeader(RawHeader.create(Identity.PEER, peer)));
     };
+  }
+
+  /** A JDBC URL fit for a log: no password parameter. */
+  public static String redact(String url) {
+    return url.replaceAll("(?i)(password=)[^;&]*", "$1***");
   }
 
   private static void checkIdentityMode(Config config) {
@@ -159,23 +188,17 @@ public final class FiberLb {
     }
   }
 
-  /** {@code fiberlb server}: start and run until the process is told to stop (SIGTERM, Ctrl-C). */
-  public static void runServerForever() {
+  /**
+   * {@code fiberlb server}: start and run until the process is told to stop. Ctrl-C and SIGTERM run Pekko's
+   * coordinated shutdown through its own JVM shutdown hook (the node leaves the cluster and hands its load
+   * balancers over). Returns the exit code: 1 when the cluster downed this node, so a supervisor restarts it.
+   */
+  public static int runServerForever() {
     Node node = start(loadConfig());
-    var done = new CountDownLatch(1);
-    node.system().getWhenTerminated().thenRun(done::countDown);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      node.system().terminate();
-      try {
-        done.await();
-      } catch (InterruptedException ignored) {
-        Thread.currentThread().interrupt();
-      }
-    }, "fiberlb-shutdown"));
-    try {
-      done.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    node.system().getWhenTerminated().toCompletableFuture().join();
+    boolean downed = CoordinatedShutdown.get(node.system()).getShutdownReason()
+        .map(r -> r instanceof CoordinatedShutdown.ClusterDowningReason$).orElse(false);
+    if (downed) log.error("this node was removed from the cluster (downed); exiting with status 1");
+    return downed ? 1 : 0;
   }
 }

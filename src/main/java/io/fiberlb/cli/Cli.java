@@ -102,15 +102,17 @@ public final class Cli {
       description = {
           "Run a FiberLB server in the foreground until it is stopped (Ctrl-C, SIGTERM).",
           "",
-          "It serves the gRPC API (default 127.0.0.1:9090) and the listeners of its load balancers, and keeps its"
-              + " journal in an H2 file under the data directory (default ./data). Settings come from"
-              + " application.conf and environment variables such as FIBERLB_GRPC_PORT, FIBERLB_DATA_DIR,"
-              + " FIBERLB_VIP_RANGE (default 127.0.10.0/24) and FIBERLB_LOG_LEVEL."})
+          "It serves the gRPC API (default 127.0.0.1:9090) and keeps its journal in an H2 file under the data"
+              + " directory (default ./data), or in PostgreSQL with -Dconfig.file=conf/postgres.conf (through"
+              + " FIBERLB_JAVA_OPTS). Settings come from application.conf and environment variables such as"
+              + " FIBERLB_GRPC_PORT, FIBERLB_DATA_DIR, FIBERLB_VIP_RANGE (default 127.0.10.0/24) and"
+              + " FIBERLB_LOG_LEVEL; see README.md.",
+          "",
+          "Ctrl-C or SIGTERM: the node leaves the cluster, hands its load balancers over and exits (the JVM reports 130/143). Exit status 1: the cluster removed (downed) this node, so a supervisor should restart it."})
   static final class Server implements Callable<Integer> {
     @Override
     public Integer call() {
-      FiberLb.runServerForever();
-      return 0;
+      return FiberLb.runServerForever();
     }
   }
 

@@ -18,6 +18,9 @@ import java.sql.Statement;
 public final class Schema {
   private Schema() {}
 
+  /** Arbitrary, fixed: the advisory lock that serialises schema creation across nodes ("FLB" in ASCII). */
+  private static final long LOCK_ID = 0x464C42L;
+
   public static void ensure(Config config) {
     String kind = config.getString("fiberlb.database.kind");
     String url = config.getString("fiberlb.database.url");
@@ -32,12 +35,21 @@ public final class Schema {
     try (Connection c = DriverManager.getConnection(url, config.getString("fiberlb.database.user"),
         config.getString("fiberlb.database.password"));
         Statement st = c.createStatement()) {
+      boolean postgres = kind.equals("postgres");
+      if (postgres) {
+        // Nodes starting together on an empty database would race in CREATE TABLE IF NOT EXISTS (PostgreSQL's
+        // catalog has no IF NOT EXISTS atomicity): one transaction under an advisory lock makes them take turns.
+        c.setAutoCommit(false);
+        st.execute("SELECT pg_advisory_xact_lock(" + LOCK_ID + ")");
+      }
       for (String sql : script.split(";\\s*\\n")) {
         String stmt = sql.lines().filter(l -> !l.trim().startsWith("--")).reduce("", (a, b) -> a + "\n" + b).trim();
         if (!stmt.isEmpty()) st.execute(stmt);
       }
+      if (postgres) c.commit();
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot prepare the journal database at " + url + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot prepare the journal database at " + io.fiberlb.FiberLb.redact(url) + ": "
+          + e.getMessage(), e);
     }
   }
 

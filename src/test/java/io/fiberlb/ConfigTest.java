@@ -1,0 +1,73 @@
+package io.fiberlb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import io.fiberlb.controlplane.ControlPlaneSettings;
+import java.io.File;
+import org.junit.jupiter.api.Test;
+
+/** The configuration files in conf/ resolve to what they promise, and the environment hooks work. */
+class ConfigTest {
+  private static Config load(String file) {
+    Config parsed = ConfigFactory.parseFile(new File("conf/" + file),
+        ConfigParseOptions.defaults().setAllowMissing(false));
+    return parsed.withFallback(ConfigFactory.defaultReference()).resolve(ConfigResolveOptions.defaults());
+  }
+
+  @Test
+  void theEmbeddedDefault() {
+    Config c = load("local.conf");
+    assertThat(c.getString("fiberlb.database.kind")).isEqualTo("h2");
+    assertThat(c.getString("fiberlb.grpc.host")).isEqualTo("127.0.0.1");
+    assertThat(c.getStringList("pekko.cluster.seed-nodes")).isEmpty();
+    assertThat(ControlPlaneSettings.fromConfig(c).vipRange()).isEqualTo("127.0.10.0/24");
+  }
+
+  @Test
+  void postgresSwitchesProfileDriverAndUrl() {
+    Config c = load("postgres.conf");
+    assertThat(c.getString("fiberlb.database.kind")).isEqualTo("postgres");
+    assertThat(c.getString("pekko-persistence-jdbc.shared-databases.slick.profile")).isEqualTo("slick.jdbc.PostgresProfile$");
+    assertThat(c.getString("pekko-persistence-jdbc.shared-databases.slick.db.driver")).isEqualTo("org.postgresql.Driver");
+    assertThat(c.getString("pekko-persistence-jdbc.shared-databases.slick.db.url")).startsWith("jdbc:postgresql://");
+  }
+
+  @Test
+  void aClusterNodeHasSeedsFixedPortsAndManagement() {
+    Config c = load("cluster-node.conf");
+    assertThat(c.getStringList("pekko.cluster.seed-nodes")).containsExactly("pekko://fiberlb@127.0.0.1:2552");
+    assertThat(c.getInt("pekko.remote.artery.canonical.port")).isEqualTo(2552);
+    assertThat(c.getBoolean("fiberlb.management.enabled")).isTrue();
+    assertThat(c.getString("fiberlb.database.kind")).isEqualTo("postgres");
+  }
+
+  @Test
+  void seedNodesFromTheEnvironmentAreACommaSeparatedList() {
+    Config c = FiberLb.withSeedNodes(load("cluster-node.conf"),
+        " pekko://fiberlb@10.0.0.1:2552, pekko://fiberlb@10.0.0.2:2552 ");
+    assertThat(c.getStringList("pekko.cluster.seed-nodes"))
+        .containsExactly("pekko://fiberlb@10.0.0.1:2552", "pekko://fiberlb@10.0.0.2:2552");
+    assertThat(FiberLb.withSeedNodes(c, null)).isSameAs(c);
+    assertThatThrownBy(() -> FiberLb.withSeedNodes(c, "10.0.0.1:2552"))
+        .hasMessageContaining("FIBERLB_SEED_NODES: each seed must look like pekko://fiberlb@host:2552");
+  }
+
+  @Test
+  void passwordsStayOutOfTheLog() {
+    assertThat(FiberLb.redact("jdbc:postgresql://db:5432/fiberlb?user=x&password=secret&ssl=true"))
+        .isEqualTo("jdbc:postgresql://db:5432/fiberlb?user=x&password=***&ssl=true");
+    assertThat(FiberLb.redact("jdbc:h2:file:./data/fiberlb;DATABASE_TO_UPPER=false"))
+        .isEqualTo("jdbc:h2:file:./data/fiberlb;DATABASE_TO_UPPER=false");
+  }
+
+  @Test
+  void localIdentityModeRefusesANonLoopbackBind() {
+    Config c = ConfigFactory.parseString("fiberlb.grpc.host = \"0.0.0.0\"").withFallback(load("local.conf"));
+    assertThatThrownBy(() -> FiberLb.start(c)).hasMessageContaining("binds to loopback only");
+  }
+}
