@@ -4,6 +4,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import inet.ipaddr.IPAddressString;
 import io.fiberlb.api.BackendServiceImpl;
+import io.fiberlb.api.v1.AuditService;
+import io.fiberlb.api.v1.AuditServicePowerApiHandlerFactory;
+import io.fiberlb.audit.AuditServiceImpl;
 import io.fiberlb.api.ControlPlaneGateway;
 import io.fiberlb.api.HealthCheckServiceImpl;
 import io.fiberlb.api.Identity;
@@ -128,8 +131,10 @@ public final class FiberLb {
         PoolServicePowerApiHandlerFactory.partial(new PoolServiceImpl(gw), PoolService.name, system),
         BackendServicePowerApiHandlerFactory.partial(new BackendServiceImpl(gw), BackendService.name, system),
         HealthCheckServicePowerApiHandlerFactory.partial(new HealthCheckServiceImpl(gw), HealthCheckService.name, system),
+        AuditServicePowerApiHandlerFactory.partial(new AuditServiceImpl(system, gw), AuditService.name, system),
         ServerReflection.create(List.of(LoadBalancerService.description, ListenerService.description,
-            PoolService.description, BackendService.description, HealthCheckService.description), system));
+            PoolService.description, BackendService.description, HealthCheckService.description,
+            AuditService.description), system));
 
     String host = config.getString("fiberlb.grpc.host");
     int port = config.getInt("fiberlb.grpc.port");

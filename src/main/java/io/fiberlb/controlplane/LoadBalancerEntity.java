@@ -233,7 +233,18 @@ public final class LoadBalancerEntity
   }
 
   public static String projectTag(LoadBalancerInfo info) {
-    return "project:" + info.orgId() + "/" + info.projectId();
+    return projectTag(info.orgId(), info.projectId());
+  }
+
+  public static String projectTag(String orgId, String projectId) {
+    return "project:" + orgId + "/" + projectId;
+  }
+
+  private static String projectTagOf(LoadBalancerState state) {
+    if (state instanceof Creating c) return projectTag(c.info());
+    if (state instanceof Active a) return projectTag(a.info());
+    if (state instanceof Deleted d) return projectTag(d.info());
+    return "";
   }
 
   @Override
@@ -248,13 +259,13 @@ public final class LoadBalancerEntity
 
   /** Replay and live paths meet here: whatever the journal says is unfinished is resumed. */
   private void onRecovered(LoadBalancerState state) {
+    projectTag = projectTagOf(state);
     if (state instanceof Creating c) {
       runCreationSteps(c);
     } else if (state instanceof Deleted d) {
       if (d.cleanedUp()) passivate.run();
       else runCleanup(d);
     } else if (state instanceof Active a) {
-      projectTag = projectTag(a.info());
       // Heals a project count left high by a crash between a quota reservation and its event.
       directory.project(a.info().orgId(), a.info().projectId())
           .tell(new ProjectEntity.Sync(lbId, a.info().name(), a.usage(), ctx.getSystem().ignoreRef()));
@@ -269,6 +280,8 @@ public final class LoadBalancerEntity
   }
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onCommand(LoadBalancerState state, Command cmd) {
+    // Every event persisted from here on is tagged with the project of the state it applies to.
+    projectTag = projectTagOf(state);
     if (cmd instanceof StepsDone d) return onStepsDone(state, d);
     if (cmd instanceof CompensationDone d) return onCompensationDone(state, d);
     if (cmd instanceof CleanupDone d) return onCleanupDone(state, d);
@@ -355,12 +368,10 @@ public final class LoadBalancerEntity
       return Effect().noReply();
     }
     attempt = 0;
-    var meta = systemMeta(c, "CreateLoadBalancer");
+    var meta = EventMeta.system(c.requestId(), "CreateLoadBalancer",
+        "name registered with the project and VIP " + d.vip() + " allocated from " + d.vipPool());
     return unstashing(Effect().persist(new LoadBalancerEvent.Created(d.vip(), d.vipPool(), meta))
-        .thenRun((Active a) -> {
-          projectTag = projectTag(a.info());
-          replyToWaiters(new LoadBalancerReply(a.view()));
-        })
+        .thenRun((Active a) -> replyToWaiters(new LoadBalancerReply(a.view())))
         .thenUnstashAll());
   }
 
@@ -384,16 +395,13 @@ public final class LoadBalancerEntity
     Rejection why = compensating;
     compensating = null;
     attempt = 0;
-    return unstashing(Effect().persist(new LoadBalancerEvent.CreationFailed(why, systemMeta(c, "CreateLoadBalancer")))
+    var meta = EventMeta.system(c.requestId(), "CreateLoadBalancer", "create refused and undone: " + why.message());
+    return unstashing(Effect().persist(new LoadBalancerEvent.CreationFailed(why, meta))
         .thenRun(() -> {
           replyToWaiters(new Rejected(why));
           scheduleIdle();
         })
         .thenUnstashAll());
-  }
-
-  private static EventMeta systemMeta(Creating c, String command) {
-    return new EventMeta(Instant.now(), "system", "", "", command);
   }
 
   // ------------------------------------------------------------------ active
@@ -569,7 +577,9 @@ public final class LoadBalancerEntity
     if (!(state instanceof Deleted del) || del.cleanedUp()) return Effect().noReply();
     if (d.failure() != null) return retryLater("delete cleanup: " + d.failure());
     attempt = 0;
-    return Effect().persist(new LoadBalancerEvent.CleanedUp(new EventMeta(Instant.now(), "system", "", "", "DeleteLoadBalancer")))
+    var meta = EventMeta.system(del.requestId(), "DeleteLoadBalancer",
+        "VIP " + del.info().vipAddress() + " released and name unregistered after delete");
+    return Effect().persist(new LoadBalancerEvent.CleanedUp(meta))
         .thenRun((Deleted done) -> {
           replyToWaiters(new DeletedReply(done.version()));
           passivate.run();

@@ -48,13 +48,24 @@ public sealed interface LoadBalancerState extends CborSerializable {
 
     @Override
     public LoadBalancerState apply(LoadBalancerEvent event) {
-      if (event instanceof LoadBalancerEvent.CreationStarted e) return new Creating(e.info(), e.requestedVip(), attempts);
+      if (event instanceof LoadBalancerEvent.CreationStarted e) {
+        return new Creating(e.info(), e.requestedVip(), attempts, e.meta().requestId());
+      }
       throw new IllegalStateException("unexpected " + event.getClass().getSimpleName() + " before creation");
     }
   }
 
-  /** Accepted; the project registration and the VIP allocation are under way (and resumed after a crash). */
-  record Creating(LoadBalancerInfo info, String requestedVip, int attempts) implements LoadBalancerState {
+  /**
+   * Accepted; the project registration and the VIP allocation are under way (and resumed after a crash).
+   *
+   * @param requestId the request that asked for it, for the events the system writes to finish it
+   */
+  record Creating(LoadBalancerInfo info, String requestedVip, int attempts, String requestId)
+      implements LoadBalancerState {
+    public Creating {
+      requestId = requestId == null ? "" : requestId;
+    }
+
     @Override
     public LoadBalancerState apply(LoadBalancerEvent event) {
       if (event instanceof LoadBalancerEvent.Created e) {
@@ -111,7 +122,7 @@ public sealed interface LoadBalancerState extends CborSerializable {
         ids.values().removeAll(gone);
         return new Active(info, next, kids, ids);
       }
-      if (event instanceof LoadBalancerEvent.Deleted e) return new Deleted(info, next, false);
+      if (event instanceof LoadBalancerEvent.Deleted e) return new Deleted(info, next, false, e.meta().requestId());
       throw new IllegalStateException("unexpected " + event.getClass().getSimpleName() + " on an active load balancer");
     }
 
@@ -217,11 +228,19 @@ public sealed interface LoadBalancerState extends CborSerializable {
     }
   }
 
-  /** Deleted; history stays in the journal. {@code cleanedUp} once the VIP and the name were given back. */
-  record Deleted(LoadBalancerInfo info, long version, boolean cleanedUp) implements LoadBalancerState {
+  /**
+   * Deleted; history stays in the journal. {@code cleanedUp} once the VIP and the name were given back.
+   *
+   * @param requestId the delete request, for the event the system writes to finish it
+   */
+  record Deleted(LoadBalancerInfo info, long version, boolean cleanedUp, String requestId) implements LoadBalancerState {
+    public Deleted {
+      requestId = requestId == null ? "" : requestId;
+    }
+
     @Override
     public LoadBalancerState apply(LoadBalancerEvent event) {
-      if (event instanceof LoadBalancerEvent.CleanedUp) return new Deleted(info, version, true);
+      if (event instanceof LoadBalancerEvent.CleanedUp) return new Deleted(info, version, true, requestId);
       throw new IllegalStateException("unexpected " + event.getClass().getSimpleName() + " after delete");
     }
   }

@@ -58,7 +58,7 @@ class EventCompatibilityTest {
   /** One of each shape, with every field set to something other than its default. */
   static Map<String, Object> samples() {
     Instant t = Instant.parse("2026-11-21T10:00:00.123456Z");
-    var meta = new EventMeta(t, "local:alice", "127.0.0.1:40000", "req-1", "CreateLoadBalancer");
+    var meta = new EventMeta(t, "local:alice", "127.0.0.1:40000", "req-1", "CreateLoadBalancer", "");
     var info = new LoadBalancerInfo("lb-1", "org", "proj", "web", "front", "127.0.10.1", "127.0.10.0/24", true,
         List.of("prod"), t, t);
     var listener = new Listener("l-1", "http", "d", Enums.Protocol.TCP, 80, "p-1", 1000, 50_000, 5_000, 60_000,

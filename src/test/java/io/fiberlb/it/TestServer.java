@@ -121,12 +121,33 @@ public final class TestServer implements AutoCloseable {
     public final String project;
     private final GrpcClientSettings settings;
     private final ActorSystem<Void> clientSystem;
+    /** The x-fiberlb-user header, or null. */
+    private final String user;
 
     Api(ActorSystem<Void> clientSystem, int port, String org, String project) {
+      this(clientSystem, GrpcClientSettings.connectToServiceAt("127.0.0.1", port, clientSystem).withTls(false), org,
+          project, null);
+    }
+
+    private Api(ActorSystem<Void> clientSystem, GrpcClientSettings settings, String org, String project, String user) {
       this.clientSystem = clientSystem;
       this.org = org;
       this.project = project;
-      this.settings = GrpcClientSettings.connectToServiceAt("127.0.0.1", port, clientSystem).withTls(false);
+      this.settings = settings;
+      this.user = user;
+    }
+
+    /** The same tenant, calling as another principal. */
+    public Api as(String user) {
+      return new Api(clientSystem, settings, org, project, user);
+    }
+
+    public ActorSystem<Void> system() {
+      return clientSystem;
+    }
+
+    public AuditServiceClient audit() {
+      return cached("audit", () -> AuditServiceClient.create(settings, clientSystem));
     }
 
     public LoadBalancerServiceClient lbs() {
@@ -158,10 +179,17 @@ public final class TestServer implements AutoCloseable {
 
     /** Calls with this tenant's headers and waits for the answer. */
     public <Req, Res> Res call(SingleResponseRequestBuilder<Req, Res> rpc, Req request) {
-      return await(rpc.addHeader("x-fiberlb-org", org).addHeader("x-fiberlb-project", project).invoke(request));
+      return await(callAsync(rpc, request));
     }
 
     public <Req, Res> CompletionStage<Res> callAsync(SingleResponseRequestBuilder<Req, Res> rpc, Req request) {
+      var withTenant = rpc.addHeader("x-fiberlb-org", org).addHeader("x-fiberlb-project", project);
+      return (user == null ? withTenant : withTenant.addHeader("x-fiberlb-user", user)).invoke(request);
+    }
+
+    /** A server-streaming call with this tenant's headers. */
+    public <Req, Res> org.apache.pekko.stream.javadsl.Source<Res, org.apache.pekko.NotUsed> stream(
+        org.apache.pekko.grpc.javadsl.StreamResponseRequestBuilder<Req, Res> rpc, Req request) {
       return rpc.addHeader("x-fiberlb-org", org).addHeader("x-fiberlb-project", project).invoke(request);
     }
 
