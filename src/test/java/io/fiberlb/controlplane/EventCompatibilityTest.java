@@ -31,14 +31,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * Events are a long-lived contract with the journal. {@code src/test/resources/events/v1.txt} holds every event
+ * Events are a long-lived contract with the journal. {@code src/test/resources/events/v*.txt} hold every event
  * (and snapshot) shape as it was first written, in the bytes Jackson CBOR wrote; this build must still read each of
- * them into the same value. When a shape changes compatibly, add a v2 file beside this one and keep v1.
- * To write the fixture after adding an event type: {@code mvn test -Dtest=EventCompatibilityTest -Dfiberlb.writeFixtures=true}.
+ * them into the same value. Fixture files are never edited: a new shape goes into a new file with
+ * {@code mvn test -Dtest=EventCompatibilityTest -Dfiberlb.writeFixtures=v3}, which writes the samples no older file
+ * has. A sample that an older file holds must keep the value that file was written from (new fields take the
+ * value an old record reads as).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EventCompatibilityTest {
-  private static final Path FIXTURE = Path.of("src/test/resources/events/v1.txt");
+  private static final Path FIXTURES = Path.of("src/test/resources/events");
   private ActorSystem system;
   private Serialization serialization;
 
@@ -87,33 +89,55 @@ class EventCompatibilityTest {
     out.put("Project.UsageRecorded", new ProjectEntity.UsageRecorded("lb-1", new Usage(1, 2, 3, 4)));
     out.put("Project.Unregistered", new ProjectEntity.Unregistered("lb-1"));
     out.put("VipPool.Allocated", new VipPoolEntity.Allocated("lb-1", "127.0.10.1"));
+    // v2: the reason of system events, and the request id kept by the create and delete stages.
+    var system = new EventMeta(t, "system", "", "req-1", "CreateLoadBalancer", "VIP 127.0.10.1 allocated");
+    out.put("Created.system", new LoadBalancerEvent.Created("127.0.10.1", "127.0.10.0/24", system));
+    out.put("State.creating", new LoadBalancerState.Creating(info, "127.0.10.9", 1, "req-1"));
+    out.put("State.deleted", new LoadBalancerState.Deleted(info, 12, true, "req-2"));
+    out.put("Project.Renamed", new ProjectEntity.Renamed("lb-1", "web2"));
+    out.put("VipPool.Released", new VipPoolEntity.Released("lb-1", "127.0.10.1"));
     return out;
   }
 
   @Test
   void everyStoredShapeStillReadsAsTheSameValue() throws Exception {
-    if (Boolean.getBoolean("fiberlb.writeFixtures")) write();
+    String newFile = System.getProperty("fiberlb.writeFixtures", "");
+    if (!newFile.isEmpty()) write(newFile);
     var expected = samples();
     var seen = new ArrayList<String>();
-    for (String line : Files.readAllLines(FIXTURE, StandardCharsets.UTF_8)) {
-      if (line.isBlank() || line.startsWith("#")) continue;
+    for (String line : fixtureLines()) {
       String[] f = line.split("\t");
       Object read = serialization.deserialize(Base64.getDecoder().decode(f[3]), Integer.parseInt(f[1]), f[2]).get();
       assertThat(read).as(f[0]).isEqualTo(expected.get(f[0]));
       seen.add(f[0]);
     }
-    // Every shape this build writes has a stored ancestor (add it to the fixture when adding a shape).
+    // Every shape this build writes has a stored ancestor (write a new fixture file when adding a shape).
     assertThat(seen).containsAll(expected.keySet());
   }
 
-  private void write() throws Exception {
+  private static List<String> fixtureLines() throws Exception {
+    var out = new ArrayList<String>();
+    try (var files = Files.list(FIXTURES)) {
+      for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".txt")).sorted().toList()) {
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+          if (!line.isBlank() && !line.startsWith("#")) out.add(line);
+        }
+      }
+    }
+    return out;
+  }
+
+  private void write(String name) throws Exception {
+    var stored = new java.util.HashSet<String>();
+    for (String line : fixtureLines()) stored.add(line.split("\t")[0]);
     var sb = new StringBuilder("# name\tserializer id\tmanifest\tbytes (base64); written by EventCompatibilityTest\n");
     for (var e : samples().entrySet()) {
+      if (stored.contains(e.getKey())) continue;
       var ser = serialization.findSerializerFor(e.getValue());
       sb.append(e.getKey()).append('\t').append(ser.identifier()).append('\t')
           .append(Serializers.manifestFor(ser, e.getValue())).append('\t')
           .append(Base64.getEncoder().encodeToString(ser.toBinary(e.getValue()))).append('\n');
     }
-    Files.writeString(FIXTURE, sb.toString());
+    Files.writeString(FIXTURES.resolve(name + ".txt"), sb.toString());
   }
 }
