@@ -1,0 +1,121 @@
+package io.fiberlb.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.fiberlb.api.v1.HealthCheck;
+import io.fiberlb.api.v1.LoadBalancer;
+import io.fiberlb.api.v1.Pool;
+import io.fiberlb.it.TestServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The CLI as a user runs it (the same parser, the real gRPC client) against a real server: the README session. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CliAgainstServerTest {
+  private TestServer server;
+
+  record Result(int code, String out, String err) {}
+
+  @BeforeAll
+  void start() throws Exception {
+    server = new TestServer(Map.of());
+  }
+
+  @AfterAll
+  void stop() {
+    server.close();
+  }
+
+  private Result fiberlb(String project, String... args) {
+    var all = new ArrayList<>(List.of("--server", "127.0.0.1:" + server.port(), "--project", project));
+    all.addAll(List.of(args));
+    return exec(all.toArray(String[]::new));
+  }
+
+  private static Result exec(String... args) {
+    Cli cli = new Cli();
+    try {
+      var cl = Cli.commandLine(cli);
+      var out = new StringWriter();
+      var err = new StringWriter();
+      cl.setOut(new PrintWriter(out));
+      cl.setErr(new PrintWriter(err));
+      return new Result(cl.execute(args), out.toString(), err.toString());
+    } finally {
+      cli.close();
+    }
+  }
+
+  private static <T extends Message.Builder> T parse(String json, T builder) throws Exception {
+    JsonFormat.parser().merge(json, builder);
+    return builder;
+  }
+
+  @Test
+  void theReadmeSessionWorksAndErrorsExitNonZeroWithTheServersMessage() throws Exception {
+    Result created = fiberlb("cli", "--json", "lb", "create", "--name", "web");
+    assertThat(created.code()).as(created.err()).isZero();
+    LoadBalancer lb = parse(created.out(), LoadBalancer.newBuilder()).build();
+    assertThat(lb.getVipAddress()).startsWith("127.0.10.");
+    String id = lb.getId();
+
+    Result hc = fiberlb("cli", "--json", "healthcheck", "create", "--lb", id, "--type", "HTTP", "--interval", "2s",
+        "--timeout", "1s", "--rise", "2", "--fall", "3", "--url-path", "/health");
+    HealthCheck check = parse(hc.out(), HealthCheck.newBuilder()).build();
+    assertThat(check.getInterval().getSeconds()).isEqualTo(2);
+    Result pool = fiberlb("cli", "--json", "pool", "create", "--lb", id, "--name", "web", "--protocol", "TCP",
+        "--lb-algorithm", "MAGLEV", "--health-check-id", check.getId());
+    Pool p = parse(pool.out(), Pool.newBuilder()).build();
+    Result backend = fiberlb("cli", "backend", "create", "--lb", id, "--pool", p.getId(), "--address", "10.0.0.5",
+        "--protocol-port", "8080", "--weight", "10");
+    assertThat(backend.code()).as(backend.err()).isZero();
+    assertThat(backend.out()).contains("10.0.0.5").contains("NO_MONITOR");
+    Result listener = fiberlb("cli", "listener", "create", "--lb", id, "--name", "http", "--protocol", "TCP",
+        "--protocol-port", "80", "--default-pool-id", p.getId());
+    assertThat(listener.code()).as(listener.err()).isZero();
+    Result update = fiberlb("cli", "lb", "update", id, "--description", "public web");
+    assertThat(update.out()).contains("public web");
+
+    Result status = fiberlb("cli", "lb", "status", id);
+    assertThat(status.code()).isZero();
+    assertThat(status.out()).contains("\"web\"", "port 80", "10.0.0.5:8080", "HTTP", "version 6");
+
+    Result bad = fiberlb("cli", "listener", "create", "--lb", id, "--protocol-port", "70000");
+    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.err()).contains("error: INVALID_ARGUMENT: listener.protocol_port: must be 1..65535, got 70000");
+
+    Result refused = fiberlb("cli", "lb", "delete", id);
+    assertThat(refused.code()).isEqualTo(1);
+    assertThat(refused.err()).contains("FAILED_PRECONDITION").contains("pass cascade");
+
+    Result stranger = fiberlb("someone-else", "lb", "get", id);
+    assertThat(stranger.code()).isEqualTo(1);
+    assertThat(stranger.err()).contains("NOT_FOUND: load balancer " + id + " not found");
+
+    Result deleted = fiberlb("cli", "lb", "delete", id, "--cascade");
+    assertThat(deleted.code()).as(deleted.err()).isZero();
+    assertThat(deleted.out()).contains("deleted load balancer " + id);
+    assertThat(fiberlb("cli", "lb", "get", id).code()).isEqualTo(1);
+  }
+
+  @Test
+  void anUnreachableServerExitsThreeWithAHint() throws Exception {
+    int port;
+    try (var s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Result r = exec("--server", "127.0.0.1:" + port, "lb", "list");
+    assertThat(r.code()).isEqualTo(3);
+    assertThat(r.err()).contains("127.0.0.1:" + port).contains("bin/fiberlb server");
+  }
+}
