@@ -1,7 +1,6 @@
 package io.fiberlb.api;
 
 import com.google.protobuf.Duration;
-import com.google.protobuf.ProtocolMessageEnum;
 import com.google.protobuf.Timestamp;
 import io.fiberlb.api.v1.BackendSpec;
 import io.fiberlb.api.v1.HealthCheckSpec;
@@ -198,10 +197,5 @@ public final class ProtoMapper {
 
   static Timestamp ts(Instant i) {
     return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
-  }
-
-  /** For messages: the name of an enum value as the wire spells it. */
-  static String name(ProtocolMessageEnum e) {
-    return e.getValueDescriptor().getName();
   }
 }

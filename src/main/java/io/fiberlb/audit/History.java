@@ -15,7 +15,6 @@ import io.fiberlb.controlplane.Views.ChildView;
 import io.fiberlb.controlplane.Views.LoadBalancerView;
 import io.fiberlb.controlplane.model.Child;
 import io.fiberlb.controlplane.model.Enums;
-import io.fiberlb.controlplane.model.Enums.Kind;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,9 +43,9 @@ public final class History {
 
   /** The type an auditor reads: LoadBalancerCreated, ListenerUpdated, PoolDeleted, ... */
   public static String type(LoadBalancerEvent e) {
-    if (e instanceof LoadBalancerEvent.ChildCreated c) return noun(c.child().kind()) + "Created";
-    if (e instanceof LoadBalancerEvent.ChildUpdated c) return noun(c.child().kind()) + "Updated";
-    if (e instanceof LoadBalancerEvent.ChildDeleted c) return noun(c.kind()) + "Deleted";
+    if (e instanceof LoadBalancerEvent.ChildCreated c) return c.child().kind().typeName + "Created";
+    if (e instanceof LoadBalancerEvent.ChildUpdated c) return c.child().kind().typeName + "Updated";
+    if (e instanceof LoadBalancerEvent.ChildDeleted c) return c.kind().typeName + "Deleted";
     return "LoadBalancer" + e.getClass().getSimpleName();
   }
 
@@ -62,15 +61,6 @@ public final class History {
     if (e instanceof LoadBalancerEvent.ChildUpdated c) return c.child().id();
     if (e instanceof LoadBalancerEvent.ChildDeleted c) return c.id();
     return lbId;
-  }
-
-  private static String noun(Kind kind) {
-    return switch (kind) {
-      case LISTENER -> "Listener";
-      case POOL -> "Pool";
-      case BACKEND -> "Backend";
-      case HEALTH_CHECK -> "HealthCheck";
-    };
   }
 
   /** The whole load balancer as Get and the child Gets returned it in this state. */

@@ -73,36 +73,43 @@ public final class LoadBalancerEntity
 
   public sealed interface Command extends CborSerializable {}
 
-  public record CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo) implements Command {}
+  /** A command from an API caller: it says who is asking and where the answer goes. */
+  public sealed interface UserCommand extends Command {
+    Caller caller();
 
-  public record GetLoadBalancer(Caller caller, ActorRef<Reply> replyTo) implements Command {}
+    ActorRef<Reply> replyTo();
+  }
 
-  public record GetStatus(Caller caller, ActorRef<Reply> replyTo) implements Command {}
+  public record CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo) implements UserCommand {}
+
+  public record GetLoadBalancer(Caller caller, ActorRef<Reply> replyTo) implements UserCommand {}
+
+  public record GetStatus(Caller caller, ActorRef<Reply> replyTo) implements UserCommand {}
 
   public record UpdateLoadBalancer(Caller caller, LoadBalancerPatch patch, Long expectedVersion, ActorRef<Reply> replyTo)
-      implements Command {}
+      implements UserCommand {}
 
   public record DeleteLoadBalancer(Caller caller, boolean cascade, Long expectedVersion, ActorRef<Reply> replyTo)
-      implements Command {}
+      implements UserCommand {}
 
   /**
    * @param poolId the parent pool of a backend; empty for other kinds
    * @param requestId the client's idempotency key, or empty
    */
   public record CreateChild(Caller caller, String poolId, ChildPatch patch, String requestId, ActorRef<Reply> replyTo)
-      implements Command {}
+      implements UserCommand {}
 
-  public record GetChild(Caller caller, Kind kind, String id, ActorRef<Reply> replyTo) implements Command {}
+  public record GetChild(Caller caller, Kind kind, String id, ActorRef<Reply> replyTo) implements UserCommand {}
 
   /** @param poolId only backends of this pool, when not empty */
   public record ListChildren(Caller caller, Kind kind, String poolId, long after, int limit, ActorRef<Reply> replyTo)
-      implements Command {}
+      implements UserCommand {}
 
   public record UpdateChild(Caller caller, Kind kind, String id, ChildPatch patch, Long expectedVersion,
-      ActorRef<Reply> replyTo) implements Command {}
+      ActorRef<Reply> replyTo) implements UserCommand {}
 
   public record DeleteChild(Caller caller, Kind kind, String id, Long expectedVersion, ActorRef<Reply> replyTo)
-      implements Command {}
+      implements UserCommand {}
 
   /** The message the shard sends to stop this entity (passivation, rebalance). */
   public record Stop(String reason) implements Command {
@@ -490,7 +497,7 @@ public final class LoadBalancerEntity
     Child candidate = c.patch().applyTo(base, version, now);
     Optional<Rejection> bad = Validation.child(candidate, null).or(() -> s.checkTree(candidate, null));
     if (bad.isPresent()) return reject(c.replyTo(), bad.get());
-    var event = new ChildCreated(candidate, c.requestId(), EventMeta.of(c.caller(), "Create" + typeName(kind)));
+    var event = new ChildCreated(candidate, c.requestId(), EventMeta.of(c.caller(), "Create" + kind.typeName));
     Usage after = s.usage().plus(one(kind));
     return checkThenPersist(
         ask(directory.project(s.info().orgId(), s.info().projectId()), r -> new ProjectEntity.ReserveUsage(lbId, after, r)),
@@ -526,7 +533,7 @@ public final class LoadBalancerEntity
     Optional<Rejection> bad = Validation.child(candidate, cur).or(() -> s.checkTree(candidate, cur));
     if (bad.isPresent()) return reject(c.replyTo(), bad.get());
     if (sameContent(candidate, cur)) return Effect().reply(c.replyTo(), new ChildReply(s.view(cur)));
-    return Effect().persist(new ChildUpdated(candidate, EventMeta.of(c.caller(), "Update" + typeName(c.kind()))))
+    return Effect().persist(new ChildUpdated(candidate, EventMeta.of(c.caller(), "Update" + c.kind().typeName)))
         .thenReply(c.replyTo(), ns -> new ChildReply(((Active) ns).view(candidate)));
   }
 
@@ -536,7 +543,7 @@ public final class LoadBalancerEntity
     Child cur = found.get();
     Optional<Rejection> refused = checkVersion(c.expectedVersion(), cur.version(), c.kind().noun()).or(() -> s.checkDelete(cur));
     if (refused.isPresent()) return reject(c.replyTo(), refused.get());
-    var event = new ChildDeleted(c.kind(), c.id(), s.dependents(cur), EventMeta.of(c.caller(), "Delete" + typeName(c.kind())));
+    var event = new ChildDeleted(c.kind(), c.id(), s.dependents(cur), EventMeta.of(c.caller(), "Delete" + c.kind().typeName));
     return Effect().persist(event)
         .thenRun((Active a) -> directory.project(a.info().orgId(), a.info().projectId())
             .tell(new ProjectEntity.Sync(lbId, a.info().name(), a.usage(), ctx.getSystem().ignoreRef())))
@@ -702,45 +709,16 @@ public final class LoadBalancerEntity
     };
   }
 
-  /** ListenerCreated-style names for the command in event metadata: {@code CreateHealthCheck}. */
-  private static String typeName(Kind kind) {
-    return switch (kind) {
-      case LISTENER -> "Listener";
-      case POOL -> "Pool";
-      case BACKEND -> "Backend";
-      case HEALTH_CHECK -> "HealthCheck";
-    };
-  }
-
   private static <T> T orElse(T value, T fallback) {
     return value != null ? value : fallback;
   }
 
   private static Caller callerOf(Command cmd) {
-    if (cmd instanceof CreateLoadBalancer c) return c.caller();
-    if (cmd instanceof GetLoadBalancer c) return c.caller();
-    if (cmd instanceof GetStatus c) return c.caller();
-    if (cmd instanceof UpdateLoadBalancer c) return c.caller();
-    if (cmd instanceof DeleteLoadBalancer c) return c.caller();
-    if (cmd instanceof CreateChild c) return c.caller();
-    if (cmd instanceof GetChild c) return c.caller();
-    if (cmd instanceof ListChildren c) return c.caller();
-    if (cmd instanceof UpdateChild c) return c.caller();
-    if (cmd instanceof DeleteChild c) return c.caller();
-    return null;
+    return cmd instanceof UserCommand u ? u.caller() : null;
   }
 
   private static ActorRef<Reply> replyToOf(Command cmd) {
-    if (cmd instanceof CreateLoadBalancer c) return c.replyTo();
-    if (cmd instanceof GetLoadBalancer c) return c.replyTo();
-    if (cmd instanceof GetStatus c) return c.replyTo();
-    if (cmd instanceof UpdateLoadBalancer c) return c.replyTo();
-    if (cmd instanceof DeleteLoadBalancer c) return c.replyTo();
-    if (cmd instanceof CreateChild c) return c.replyTo();
-    if (cmd instanceof GetChild c) return c.replyTo();
-    if (cmd instanceof ListChildren c) return c.replyTo();
-    if (cmd instanceof UpdateChild c) return c.replyTo();
-    if (cmd instanceof DeleteChild c) return c.replyTo();
-    return null;
+    return cmd instanceof UserCommand u ? u.replyTo() : null;
   }
+
 }

@@ -23,13 +23,17 @@ public final class Enums {
 
   /** The four kinds of child resource a load balancer owns. */
   public enum Kind {
-    LISTENER("listener"), POOL("pool"), BACKEND("backend"), HEALTH_CHECK("health_check");
+    LISTENER("listener", "Listener"), POOL("pool", "Pool"), BACKEND("backend", "Backend"),
+    HEALTH_CHECK("health_check", "HealthCheck");
 
     /** The name used in error messages and on the wire ({@code listener.protocol_port}). */
     public final String field;
+    /** The name in commands and event types: {@code CreateHealthCheck}, {@code HealthCheckUpdated}. */
+    public final String typeName;
 
-    Kind(String field) {
+    Kind(String field, String typeName) {
       this.field = field;
+      this.typeName = typeName;
     }
 
     /** "health check" rather than "health_check", for sentences. */
