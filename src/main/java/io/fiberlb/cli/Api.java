@@ -12,19 +12,30 @@ import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
+import java.util.function.Predicate;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.grpc.GrpcChannel;
 import org.apache.pekko.grpc.GrpcClientSettings;
 import org.apache.pekko.grpc.javadsl.SingleResponseRequestBuilder;
+import org.apache.pekko.grpc.javadsl.StreamResponseRequestBuilder;
+import org.apache.pekko.stream.ActorAttributes;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.LoggerFactory;
 
 /**
- * The CLI's connection to a FiberLB server: one actor system and one HTTP/2 channel, made on the first call, and
+ * The CLI's connection to a FiberLB server: one actor system and an HTTP/2 channel, made on the first call, and
  * the single place where a call is made, waited for and its failure turned into a {@link CallFailed}.
  */
 final class Api implements AutoCloseable {
@@ -55,6 +66,7 @@ final class Api implements AutoCloseable {
   private final String project;
   private ActorSystem system;
   private GrpcChannel channel;
+  private GrpcChannel streamChannel;
 
   Api(Endpoint server, String org, String project) {
     this.server = server;
@@ -69,6 +81,27 @@ final class Api implements AutoCloseable {
   /** A client of one service on the shared channel, e.g. {@code client(PoolServiceClient::create)}. */
   <C> C client(BiFunction<GrpcChannel, ClassicActorSystemProvider, C> create) {
     if (channel == null) {
+      GrpcClientSettings settings = settings().withDeadline(DEADLINE);
+      channel = GrpcChannel.apply(settings, system);
+    }
+    return create.apply(channel, system);
+  }
+
+  /**
+   * A client for server-streaming calls ({@link #stream}): on a second channel without the {@link #DEADLINE},
+   * since a stream (an export, a follow) lasts as long as it has something to send.
+   */
+  <C> C streamingClient(BiFunction<GrpcChannel, ClassicActorSystemProvider, C> create) {
+    if (streamChannel == null) {
+      GrpcClientSettings settings = settings();
+      streamChannel = GrpcChannel.apply(settings, system);
+    }
+    return create.apply(streamChannel, system);
+  }
+
+  /** The settings of a channel to the server, starting the actor system on first use. */
+  private GrpcClientSettings settings() {
+    if (system == null) {
       try {
         // Resolved here so that a typo in --server is reported like a refused connection, not as UNKNOWN.
         InetAddress.getByName(server.host());
@@ -78,16 +111,14 @@ final class Api implements AutoCloseable {
       logToStderr();
       Config config = ConfigFactory.parseString(CONFIG).withFallback(ConfigFactory.defaultReference());
       system = ActorSystem.create("fiberlb-cli", config);
-      channel = GrpcChannel.apply(GrpcClientSettings.connectToServiceAt(server.host(), server.port(), system)
-          .withTls(false).withDeadline(DEADLINE), system);
     }
-    return create.apply(channel, system);
+    return GrpcClientSettings.connectToServiceAt(server.host(), server.port(), system).withTls(false);
   }
 
   /** Makes one unary call as the configured org and project and waits for its answer. */
   <Q, A> A call(SingleResponseRequestBuilder<Q, A> rpc, Q request) {
     var reply = rpc.addHeader(ORG_HEADER, org).addHeader(PROJECT_HEADER, project)
-        .addHeader(USER_HEADER, System.getProperty("user.name", "anonymous")).invoke(request);
+        .addHeader(USER_HEADER, user()).invoke(request);
     try {
       // The channel's deadline ends the call; the extra time only guards against a stage that never completes.
       return reply.toCompletableFuture().get(DEADLINE.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
@@ -102,14 +133,54 @@ final class Api implements AutoCloseable {
     }
   }
 
-  /** Closes the channel and stops the actor system, if they were made; waits until they have. */
+  /**
+   * Makes one server-streaming call as the configured org and project (with a client from
+   * {@link #streamingClient}) and hands each message to {@code each}, in order, as it arrives, until the stream
+   * ends or {@code each} answers false (then the call is cancelled). Returns when it has ended; waits as long as
+   * that takes. {@code each} runs on a thread meant for blocking I/O, one message at a time, so it may write to
+   * stdout; a slow reader slows the server down instead of filling memory.
+   */
+  <Q, A> void stream(StreamResponseRequestBuilder<Q, A> rpc, Q request, Predicate<A> each) {
+    Source<A, NotUsed> messages = rpc.addHeader(ORG_HEADER, org).addHeader(PROJECT_HEADER, project)
+        .addHeader(USER_HEADER, user()).invoke(request);
+    RuntimeException[] ownFailure = {null};
+    Predicate<A> guarded = a -> {
+      try {
+        return each.test(a);
+      } catch (RuntimeException e) {
+        ownFailure[0] = e;
+        throw e;
+      }
+    };
+    Sink<A, CompletionStage<Done>> consumer = Flow.<A>create().takeWhile(guarded::test)
+        .toMat(Sink.ignore(), Keep.right()).withAttributes(Attributes.apply(ActorAttributes.IODispatcher()));
+    try {
+      messages.async().runWith(consumer, system).toCompletableFuture().get();
+    } catch (ExecutionException e) {
+      // A failure of `each` itself (a bug, an I/O error here) is not the server's answer.
+      if (ownFailure[0] != null) throw ownFailure[0];
+      throw new CallFailed(Status.fromThrowable(e.getCause()), server);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CallFailed(Status.CANCELLED.withDescription("interrupted"), server);
+    }
+  }
+
+  private static String user() {
+    return System.getProperty("user.name", "anonymous");
+  }
+
+  /** Closes the channels and stops the actor system, if they were made; waits until they have. */
   @Override
   public void close() {
     if (system == null) return;
-    try {
-      channel.closeCS().toCompletableFuture().get(5, TimeUnit.SECONDS);
-    } catch (Exception ignored) {
-      // the actor system's termination below closes whatever is left
+    for (GrpcChannel c : new GrpcChannel[] {channel, streamChannel}) {
+      if (c == null) continue;
+      try {
+        c.closeCS().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // the actor system's termination below closes whatever is left
+      }
     }
     system.terminate();
     try {
@@ -119,6 +190,7 @@ final class Api implements AutoCloseable {
     }
     system = null;
     channel = null;
+    streamChannel = null;
   }
 
   /**

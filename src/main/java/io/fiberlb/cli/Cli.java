@@ -37,14 +37,16 @@ import picocli.CommandLine.UnmatchedArgumentException;
         "FiberLB: load balancing as a service.",
         "",
         "Runs a FiberLB server (fiberlb server), or manages load balancers and their listeners, pools, backends"
-            + " and health checks through the gRPC API of a running server. Every call is made as the --org and"
-            + " --project given, sent as the x-fiberlb-org and x-fiberlb-project headers."},
+            + " and health checks through the gRPC API of a running server, and reads their history (fiberlb"
+            + " audit). Every call is made as the --org and --project given, sent as the x-fiberlb-org and"
+            + " x-fiberlb-project headers."},
     subcommands = {
         LoadBalancerCommands.class,
         ListenerCommands.class,
         PoolCommands.class,
         BackendCommands.class,
         HealthCheckCommands.class,
+        AuditCommands.class,
         Cli.Server.class,
         HelpCommand.class},
     exitCodeListHeading = "%nExit status:%n",
@@ -67,6 +69,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         "      --protocol-port 80 --default-pool-id POOL",
         "  bin/fiberlb lb update LB --description \"public web\"",
         "  bin/fiberlb lb status LB",
+        "  bin/fiberlb audit events --lb LB --since 1h     # who changed what",
+        "  bin/fiberlb audit diff --lb LB --from 3         # since version 3",
         "  bin/fiberlb lb delete LB --cascade",
         "",
         "Run 'fiberlb COMMAND --help' (or 'fiberlb help COMMAND') for the flags of a",
@@ -163,10 +167,13 @@ public final class Cli {
     cl.getSubcommands().values().forEach(Cli::finishHelp);
   }
 
-  /** Verbs in the order a resource lives (picocli lists @Command methods in reflection order). */
+  /**
+   * Verbs in the order a resource lives, then audit's (picocli lists @Command methods in reflection order).
+   */
   private static String commandList(Help help) {
     Map<String, Help> ordered = new LinkedHashMap<>();
-    for (String verb : List.of("create", "get", "list", "update", "delete", "status")) {
+    for (String verb : List.of("create", "get", "list", "update", "delete", "status", "events", "at", "diff",
+        "export")) {
       if (help.subcommands().containsKey(verb)) ordered.put(verb, help.subcommands().get(verb));
     }
     ordered.putAll(help.subcommands());

@@ -1,11 +1,18 @@
 package io.fiberlb.cli;
 
 import com.google.protobuf.ProtocolMessageEnum;
+import com.google.protobuf.Timestamp;
 import io.fiberlb.api.v1.HealthCheck;
 import io.fiberlb.api.v1.LbAlgorithm;
+import io.fiberlb.api.v1.PointInTime;
 import io.fiberlb.api.v1.Protocol;
 import io.fiberlb.api.v1.SessionPersistence;
 import io.fiberlb.util.Durations;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -57,6 +64,94 @@ final class Flags {
 
     static com.google.protobuf.Duration proto(java.time.Duration d) {
       return com.google.protobuf.Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
+    }
+  }
+
+  /**
+   * A moment as people write it on a command line: an ISO-8601 instant ({@code 2026-11-21T03:12:00Z}, or with an
+   * offset such as {@code +01:00}), or a duration meaning that long before {@code now} ({@code 10m}, {@code 2h},
+   * {@code 1d}). A date or date-time without a zone is refused rather than guessed.
+   */
+  static Instant instant(String text, Instant now) {
+    String s = text == null ? "" : text.trim();
+    try {
+      return OffsetDateTime.parse(s).toInstant();
+    } catch (DateTimeParseException notWithAZone) {
+      // one of the other forms, or a mistake
+    }
+    rejectWithoutZone(text);
+    try {
+      return now.minus(Durations.parse(s));
+    } catch (IllegalArgumentException notADuration) {
+      throw new IllegalArgumentException("'" + text + "' is neither a time nor a duration ago: write an ISO-8601"
+          + " time like 2026-11-21T03:12:00Z, or how long ago, like 10m, 2h, 1d");
+    }
+  }
+
+  /**
+   * A point in a load balancer's history: a version number ({@code 12}, from 1), else a time as {@link #instant}
+   * reads it.
+   */
+  static PointInTime point(String text, Instant now) {
+    String s = text == null ? "" : text.trim();
+    if (s.matches("[+-]?\\d+")) {
+      long version = s.length() > 18 ? -1 : Long.parseLong(s);
+      if (version < 1) throw new IllegalArgumentException("'" + text + "' is not a version: versions count from 1");
+      return PointInTime.newBuilder().setVersion(version).build();
+    }
+    rejectWithoutZone(text);
+    try {
+      return PointInTime.newBuilder().setTime(timestamp(instant(s, now))).build();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("'" + text + "' is neither a version (like 12) nor a time: write an"
+          + " ISO-8601 time like 2026-11-21T03:12:00Z, or how long ago, like 10m, 2h, 1d");
+    }
+  }
+
+  /** A local date or date-time would be read in some time zone; which one is the user's to say. */
+  private static void rejectWithoutZone(String text) {
+    String s = text == null ? "" : text.trim();
+    String dateTime;
+    try {
+      LocalDateTime.parse(s);
+      dateTime = s;
+    } catch (DateTimeParseException notADateTime) {
+      try {
+        LocalDate.parse(s);
+        dateTime = s + "T00:00:00";
+      } catch (DateTimeParseException notADate) {
+        return;
+      }
+    }
+    throw new IllegalArgumentException("'" + text + "' has no time zone: add Z for UTC or an offset, like "
+        + dateTime + "Z or " + dateTime + "+01:00");
+  }
+
+  static Timestamp timestamp(Instant i) {
+    return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+  }
+
+  /** {@code --since}, {@code --until}, {@code --time}: see {@link #instant}. */
+  static final class TimeValue implements ITypeConverter<Instant> {
+    @Override
+    public Instant convert(String text) {
+      try {
+        return instant(text, Instant.now());
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** {@code --from}, {@code --to}: see {@link #point}. */
+  static final class PointValue implements ITypeConverter<PointInTime> {
+    @Override
+    public PointInTime convert(String text) {
+      try {
+        return point(text, Instant.now());
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
     }
   }
 

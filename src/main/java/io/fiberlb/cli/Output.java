@@ -4,27 +4,46 @@ import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
+import io.fiberlb.api.v1.AuditEvent;
+import io.fiberlb.api.v1.Backend;
 import io.fiberlb.api.v1.BackendStatus;
+import io.fiberlb.api.v1.Change;
 import io.fiberlb.api.v1.DeleteResponse;
+import io.fiberlb.api.v1.DiffLoadBalancerResponse;
+import io.fiberlb.api.v1.HealthCheck;
 import io.fiberlb.api.v1.HealthCheckStatus;
+import io.fiberlb.api.v1.Listener;
 import io.fiberlb.api.v1.ListenerStatus;
+import io.fiberlb.api.v1.LoadBalancer;
+import io.fiberlb.api.v1.LoadBalancerSnapshot;
 import io.fiberlb.api.v1.LoadBalancerStatus;
+import io.fiberlb.api.v1.Pool;
 import io.fiberlb.api.v1.PoolStatus;
 import io.fiberlb.util.Durations;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
  * How replies are shown: with {@code --json} the reply message as one JSON document (proto field names, every
- * field); otherwise tables made from the message descriptors, so the five kinds share one renderer.
+ * field), or for a stream of audit events one JSON object per line; otherwise tables made from the message
+ * descriptors, so the five kinds share one renderer, and the audit lines (events, changes, a past tree).
  */
 final class Output {
   private static final JsonFormat.Printer JSON =
@@ -128,6 +147,252 @@ final class Output {
     if (!details.isEmpty()) sb.append("  ").append(details);
     sb.append("  ").append(enumValue(provisioning.getValueDescriptor())).append('/')
         .append(enumValue(operating.getValueDescriptor())).append('\n');
+  }
+
+  // ------------------------------------------------------------------ audit
+
+  /** Each event as one line of JSON (JSON Lines): compact, proto field names, every field. Made once, reused. */
+  private static final JsonFormat.Printer JSON_LINE = JSON.omittingInsignificantWhitespace();
+
+  /** The event table's columns. Their widths are fixed, as rows are printed while the events arrive. */
+  static final List<String> EVENT_COLUMNS =
+      List.of("TIME", "SEQUENCE_NR", "VERSION", "TYPE", "RESOURCE", "ACTOR", "REQUEST_ID");
+  private static final int[] EVENT_WIDTHS = {24, 11, 7, 27, 22, 16, 0};
+  private static final DateTimeFormatter EVENT_TIME =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+  /** How much of an id the audit lines show, like a short commit hash; --json has them whole. */
+  static final int SHORT_ID = 8;
+
+  private long events;
+
+  /**
+   * One event, as soon as it arrived: a table row (the header comes with the first), or with {@code --json} a
+   * JSON object on one line. Flushed at once. Answers false when stdout can no longer be written (its reader has
+   * gone), so that a stream can stop.
+   */
+  boolean event(AuditEvent e) {
+    if (json) {
+      out.println(jsonLine(e));
+    } else {
+      if (events == 0) out.println(eventRow(EVENT_COLUMNS));
+      out.println(eventLine(e));
+    }
+    events++;
+    return !closed(out);
+  }
+
+  /**
+   * Flushes {@code out} and answers whether what is written to it can no longer reach anyone (the reader of a
+   * pipe has gone). picocli's stdout writer wraps System.out, a PrintStream that keeps its write errors to itself,
+   * so that is asked too.
+   */
+  static boolean closed(PrintWriter out) {
+    return out.checkError() || System.out.checkError();
+  }
+
+  /** After the last event: {@code no events} if there were none (with {@code --json}: nothing, an empty stream). */
+  void eventsDone() {
+    if (events == 0 && !json) out.println("no events");
+    out.flush();
+  }
+
+  /** {@code 2026-11-21T03:12:00.000Z  7  5  ListenerUpdated  listener/1234abcd  local:alice  req-1}. */
+  static String eventLine(AuditEvent e) {
+    return eventRow(List.of(eventTime(e.getTime()), String.valueOf(e.getSequenceNr()), String.valueOf(e.getVersion()),
+        or(e.getType()), e.getResourceKind().isEmpty() ? NONE : e.getResourceKind() + "/" + shortId(e.getResourceId()),
+        or(e.getActor()), or(e.getRequestId())));
+  }
+
+  private static String eventRow(List<String> cells) {
+    var sb = new StringBuilder();
+    for (int i = 0; i < cells.size(); i++) {
+      String cell = cells.get(i);
+      sb.append(cell);
+      if (i < cells.size() - 1) sb.append(" ".repeat(Math.max(EVENT_WIDTHS[i] - cell.length(), 0) + 2));
+    }
+    return sb.toString();
+  }
+
+  private static String eventTime(Timestamp t) {
+    if (t.getSeconds() == 0 && t.getNanos() == 0) return NONE;
+    return EVENT_TIME.format(Instant.ofEpochSecond(t.getSeconds(), t.getNanos()));
+  }
+
+  static String shortId(String id) {
+    return id.isEmpty() ? NONE : id.length() > SHORT_ID ? id.substring(0, SHORT_ID) : id;
+  }
+
+  /** One message as one line of JSON, without the newline. */
+  static String jsonLine(Message m) {
+    var sb = new StringBuilder();
+    appendJsonLine(m, sb);
+    return sb.toString();
+  }
+
+  /** One message as one line of JSON, without the newline, straight into {@code to} (no String in between). */
+  static void appendJsonLine(Message m, Appendable to) {
+    try {
+      JSON_LINE.appendTo(m, to);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("cannot print " + m.getDescriptorForType().getName() + " as JSON", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** What changed between two points: a header line, then one line per change (see {@link #change}). */
+  void diff(DiffLoadBalancerResponse d) {
+    if (json) {
+      printJson(d);
+      return;
+    }
+    out.print(diffText(d));
+    out.flush();
+  }
+
+  static String diffText(DiffLoadBalancerResponse d) {
+    var sb = new StringBuilder("from version " + d.getFromVersion() + " to version " + d.getToVersion() + "\n");
+    if (d.getChangesCount() == 0) sb.append("no changes\n");
+    for (Change c : d.getChangesList()) sb.append(change(c)).append('\n');
+    return sb.toString();
+  }
+
+  /**
+   * {@code + listener 1234abcd "http"} (added), {@code - backend 5678abcd 10.0.0.5:8080} (removed),
+   * {@code ~ listener 1234abcd protocol_port: 80 -> 8080} (changed; before and after as JSON values).
+   */
+  static String change(Change c) {
+    String what = or(c.getResourceKind()) + " " + shortId(c.getResourceId());
+    return switch (c.getType()) {
+      case ADDED -> "+ " + what + describe(c.getAfter());
+      case REMOVED -> "- " + what + describe(c.getBefore());
+      case CHANGED -> "~ " + what + " " + or(c.getField()) + ": " + jsonValue(c.getBefore()) + " -> "
+          + jsonValue(c.getAfter());
+      default -> "? " + what + (c.getField().isEmpty() ? "" : " " + c.getField());
+    };
+  }
+
+  /** {@code  "name"} and, for a backend, {@code  address:port}, from a resource as JSON; empty if it has neither. */
+  private static String describe(String resourceJson) {
+    Struct r;
+    try {
+      var b = Struct.newBuilder();
+      JsonFormat.parser().ignoringUnknownFields().merge(resourceJson, b);
+      r = b.build();
+    } catch (InvalidProtocolBufferException | RuntimeException notAnObject) {
+      return "";
+    }
+    var sb = new StringBuilder();
+    String name = text(r, "name");
+    if (!name.isEmpty()) sb.append(" \"").append(name).append('"');
+    String address = text(r, "address");
+    if (!address.isEmpty()) {
+      sb.append(' ').append(address.contains(":") ? "[" + address + "]" : address);
+      String port = text(r, "protocol_port").isEmpty() ? text(r, "protocolPort") : text(r, "protocol_port");
+      if (!port.isEmpty()) sb.append(':').append(port);
+    }
+    return sb.toString();
+  }
+
+  private static String text(Struct s, String field) {
+    Value v = s.getFieldsMap().get(field);
+    if (v == null) return "";
+    return switch (v.getKindCase()) {
+      case STRING_VALUE -> v.getStringValue();
+      case NUMBER_VALUE -> v.getNumberValue() == Math.rint(v.getNumberValue())
+          ? String.valueOf((long) v.getNumberValue()) : String.valueOf(v.getNumberValue());
+      default -> "";
+    };
+  }
+
+  /** A JSON value on one line as the server wrote it, whitespace outside strings removed; {@code -} if none. */
+  static String jsonValue(String json) {
+    var sb = new StringBuilder(json.length());
+    boolean inString = false;
+    for (int i = 0; i < json.length(); i++) {
+      char ch = json.charAt(i);
+      if (inString) {
+        sb.append(ch);
+        if (ch == '\\' && i + 1 < json.length()) sb.append(json.charAt(++i));
+        else if (ch == '"') inString = false;
+      } else if (!Character.isWhitespace(ch)) {
+        sb.append(ch);
+        if (ch == '"') inString = true;
+      }
+    }
+    return sb.length() == 0 ? NONE : sb.toString();
+  }
+
+  /**
+   * A load balancer as it was at some point, in the layout of {@link #status}: the load balancer, its listeners,
+   * its pools with their health check and backends, then anything not under a pool. Says first when the load
+   * balancer was already deleted then.
+   */
+  void snapshot(LoadBalancerSnapshot s) {
+    if (json) {
+      printJson(s);
+      return;
+    }
+    out.print(tree(s));
+    out.flush();
+  }
+
+  static String tree(LoadBalancerSnapshot s) {
+    LoadBalancer lb = s.getLoadBalancer();
+    var sb = new StringBuilder();
+    if (s.getDeleted()) {
+      sb.append("deleted: load balancer ").append(lb.getId())
+          .append(" was already deleted at this point; shown as it was when it was deleted\n");
+    }
+    Map<String, HealthCheck> checks = new LinkedHashMap<>();
+    s.getHealthChecksList().forEach(h -> checks.put(h.getId(), h));
+    Set<String> pools = new HashSet<>();
+    Set<String> checksUnderPools = new HashSet<>();
+    var status = LoadBalancerStatus.newBuilder().setId(lb.getId()).setName(lb.getName())
+        .setVipAddress(lb.getVipAddress()).setVersion(lb.getVersion())
+        .setProvisioningStatus(lb.getProvisioningStatus()).setOperatingStatus(lb.getOperatingStatus());
+    for (Listener l : s.getListenersList()) {
+      status.addListeners(ListenerStatus.newBuilder().setId(l.getId()).setName(l.getName())
+          .setProtocolPort(l.getProtocolPort()).setDefaultPoolId(l.getDefaultPoolId())
+          .setProvisioningStatus(l.getProvisioningStatus()).setOperatingStatus(l.getOperatingStatus()));
+    }
+    for (Pool p : s.getPoolsList()) {
+      pools.add(p.getId());
+      var pool = PoolStatus.newBuilder().setId(p.getId()).setName(p.getName())
+          .setProvisioningStatus(p.getProvisioningStatus()).setOperatingStatus(p.getOperatingStatus());
+      HealthCheck h = checks.get(p.getHealthCheckId());
+      if (h != null) {
+        checksUnderPools.add(h.getId());
+        pool.setHealthCheck(HealthCheckStatus.newBuilder().setId(h.getId()).setName(h.getName())
+            .setType(h.getType()).setProvisioningStatus(h.getProvisioningStatus())
+            .setOperatingStatus(h.getOperatingStatus()));
+      }
+      for (Backend b : s.getBackendsList()) {
+        if (b.getPoolId().equals(p.getId())) pool.addBackends(backendStatus(b));
+      }
+      status.addPools(pool);
+    }
+    sb.append(tree(status.build()));
+    for (HealthCheck h : checks.values()) {
+      if (!checksUnderPools.contains(h.getId())) {
+        line(sb, 1, "health check", h.getId(), h.getName(), h.getType().name(), h.getProvisioningStatus(),
+            h.getOperatingStatus());
+      }
+    }
+    for (Backend b : s.getBackendsList()) {
+      if (!pools.contains(b.getPoolId())) {
+        line(sb, 1, "backend", b.getId(), b.getName(),
+            b.getAddress() + ":" + b.getProtocolPort() + "  pool " + or(b.getPoolId()), b.getProvisioningStatus(),
+            b.getOperatingStatus());
+      }
+    }
+    return sb.toString();
+  }
+
+  private static BackendStatus backendStatus(Backend b) {
+    return BackendStatus.newBuilder().setId(b.getId()).setName(b.getName()).setAddress(b.getAddress())
+        .setProtocolPort(b.getProtocolPort()).setProvisioningStatus(b.getProvisioningStatus())
+        .setOperatingStatus(b.getOperatingStatus()).build();
   }
 
   private void printJson(Message m) {

@@ -106,6 +106,25 @@ class CliAgainstServerTest {
     assertThat(deleted.code()).as(deleted.err()).isZero();
     assertThat(deleted.out()).contains("deleted load balancer " + id);
     assertThat(fiberlb("cli", "lb", "get", id).code()).isEqualTo(1);
+
+    // The history outlives the load balancer.
+    Result events = fiberlb("cli", "audit", "events", "--lb", id);
+    assertThat(events.code()).as(events.err()).isZero();
+    assertThat(events.out()).contains("LoadBalancerCreated", "HealthCheckCreated", "ListenerCreated",
+        "LoadBalancerUpdated", "LoadBalancerDeleted");
+    Result diff = fiberlb("cli", "audit", "diff", "--lb", id, "--from", "5", "--to", "6");
+    assertThat(diff.out()).contains("from version 5 to version 6").contains("description");
+    Result at = fiberlb("cli", "audit", "at", "--lb", id, "--version", "5");
+    assertThat(at.out()).contains("10.0.0.5:8080", "port 80");
+    Result export = fiberlb("cli", "audit", "export");
+    assertThat(export.code()).as(export.err()).isZero();
+    var lines = export.out().lines().toList();
+    assertThat(lines).hasSize(9); // started, created, hc, pool, backend, listener, update, deleted, cleaned up
+    for (String line : lines) {
+      var e = parse(line, io.fiberlb.api.v1.AuditEvent.newBuilder()).build();
+      assertThat(e.getLoadBalancerId()).isEqualTo(id);
+    }
+    assertThat(export.err()).contains("exported 9 events");
   }
 
   @Test
