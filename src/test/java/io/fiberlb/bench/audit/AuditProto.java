@@ -99,6 +99,7 @@ public final class AuditProto {
     Path out = Path.of(args.str("out", "/dev/null"));
     String label = args.str("label", cmd);
     var p = new AuditProto(data, out, label);
+    p.only = args.str("only", "");
     try {
       switch (cmd) {
         case "replay" -> p.replay(args);
@@ -154,9 +155,12 @@ public final class AuditProto {
   }
 
   private final Map<String, Double> results = new LinkedHashMap<>();
+  /** --only: run only the stages whose name contains this (e.g. under a profiler). */
+  private String only = "";
 
   /** Runs a stage warmup + runs times; prints and records the median wall time per event. */
   private double time(String name, int warmup, int runs, Stage stage) throws Exception {
+    if (!name.contains(only)) return Double.NaN;
     var perEvent = new ArrayList<Double>();
     var walls = new ArrayList<Double>();
     long events = 0;
@@ -306,6 +310,7 @@ public final class AuditProto {
       older[0] = History.snapshot(r.state, r.seq == 0 ? from : r.seq);
       return total;
     });
+    if (full[0] == null || fromSnap[0] == null || older[0] == null) return; // stages skipped (--only)
     System.out.printf("older snapshot at sequence_nr %d: %d tail events; answer equal: %s%n", olderSeq[0],
         total - olderSeq[0], full[0].equals(older[0]));
     boolean same = full[0].equals(fromSnap[0]);
