@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Recovery time: how long after a restart every load balancer answers again. See bench/README.md.
 #
-# Usage: bench/recovery.sh [SIZE ...]          (default 1000; e.g. `bench/recovery.sh 1000 10000`)
+# Usage: bench/recovery.sh [SIZE ...]          (default 500: 2-4 minutes; e.g. `bench/recovery.sh 1000 10000`)
 #
 # For each SIZE: a fresh server creates SIZE load balancers (each with a pool, a listener and two backends unless
 # CHILDREN=0), in projects of LBS_PER_PROJECT (the default LB quota is 1000 per project); the server is stopped with
@@ -22,7 +22,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SIZES=("$@")
-[ ${#SIZES[@]} -gt 0 ] || SIZES=(1000)
+[ ${#SIZES[@]} -gt 0 ] || SIZES=(500)
 REPEATS="${REPEATS:-3}"
 CHILDREN="${CHILDREN:-1}"
 CONCURRENCY="${CONCURRENCY:-64}"
