@@ -24,6 +24,8 @@ import io.fiberlb.api.v1.LoadBalancerServicePowerApiHandlerFactory;
 import io.fiberlb.api.v1.PoolService;
 import io.fiberlb.api.v1.PoolServicePowerApiHandlerFactory;
 import io.fiberlb.cluster.ShardedDirectory;
+import io.fiberlb.dataplane.DataPlane;
+import io.fiberlb.dataplane.DataPlaneSettings;
 import io.fiberlb.controlplane.ControlPlaneSettings;
 import io.fiberlb.persistence.Schema;
 import java.nio.file.Files;
@@ -59,7 +61,8 @@ public final class FiberLb {
   private static final Logger log = LoggerFactory.getLogger(FiberLb.class);
 
   /** A started node. */
-  public record Node(ActorSystem<Void> system, ServerBinding grpc, ShardedDirectory directory) {
+  /** @param dataPlane null when this node serves no listeners ({@code fiberlb.dataplane.enabled = false}) */
+  public record Node(ActorSystem<Void> system, ServerBinding grpc, ShardedDirectory directory, DataPlane dataPlane) {
     public int grpcPort() {
       return grpc.localAddress().getPort();
     }
@@ -115,7 +118,9 @@ public final class FiberLb {
     if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
-    ShardedDirectory directory = ShardedDirectory.init(system, settings);
+    var dataPlaneSettings = DataPlaneSettings.from(config.getConfig("fiberlb.dataplane"));
+    DataPlane dataPlane = dataPlaneSettings.enabled() ? new DataPlane(system, dataPlaneSettings) : null;
+    ShardedDirectory directory = ShardedDirectory.init(system, settings, dataPlane);
     if (config.getBoolean("fiberlb.management.enabled")) {
       // /alive, /ready and /cluster/members for orchestrators and operators.
       PekkoManagement.get(system).start().toCompletableFuture().join();
@@ -152,7 +157,7 @@ public final class FiberLb {
     writePortFile(config, bound);
     log.info("FiberLB gRPC API listening on {}:{} (VIP range {}, journal {})", host, bound, settings.vipRange(),
         redact(config.getString("fiberlb.database.url")));
-    return new Node(system, binding, directory);
+    return new Node(system, binding, directory, dataPlane);
   }
 
   /** The server puts the caller's address in a header of its own, replacing whatever a client sent in it. */

@@ -148,11 +148,11 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
       if (v.child() instanceof Listener l) {
         out.addListeners(ListenerStatus.newBuilder().setId(l.id()).setName(l.name()).setProtocolPort(l.protocolPort())
             .setDefaultPoolId(l.defaultPoolId()).setProvisioningStatus(ProtoMapper.provisioning(v.provisioning()))
-            .setOperatingStatus(ProtoMapper.operating(v.operating())));
+            .setOperatingStatus(ProtoMapper.operating(v.operating())).setOperatingStatusReason(v.reason()));
       } else if (v.child() instanceof Pool p) {
         var pool = PoolStatus.newBuilder().setId(p.id()).setName(p.name())
             .setProvisioningStatus(ProtoMapper.provisioning(v.provisioning()))
-            .setOperatingStatus(ProtoMapper.operating(v.operating()));
+            .setOperatingStatus(ProtoMapper.operating(v.operating())).setOperatingStatusReason(v.reason());
         ChildView hv = checks.get(p.healthCheckId());
         if (hv != null) {
           HealthCheck h = (HealthCheck) hv.child();
@@ -165,7 +165,7 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
           Backend b = (Backend) bv.child();
           pool.addBackends(BackendStatus.newBuilder().setId(b.id()).setName(b.name()).setAddress(b.address())
               .setProtocolPort(b.protocolPort()).setProvisioningStatus(ProtoMapper.provisioning(bv.provisioning()))
-              .setOperatingStatus(ProtoMapper.operating(bv.operating())));
+              .setOperatingStatus(ProtoMapper.operating(bv.operating())).setOperatingStatusReason(bv.reason()));
         }
         out.addPools(pool);
       }

@@ -144,7 +144,7 @@ public final class ProtoMapper {
         .setTimeoutBackendConnect(duration(l.timeoutBackendConnectMs()))
         .setTimeoutBackendIdle(duration(l.timeoutBackendIdleMs())).addAllAllowedCidrs(l.allowedCidrs())
         .setAdminStateUp(l.adminStateUp()).addAllTags(l.tags())
-        .setProvisioningStatus(provisioning(v.provisioning())).setOperatingStatus(operating(v.operating()))
+        .setProvisioningStatus(provisioning(v.provisioning())).setOperatingStatus(operating(v.operating())).setOperatingStatusReason(v.reason())
         .setVersion(l.version()).setCreatedAt(ts(l.createdAt())).setUpdatedAt(ts(l.updatedAt())).build();
   }
 
@@ -158,7 +158,7 @@ public final class ProtoMapper {
         .setDescription(p.description()).setProtocol(Protocol.valueOf(p.protocol().name()))
         .setLbAlgorithm(LbAlgorithm.valueOf(p.lbAlgorithm().name())).setSessionPersistence(sp)
         .setHealthCheckId(p.healthCheckId()).setAdminStateUp(p.adminStateUp()).addAllTags(p.tags())
-        .setProvisioningStatus(provisioning(v.provisioning())).setOperatingStatus(operating(v.operating()))
+        .setProvisioningStatus(provisioning(v.provisioning())).setOperatingStatus(operating(v.operating())).setOperatingStatusReason(v.reason())
         .setVersion(p.version()).setCreatedAt(ts(p.createdAt())).setUpdatedAt(ts(p.updatedAt())).build();
   }
 
@@ -168,7 +168,7 @@ public final class ProtoMapper {
         .setName(b.name()).setAddress(b.address()).setProtocolPort(b.protocolPort()).setWeight(b.weight())
         .setAdminStateUp(b.adminStateUp()).setBackup(b.backup()).setMonitorPort(b.monitorPort())
         .addAllTags(b.tags()).setProvisioningStatus(provisioning(v.provisioning()))
-        .setOperatingStatus(operating(v.operating())).setVersion(b.version()).setCreatedAt(ts(b.createdAt()))
+        .setOperatingStatus(operating(v.operating())).setOperatingStatusReason(v.reason()).setVersion(b.version()).setCreatedAt(ts(b.createdAt()))
         .setUpdatedAt(ts(b.updatedAt())).build();
   }
 
@@ -179,7 +179,7 @@ public final class ProtoMapper {
         .setTimeout(duration(h.timeoutMs())).setRise(h.rise()).setFall(h.fall()).setHttpMethod(h.httpMethod())
         .setUrlPath(h.urlPath()).setExpectedCodes(h.expectedCodes()).setAdminStateUp(h.adminStateUp())
         .addAllTags(h.tags()).setProvisioningStatus(provisioning(v.provisioning()))
-        .setOperatingStatus(operating(v.operating())).setVersion(h.version()).setCreatedAt(ts(h.createdAt()))
+        .setOperatingStatus(operating(v.operating())).setOperatingStatusReason(v.reason()).setVersion(h.version()).setCreatedAt(ts(h.createdAt()))
         .setUpdatedAt(ts(h.updatedAt())).build();
   }
 

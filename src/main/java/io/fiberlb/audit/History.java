@@ -46,6 +46,7 @@ public final class History {
     if (e instanceof LoadBalancerEvent.ChildCreated c) return c.child().kind().typeName + "Created";
     if (e instanceof LoadBalancerEvent.ChildUpdated c) return c.child().kind().typeName + "Updated";
     if (e instanceof LoadBalancerEvent.ChildDeleted c) return c.kind().typeName + "Deleted";
+    if (e instanceof LoadBalancerEvent.BackendHealthChanged h) return h.up() ? "BackendUp" : "BackendDown";
     return "LoadBalancer" + e.getClass().getSimpleName();
   }
 
@@ -53,6 +54,7 @@ public final class History {
     if (e instanceof LoadBalancerEvent.ChildCreated c) return c.child().kind().field;
     if (e instanceof LoadBalancerEvent.ChildUpdated c) return c.child().kind().field;
     if (e instanceof LoadBalancerEvent.ChildDeleted c) return c.kind().field;
+    if (e instanceof LoadBalancerEvent.BackendHealthChanged) return "backend";
     return "load_balancer";
   }
 
@@ -60,6 +62,7 @@ public final class History {
     if (e instanceof LoadBalancerEvent.ChildCreated c) return c.child().id();
     if (e instanceof LoadBalancerEvent.ChildUpdated c) return c.child().id();
     if (e instanceof LoadBalancerEvent.ChildDeleted c) return c.id();
+    if (e instanceof LoadBalancerEvent.BackendHealthChanged h) return h.backendId();
     return lbId;
   }
 

@@ -5,6 +5,7 @@ import io.fiberlb.controlplane.Directory;
 import io.fiberlb.controlplane.LoadBalancerEntity;
 import io.fiberlb.controlplane.ProjectEntity;
 import io.fiberlb.controlplane.VipPoolEntity;
+import io.fiberlb.dataplane.DataPlane;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -19,10 +20,15 @@ public final class ShardedDirectory implements Directory {
   }
 
   public static ShardedDirectory init(ActorSystem<?> system, ControlPlaneSettings settings) {
+    return init(system, settings, null);
+  }
+
+  /** @param dataPlane serves the listeners of the load balancers that run on this node; null for none */
+  public static ShardedDirectory init(ActorSystem<?> system, ControlPlaneSettings settings, DataPlane dataPlane) {
     ClusterSharding sharding = ClusterSharding.get(system);
     ShardedDirectory directory = new ShardedDirectory(sharding);
     sharding.init(Entity.of(LoadBalancerEntity.TYPE_KEY,
-            ctx -> LoadBalancerEntity.create(ctx.getEntityId(), directory, settings, ctx.getShard()))
+            ctx -> LoadBalancerEntity.create(ctx.getEntityId(), directory, settings, ctx.getShard(), dataPlane))
         .withStopMessage(new LoadBalancerEntity.Stop("stop")));
     sharding.init(Entity.of(ProjectEntity.TYPE_KEY,
         ctx -> new ProjectEntity(ctx.getEntityId(), settings.quotas(), settings.snapshotEvery())));

@@ -24,6 +24,8 @@ import io.fiberlb.controlplane.model.LoadBalancerPatch;
 import io.fiberlb.controlplane.model.Rejection;
 import io.fiberlb.controlplane.model.Usage;
 import io.fiberlb.controlplane.model.Validation;
+import io.fiberlb.dataplane.DataPlane;
+import io.fiberlb.dataplane.LoadBalancerRuntime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -123,6 +125,15 @@ public final class LoadBalancerEntity
     public Resume {}
   }
 
+  /** From this load balancer's data plane: a health checker moved a backend up or down. */
+  public record HealthReport(String backendId, boolean up, String reason) implements Command {}
+
+  /** From this load balancer's data plane: a listener can serve ({@code error} empty) or cannot, and why. */
+  public record ListenerReport(String listenerId, String error) implements Command {}
+
+  /** Live traffic counters of this load balancer, from the node that runs it. */
+  public record GetStats(Caller caller, ActorRef<Reply> replyTo) implements UserCommand {}
+
   private record StepsDone(String vip, String vipPool, Rejection rejection, String failure) implements Command {}
 
   private record CompensationDone(String failure) implements Command {}
@@ -142,7 +153,8 @@ public final class LoadBalancerEntity
     @JsonSubTypes.Type(value = ChildrenReply.class, name = "children"),
     @JsonSubTypes.Type(value = StatusReply.class, name = "status"),
     @JsonSubTypes.Type(value = DeletedReply.class, name = "deleted"),
-    @JsonSubTypes.Type(value = Rejected.class, name = "rejected")
+    @JsonSubTypes.Type(value = Rejected.class, name = "rejected"),
+    @JsonSubTypes.Type(value = StatsReply.class, name = "stats")
   })
   public sealed interface Reply extends CborSerializable {}
 
@@ -172,6 +184,13 @@ public final class LoadBalancerEntity
     public Rejected {}
   }
 
+  /** Counters of one listener or backend, as {@code GetLoadBalancerStats} reports them. */
+  public record Traffic(String id, long activeConnections, long totalConnections, long bytesIn, long bytesOut,
+      long rejectedConnections, long connectFailures, long requestErrors) implements CborSerializable {}
+
+  /** @param node the cluster node serving the load balancer, empty when it runs no data plane */
+  public record StatsReply(String node, List<Traffic> listeners, List<Traffic> backends) implements Reply {}
+
   // ------------------------------------------------------------------ construction
 
   /** The id of a load balancer created with a client request id: a retry lands on the same entity. */
@@ -186,8 +205,14 @@ public final class LoadBalancerEntity
    */
   public static Behavior<Command> create(String lbId, Directory directory, ControlPlaneSettings settings,
       ActorRef<ClusterSharding.ShardCommand> shard) {
+    return create(lbId, directory, settings, shard, null);
+  }
+
+  /** @param dataPlane serves the load balancer's listeners on this node; null for none (control-plane tests) */
+  public static Behavior<Command> create(String lbId, Directory directory, ControlPlaneSettings settings,
+      ActorRef<ClusterSharding.ShardCommand> shard, DataPlane dataPlane) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new LoadBalancerEntity(lbId, ctx, timers, directory,
-        settings, () -> {
+        settings, dataPlane, () -> {
           if (shard != null) shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
         })));
   }
@@ -198,6 +223,10 @@ public final class LoadBalancerEntity
   private final Directory directory;
   private final ControlPlaneSettings settings;
   private final Runnable passivate;
+  private final DataPlane dataPlane;
+  private ActorRef<LoadBalancerRuntime.Command> runtime;
+  /** What the data plane last reported of listeners that cannot serve, by listener id. Not journaled. */
+  private final java.util.Map<String, String> listenerErrors = new java.util.HashMap<>();
 
   // Transient: what the entity is waiting for. None of it is state; after a crash the journal says what to redo.
   private final List<ActorRef<Reply>> waiters = new ArrayList<>();
@@ -211,7 +240,7 @@ public final class LoadBalancerEntity
   private record PendingWrite(LoadBalancerEvent event, ActorRef<Reply> replyTo, Function<LoadBalancerState, Reply> reply) {}
 
   private LoadBalancerEntity(String lbId, ActorContext<Command> ctx, TimerScheduler<Command> timers,
-      Directory directory, ControlPlaneSettings settings, Runnable passivate) {
+      Directory directory, ControlPlaneSettings settings, DataPlane dataPlane, Runnable passivate) {
     super(PersistenceId.of(TYPE_KEY.name(), lbId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.lbId = lbId;
@@ -220,6 +249,7 @@ public final class LoadBalancerEntity
     this.directory = directory;
     this.settings = settings;
     this.passivate = passivate;
+    this.dataPlane = dataPlane;
   }
 
   @Override
@@ -267,6 +297,7 @@ public final class LoadBalancerEntity
   /** Replay and live paths meet here: whatever the journal says is unfinished is resumed. */
   private void onRecovered(LoadBalancerState state) {
     projectTag = projectTagOf(state);
+    publish(state);
     if (state instanceof Creating c) {
       runCreationSteps(c);
     } else if (state instanceof Deleted d) {
@@ -294,6 +325,8 @@ public final class LoadBalancerEntity
     if (cmd instanceof CleanupDone d) return onCleanupDone(state, d);
     if (cmd instanceof CheckDone d) return onCheckDone(d);
     if (cmd instanceof Retry) return onRetry(state);
+    if (cmd instanceof HealthReport r) return onHealthReport(state, r);
+    if (cmd instanceof ListenerReport r) return onListenerReport(r);
     if (cmd instanceof Resume) return Effect().noReply();
     if (cmd instanceof Idle) {
       if (state instanceof NotCreated && pending == null && waiters.isEmpty()) passivate.run();
@@ -320,7 +353,7 @@ public final class LoadBalancerEntity
           .or(() -> vip.isEmpty() ? Optional.empty() : Validation.vipAddress(vip));
       if (bad.isPresent()) return reject(c.replyTo(), bad.get());
       timers.cancel("idle");
-      return Effect().persist(new LoadBalancerEvent.CreationStarted(info, vip, EventMeta.of(c.caller(), "CreateLoadBalancer")))
+      return persist(new LoadBalancerEvent.CreationStarted(info, vip, EventMeta.of(c.caller(), "CreateLoadBalancer")))
           .thenRun((Creating created) -> {
             waiters.add(c.replyTo());
             attempt = 0;
@@ -377,8 +410,8 @@ public final class LoadBalancerEntity
     attempt = 0;
     var meta = EventMeta.system(c.requestId(), "CreateLoadBalancer",
         "name registered with the project and VIP " + d.vip() + " allocated from " + d.vipPool());
-    return unstashing(Effect().persist(new LoadBalancerEvent.Created(d.vip(), d.vipPool(), meta))
-        .thenRun((Active a) -> replyToWaiters(new LoadBalancerReply(a.view())))
+    return unstashing(persist(new LoadBalancerEvent.Created(d.vip(), d.vipPool(), meta))
+        .thenRun((Active a) -> replyToWaiters(new LoadBalancerReply(a.view(listenerErrors))))
         .thenUnstashAll());
   }
 
@@ -403,7 +436,7 @@ public final class LoadBalancerEntity
     compensating = null;
     attempt = 0;
     var meta = EventMeta.system(c.requestId(), "CreateLoadBalancer", "create refused and undone: " + why.message());
-    return unstashing(Effect().persist(new LoadBalancerEvent.CreationFailed(why, meta))
+    return unstashing(persist(new LoadBalancerEvent.CreationFailed(why, meta))
         .thenRun(() -> {
           replyToWaiters(new Rejected(why));
           scheduleIdle();
@@ -416,17 +449,19 @@ public final class LoadBalancerEntity
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> active(Active s, Command cmd) {
     Caller caller = callerOf(cmd);
     if (caller == null || !caller.owns(s.info())) return replyNotFound(cmd);
-    if (cmd instanceof CreateLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view()));
-    if (cmd instanceof GetLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view()));
+    if (cmd instanceof CreateLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors)));
+    if (cmd instanceof GetLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors)));
     if (cmd instanceof GetStatus c) {
-      return Effect().reply(c.replyTo(), new StatusReply(s.view(), s.children().values().stream().map(s::view).toList()));
+      return Effect().reply(c.replyTo(), new StatusReply(s.view(listenerErrors),
+          s.children().values().stream().map(ch -> s.view(ch, listenerErrors)).toList()));
     }
+    if (cmd instanceof GetStats c) return Effect().reply(c.replyTo(), stats());
     if (cmd instanceof UpdateLoadBalancer c) return onUpdateLoadBalancer(s, c);
     if (cmd instanceof DeleteLoadBalancer c) return onDeleteLoadBalancer(s, c);
     if (cmd instanceof CreateChild c) return onCreateChild(s, c);
     if (cmd instanceof GetChild c) {
       return s.find(c.kind(), c.id())
-          .map(ch -> Effect().reply(c.replyTo(), (Reply) new ChildReply(s.view(ch))))
+          .map(ch -> Effect().reply(c.replyTo(), (Reply) new ChildReply(s.view(ch, listenerErrors))))
           .orElseGet(() -> reject(c.replyTo(), childNotFound(c.kind(), c.id())));
     }
     if (cmd instanceof ListChildren c) return onListChildren(s, c);
@@ -448,11 +483,11 @@ public final class LoadBalancerEntity
         orElse(p.adminStateUp(), cur.adminStateUp()), orElse(p.tags(), cur.tags()), cur.createdAt(), cur.updatedAt());
     Optional<Rejection> bad = Validation.loadBalancer(next);
     if (bad.isPresent()) return reject(c.replyTo(), bad.get());
-    if (next.equals(cur)) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view()));
+    if (next.equals(cur)) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors)));
     var event = new LoadBalancerEvent.Updated(next.name(), next.description(), next.adminStateUp(), next.tags(),
         EventMeta.of(c.caller(), "UpdateLoadBalancer"));
-    Function<LoadBalancerState, Reply> reply = ns -> new LoadBalancerReply(((Active) ns).view());
-    if (next.name().equals(cur.name())) return Effect().persist(event).thenReply(c.replyTo(), reply::apply);
+    Function<LoadBalancerState, Reply> reply = ns -> new LoadBalancerReply(((Active) ns).view(listenerErrors));
+    if (next.name().equals(cur.name())) return persist(event).thenReply(c.replyTo(), reply::apply);
     return checkThenPersist(
         ask(directory.project(cur.orgId(), cur.projectId()), r -> new ProjectEntity.Rename(lbId, next.name(), r)),
         event, c.replyTo(), reply);
@@ -469,7 +504,7 @@ public final class LoadBalancerEntity
     }
     var event = new LoadBalancerEvent.Deleted(c.cascade(), List.copyOf(s.children().keySet()),
         EventMeta.of(c.caller(), "DeleteLoadBalancer"));
-    return Effect().persist(event)
+    return persist(event)
         .thenRun((Deleted d) -> {
           waiters.add(c.replyTo());
           attempt = 0;
@@ -483,7 +518,7 @@ public final class LoadBalancerEntity
     if (!c.requestId().isEmpty()) {
       String existing = s.requestIds().get(c.requestId());
       if (existing != null && s.find(kind, existing).isPresent()) {
-        return Effect().reply(c.replyTo(), new ChildReply(s.view(s.find(kind, existing).get())));
+        return Effect().reply(c.replyTo(), new ChildReply(s.view(s.find(kind, existing).get(), listenerErrors)));
       }
     }
     if (kind == Kind.BACKEND && s.find(Kind.POOL, c.poolId()).isEmpty()) {
@@ -501,7 +536,7 @@ public final class LoadBalancerEntity
     Usage after = s.usage().plus(one(kind));
     return checkThenPersist(
         ask(directory.project(s.info().orgId(), s.info().projectId()), r -> new ProjectEntity.ReserveUsage(lbId, after, r)),
-        event, c.replyTo(), ns -> new ChildReply(((Active) ns).view(candidate)));
+        event, c.replyTo(), ns -> new ChildReply(((Active) ns).view(candidate, listenerErrors)));
   }
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onListChildren(Active s, ListChildren c) {
@@ -517,7 +552,7 @@ public final class LoadBalancerEntity
         next = items.get(items.size() - 1).child().createdVersion();
         break;
       }
-      items.add(s.view(ch));
+      items.add(s.view(ch, listenerErrors));
     }
     return Effect().reply(c.replyTo(), new ChildrenReply(items, next));
   }
@@ -532,9 +567,9 @@ public final class LoadBalancerEntity
     Child candidate = c.patch().applyTo(cur, version, Instant.now());
     Optional<Rejection> bad = Validation.child(candidate, cur).or(() -> s.checkTree(candidate, cur));
     if (bad.isPresent()) return reject(c.replyTo(), bad.get());
-    if (sameContent(candidate, cur)) return Effect().reply(c.replyTo(), new ChildReply(s.view(cur)));
-    return Effect().persist(new ChildUpdated(candidate, EventMeta.of(c.caller(), "Update" + c.kind().typeName)))
-        .thenReply(c.replyTo(), ns -> new ChildReply(((Active) ns).view(candidate)));
+    if (sameContent(candidate, cur)) return Effect().reply(c.replyTo(), new ChildReply(s.view(cur, listenerErrors)));
+    return persist(new ChildUpdated(candidate, EventMeta.of(c.caller(), "Update" + c.kind().typeName)))
+        .thenReply(c.replyTo(), ns -> new ChildReply(((Active) ns).view(candidate, listenerErrors)));
   }
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onDeleteChild(Active s, DeleteChild c) {
@@ -544,7 +579,7 @@ public final class LoadBalancerEntity
     Optional<Rejection> refused = checkVersion(c.expectedVersion(), cur.version(), c.kind().noun()).or(() -> s.checkDelete(cur));
     if (refused.isPresent()) return reject(c.replyTo(), refused.get());
     var event = new ChildDeleted(c.kind(), c.id(), s.dependents(cur), EventMeta.of(c.caller(), "Delete" + c.kind().typeName));
-    return Effect().persist(event)
+    return persist(event)
         .thenRun((Active a) -> directory.project(a.info().orgId(), a.info().projectId())
             .tell(new ProjectEntity.Sync(lbId, a.info().name(), a.usage(), ctx.getSystem().ignoreRef())))
         .thenReply(c.replyTo(), ns -> new DeletedReply(((Active) ns).version()));
@@ -586,12 +621,56 @@ public final class LoadBalancerEntity
     attempt = 0;
     var meta = EventMeta.system(del.requestId(), "DeleteLoadBalancer",
         "VIP " + del.info().vipAddress() + " released and name unregistered after delete");
-    return Effect().persist(new LoadBalancerEvent.CleanedUp(meta))
+    return persist(new LoadBalancerEvent.CleanedUp(meta))
         .thenRun((Deleted done) -> {
           replyToWaiters(new DeletedReply(done.version()));
           passivate.run();
         })
         .thenNoReply();
+  }
+
+  // ------------------------------------------------------------------ data plane
+
+  /**
+   * Every persisted event goes through here, so replay (onRecovered) and live changes reach the data plane by one
+   * path: it is handed the whole new state and converges on it.
+   */
+  private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<LoadBalancerEvent, LoadBalancerState> persist(
+      LoadBalancerEvent event) {
+    return Effect().persist(event).thenRun(this::publish);
+  }
+
+  private void publish(LoadBalancerState state) {
+    if (dataPlane == null) return;
+    if (runtime == null) {
+      if (!(state instanceof Active)) return;
+      runtime = ctx.spawn(dataPlane.runtime(lbId, ctx.getSelf()), "runtime");
+    }
+    runtime.tell(new LoadBalancerRuntime.Sync(state));
+    if (!(state instanceof Active)) {
+      runtime = null; // it stops itself once the load balancer is gone
+      listenerErrors.clear();
+    }
+  }
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onHealthReport(LoadBalancerState state, HealthReport r) {
+    if (!(state instanceof Active a) || !(a.children().get(r.backendId()) instanceof Backend)) return Effect().noReply();
+    LoadBalancerState.Health known = a.health().get(r.backendId());
+    boolean knownUp = known == null || known.up();
+    if (knownUp == r.up()) return Effect().noReply();
+    var meta = EventMeta.system("", "HealthCheck", "backend " + r.backendId() + (r.up() ? " up: " : " down: ") + r.reason());
+    return persist(new LoadBalancerEvent.BackendHealthChanged(r.backendId(), r.up(), r.reason(), meta)).thenNoReply();
+  }
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onListenerReport(ListenerReport r) {
+    if (r.error().isEmpty()) listenerErrors.remove(r.listenerId());
+    else listenerErrors.put(r.listenerId(), r.error());
+    return Effect().noReply();
+  }
+
+  private StatsReply stats() {
+    if (dataPlane == null) return new StatsReply("", List.of(), List.of());
+    return dataPlane.stats(lbId);
   }
 
   // ------------------------------------------------------------------ shared machinery
@@ -618,7 +697,7 @@ public final class LoadBalancerEntity
       p.replyTo().tell(new Rejected(why));
       return unstashing(Effect().none().thenUnstashAll());
     }
-    return unstashing(Effect().persist(p.event()).thenRun(ns -> p.replyTo().tell(p.reply().apply(ns))).thenUnstashAll());
+    return unstashing(persist(p.event()).thenRun(ns -> p.replyTo().tell(p.reply().apply(ns))).thenUnstashAll());
   }
 
   /**

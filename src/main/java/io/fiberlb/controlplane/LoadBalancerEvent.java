@@ -25,7 +25,8 @@ import java.util.List;
   @JsonSubTypes.Type(value = LoadBalancerEvent.CleanedUp.class, name = "LoadBalancerCleanedUp"),
   @JsonSubTypes.Type(value = LoadBalancerEvent.ChildCreated.class, name = "ChildCreated"),
   @JsonSubTypes.Type(value = LoadBalancerEvent.ChildUpdated.class, name = "ChildUpdated"),
-  @JsonSubTypes.Type(value = LoadBalancerEvent.ChildDeleted.class, name = "ChildDeleted")
+  @JsonSubTypes.Type(value = LoadBalancerEvent.ChildDeleted.class, name = "ChildDeleted"),
+  @JsonSubTypes.Type(value = LoadBalancerEvent.BackendHealthChanged.class, name = "BackendHealthChanged")
 })
 public sealed interface LoadBalancerEvent extends CborSerializable {
   EventMeta meta();
@@ -60,4 +61,11 @@ public sealed interface LoadBalancerEvent extends CborSerializable {
 
   /** @param removedChildIds children deleted with it (a pool's backends) */
   record ChildDeleted(Kind kind, String id, List<String> removedChildIds, EventMeta meta) implements LoadBalancerEvent {}
+
+  /**
+   * The data plane's health check moved a backend UP or DOWN ({@code reason}: "timeout", "refused", "bad status 503",
+   * ...). Written once per transition, never once per probe, with actor {@code system}. Does not bump the tree
+   * version: health is not configuration, and a health flap must not fail a client's {@code expected_version}.
+   */
+  record BackendHealthChanged(String backendId, boolean up, String reason, EventMeta meta) implements LoadBalancerEvent {}
 }

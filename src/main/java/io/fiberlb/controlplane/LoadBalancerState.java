@@ -71,7 +71,7 @@ public sealed interface LoadBalancerState extends CborSerializable {
       if (event instanceof LoadBalancerEvent.Created e) {
         var lb = new LoadBalancerInfo(info.id(), info.orgId(), info.projectId(), info.name(), info.description(),
             e.vipAddress(), e.vipPool(), info.adminStateUp(), info.tags(), e.meta().at(), e.meta().at());
-        return new Active(lb, 1, Map.of(), Map.of());
+        return new Active(lb, 1, Map.of(), Map.of(), Map.of());
       }
       if (event instanceof LoadBalancerEvent.CreationFailed) return new NotCreated(attempts + 1);
       throw new IllegalStateException("unexpected " + event.getClass().getSimpleName() + " while creating");
@@ -82,21 +82,40 @@ public sealed interface LoadBalancerState extends CborSerializable {
     }
   }
 
+  /** A backend's last health transition as the data plane reported it. */
+  record Health(boolean up, String reason, java.time.Instant at) implements CborSerializable {
+    @JsonCreator
+    public Health {}
+  }
+
   /**
    * A live load balancer and all its children, in creation order.
    *
    * @param requestIds client idempotency keys of child creates, to the id each created
+   * @param health the last health transition of each backend that has had one (added with the data plane: absent
+   *     from older snapshots, read as empty)
    */
-  record Active(LoadBalancerInfo info, long version, Map<String, Child> children, Map<String, String> requestIds)
+  record Active(LoadBalancerInfo info, long version, Map<String, Child> children, Map<String, String> requestIds,
+      Map<String, Health> health)
       implements LoadBalancerState {
+
+    public Active {
+      health = health == null ? Map.of() : health;
+    }
 
     @Override
     public LoadBalancerState apply(LoadBalancerEvent event) {
       long next = version + 1;
+      if (event instanceof LoadBalancerEvent.BackendHealthChanged e) {
+        if (!children.containsKey(e.backendId())) return this;
+        var h = new LinkedHashMap<>(health);
+        h.put(e.backendId(), new Health(e.up(), e.reason(), e.meta().at()));
+        return new Active(info, version, children, requestIds, h);
+      }
       if (event instanceof LoadBalancerEvent.Updated e) {
         var lb = new LoadBalancerInfo(info.id(), info.orgId(), info.projectId(), e.name(), e.description(),
             info.vipAddress(), info.vipPool(), e.adminStateUp(), e.tags(), info.createdAt(), e.meta().at());
-        return new Active(lb, next, children, requestIds);
+        return new Active(lb, next, children, requestIds, health);
       }
       if (event instanceof ChildCreated e) {
         var kids = new LinkedHashMap<>(children);
@@ -106,12 +125,18 @@ public sealed interface LoadBalancerState extends CborSerializable {
           ids = new LinkedHashMap<>(requestIds);
           ids.put(e.requestId(), e.child().id());
         }
-        return new Active(info, next, kids, ids);
+        return new Active(info, next, kids, ids, health);
       }
       if (event instanceof ChildUpdated e) {
         var kids = new LinkedHashMap<>(children);
         kids.put(e.child().id(), e.child());
-        return new Active(info, next, kids, requestIds);
+        Map<String, Health> h = health;
+        if (e.child() instanceof Backend b && health.containsKey(b.id()) && children.get(b.id()) instanceof Backend old
+            && !(old.address().equals(b.address()) && probePort(old) == probePort(b))) {
+          h = new LinkedHashMap<>(health); // a new probe target: what was known about the old one no longer holds
+          h.remove(b.id());
+        }
+        return new Active(info, next, kids, requestIds, h);
       }
       if (event instanceof ChildDeleted e) {
         var gone = new HashSet<>(e.removedChildIds());
@@ -120,7 +145,9 @@ public sealed interface LoadBalancerState extends CborSerializable {
         kids.keySet().removeAll(gone);
         var ids = new LinkedHashMap<>(requestIds);
         ids.values().removeAll(gone);
-        return new Active(info, next, kids, ids);
+        var h = new LinkedHashMap<>(health);
+        h.keySet().removeAll(gone);
+        return new Active(info, next, kids, ids, h);
       }
       if (event instanceof LoadBalancerEvent.Deleted e) return new Deleted(info, next, false, e.meta().requestId());
       throw new IllegalStateException("unexpected " + event.getClass().getSimpleName() + " on an active load balancer");
@@ -129,10 +156,16 @@ public sealed interface LoadBalancerState extends CborSerializable {
     // ------------------------------------------------------------ reads
 
     public LoadBalancerView view() {
-      return new LoadBalancerView(info, version, ProvisioningStatus.ACTIVE,
-          info.adminStateUp() ? OperatingStatus.ONLINE : OperatingStatus.OFFLINE);
+      return view(Map.of());
     }
 
+    /**
+     * @param listenerErrors what the data plane reports of listeners that cannot serve (a port already taken), by
+     *     listener id; not journaled, as it says where this node stands and not what anyone decided
+     */
+    public LoadBalancerView view(Map<String, String> listenerErrors) {
+      return new LoadBalancerView(info, version, ProvisioningStatus.ACTIVE, operating(listenerErrors).status());
+    }
     public Optional<Child> find(Kind kind, String id) {
       Child c = children.get(id);
       return c != null && c.kind() == kind ? Optional.of(c) : Optional.empty();
@@ -157,16 +190,100 @@ public sealed interface LoadBalancerState extends CborSerializable {
       return new Usage(l, p, b, h);
     }
 
-    /**
-     * Operating status before the data plane reports health: administratively down is OFFLINE (and so is a
-     * child of a load balancer that is down), a backend with weight 0 is DRAINING, other backends NO_MONITOR.
-     */
     public ChildView view(Child c) {
-      OperatingStatus op;
-      if (!c.adminStateUp() || !info.adminStateUp()) op = OperatingStatus.OFFLINE;
-      else if (c instanceof Backend b) op = b.weight() == 0 ? OperatingStatus.DRAINING : OperatingStatus.NO_MONITOR;
-      else op = OperatingStatus.ONLINE;
-      return new ChildView(c, ProvisioningStatus.ACTIVE, op);
+      return view(c, Map.of());
+    }
+
+    public ChildView view(Child c, Map<String, String> listenerErrors) {
+      Status st = operating(c, listenerErrors);
+      return new ChildView(c, ProvisioningStatus.ACTIVE, st.status(), st.reason());
+    }
+
+    /** An operating status and, when it is not plain ONLINE or OFFLINE, why. */
+    public record Status(OperatingStatus status, String reason) {
+      static Status of(OperatingStatus s) {
+        return new Status(s, "");
+      }
+    }
+
+    /**
+     * Operating status, as Octavia reports it, from configuration, the journaled health transitions and the data
+     * plane's listener reports:
+     * <ul>
+     *   <li>backend: OFFLINE when it, its pool or the load balancer is administratively down; ERROR when its pool's
+     *       health check has taken it down; DRAINING at weight 0; NO_MONITOR without an enabled health check;
+     *       else ONLINE (a backend is trusted until its checks fail, as HAProxy does);
+     *   <li>pool: ERROR when no enabled backend is up (or none is enabled), DEGRADED when some are down;
+     *   <li>listener: ERROR when it cannot bind, DEGRADED when its default pool is DEGRADED or ERROR;
+     *   <li>load balancer: ERROR when every enabled listener is in ERROR, DEGRADED when any is DEGRADED or ERROR.
+     * </ul>
+     */
+    public Status operating(Child c, Map<String, String> listenerErrors) {
+      boolean up = c.adminStateUp() && info.adminStateUp();
+      if (c instanceof Backend b) {
+        Child pool = children.get(b.poolId());
+        if (!up || (pool != null && !pool.adminStateUp())) return Status.of(OperatingStatus.OFFLINE);
+        Health h = health.get(b.id());
+        boolean monitored = monitored(pool);
+        if (monitored && h != null && !h.up()) return new Status(OperatingStatus.ERROR, h.reason());
+        if (b.weight() == 0) return new Status(OperatingStatus.DRAINING, "weight 0");
+        return Status.of(monitored ? OperatingStatus.ONLINE : OperatingStatus.NO_MONITOR);
+      }
+      if (!up) return Status.of(OperatingStatus.OFFLINE);
+      if (c instanceof Pool p) {
+        int enabled = 0, down = 0;
+        for (Child other : children.values()) {
+          if (other instanceof Backend b && b.poolId().equals(p.id()) && b.adminStateUp()) {
+            enabled++;
+            if (operating(b, listenerErrors).status() == OperatingStatus.ERROR) down++;
+          }
+        }
+        if (enabled == 0) return new Status(OperatingStatus.ERROR, "no enabled backend");
+        if (down == enabled) return new Status(OperatingStatus.ERROR, "every backend is down");
+        if (down > 0) return new Status(OperatingStatus.DEGRADED, down + " of " + enabled + " backends down");
+        return Status.of(OperatingStatus.ONLINE);
+      }
+      if (c instanceof Listener l) {
+        String error = listenerErrors.get(l.id());
+        if (error != null) return new Status(OperatingStatus.ERROR, error);
+        Child pool = l.defaultPoolId().isEmpty() ? null : children.get(l.defaultPoolId());
+        if (pool == null) return new Status(OperatingStatus.DEGRADED, "no default pool: connections are closed");
+        Status ps = operating(pool, listenerErrors);
+        if (ps.status() == OperatingStatus.OFFLINE) return new Status(OperatingStatus.DEGRADED, "default pool is disabled");
+        if (ps.status() == OperatingStatus.ERROR || ps.status() == OperatingStatus.DEGRADED) {
+          return new Status(OperatingStatus.DEGRADED, "default pool: " + ps.reason());
+        }
+      }
+      return Status.of(OperatingStatus.ONLINE);
+    }
+
+    /** The load balancer's own operating status, from its enabled listeners. */
+    public Status operating(Map<String, String> listenerErrors) {
+      if (!info.adminStateUp()) return Status.of(OperatingStatus.OFFLINE);
+      int enabled = 0, error = 0, degraded = 0;
+      for (Child c : children.values()) {
+        if (!(c instanceof Listener) || !c.adminStateUp()) continue;
+        enabled++;
+        OperatingStatus s = operating(c, listenerErrors).status();
+        if (s == OperatingStatus.ERROR) error++;
+        else if (s == OperatingStatus.DEGRADED) degraded++;
+      }
+      if (enabled > 0 && error == enabled) return new Status(OperatingStatus.ERROR, "no listener can serve");
+      if (error + degraded > 0) return new Status(OperatingStatus.DEGRADED, (error + degraded) + " of " + enabled
+          + " listeners degraded or in error");
+      return Status.of(OperatingStatus.ONLINE);
+    }
+
+    /** Whether the pool's backends are health checked: it names a health check that is enabled. */
+    public boolean monitored(Child pool) {
+      if (!(pool instanceof Pool p) || p.healthCheckId().isEmpty()) return false;
+      Child hc = children.get(p.healthCheckId());
+      return hc != null && hc.adminStateUp();
+    }
+
+    /** Where a backend is probed: its monitor port, or its service port. */
+    static int probePort(Backend b) {
+      return b.monitorPort() > 0 ? b.monitorPort() : b.protocolPort();
     }
 
     // ------------------------------------------------------------ rules that need the whole tree

@@ -14,6 +14,11 @@ public final class Views {
       LoadBalancerInfo info, long version, ProvisioningStatus provisioning, OperatingStatus operating)
       implements CborSerializable {}
 
-  public record ChildView(Child child, ProvisioningStatus provisioning, OperatingStatus operating)
-      implements CborSerializable {}
+  /** @param reason why the operating status is what it is, when that needs saying (ERROR, DEGRADED, DRAINING) */
+  public record ChildView(Child child, ProvisioningStatus provisioning, OperatingStatus operating, String reason)
+      implements CborSerializable {
+    public ChildView {
+      reason = reason == null ? "" : reason;
+    }
+  }
 }

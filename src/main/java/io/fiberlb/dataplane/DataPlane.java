@@ -1,0 +1,57 @@
+package io.fiberlb.dataplane;
+
+import io.fiberlb.controlplane.LoadBalancerEntity;
+import io.fiberlb.controlplane.LoadBalancerEntity.StatsReply;
+import io.fiberlb.controlplane.LoadBalancerEntity.Traffic;
+import io.fiberlb.dataplane.stats.StatsRegistry;
+import io.fiberlb.dataplane.stats.TrafficCounters;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+
+/**
+ * The data plane of one node: what each load balancer entity running here spawns to serve its listeners, and the
+ * counters of all of them.
+ */
+public final class DataPlane {
+  private final ActorSystem<?> system;
+  private final DataPlaneSettings settings;
+  private final StatsRegistry stats = new StatsRegistry();
+
+  public DataPlane(ActorSystem<?> system, DataPlaneSettings settings) {
+    this.system = system;
+    this.settings = settings;
+  }
+
+  public DataPlaneSettings settings() {
+    return settings;
+  }
+
+  public StatsRegistry stats() {
+    return stats;
+  }
+
+  /** The runtime child of one load balancer entity; it reports health and listener trouble to {@code entity}. */
+  public Behavior<LoadBalancerRuntime.Command> runtime(String lbId, ActorRef<LoadBalancerEntity.Command> entity) {
+    return LoadBalancerRuntime.create(lbId, entity, this);
+  }
+
+  /** The counters of a load balancer served here, as GetLoadBalancerStats reports them. */
+  public StatsReply stats(String lbId) {
+    String node = system.address().toString();
+    StatsRegistry.LoadBalancerStats s = stats.find(lbId);
+    if (s == null) return new StatsReply(node, List.of(), List.of());
+    return new StatsReply(node, traffic(s.listeners), traffic(s.backends));
+  }
+
+  private static List<Traffic> traffic(Map<String, TrafficCounters> byId) {
+    var out = new ArrayList<Traffic>();
+    byId.forEach((id, c) -> out.add(new Traffic(id, c.active.get(), c.total.sum(), c.bytesIn.sum(), c.bytesOut.sum(),
+        c.rejected.sum(), c.connectFailures.sum(), c.errors.sum())));
+    out.sort(java.util.Comparator.comparing(Traffic::id));
+    return out;
+  }
+}
