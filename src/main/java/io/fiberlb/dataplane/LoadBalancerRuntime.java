@@ -2,23 +2,225 @@ package io.fiberlb.dataplane;
 
 import io.fiberlb.controlplane.LoadBalancerEntity;
 import io.fiberlb.controlplane.LoadBalancerState;
+import io.fiberlb.controlplane.LoadBalancerState.Active;
+import io.fiberlb.controlplane.model.Backend;
+import io.fiberlb.controlplane.model.Child;
+import io.fiberlb.controlplane.model.HealthCheck;
+import io.fiberlb.controlplane.model.Listener;
+import io.fiberlb.controlplane.model.Pool;
+import io.fiberlb.dataplane.balance.Endpoint;
+import io.fiberlb.dataplane.health.HealthMonitor;
+import io.fiberlb.dataplane.listener.ListenerActor;
+import io.fiberlb.dataplane.listener.ListenerConfig;
+import io.fiberlb.dataplane.stats.BackendHealthGauge;
+import io.fiberlb.dataplane.stats.StatsRegistry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * The data plane of one load balancer on the node that runs its entity: listeners, pool balancers and health
- * monitors, converged on each state the entity hands over (after recovery and after every persisted event).
+ * The data plane of one load balancer, on the node that runs its entity: pool balancers, listener actors and health
+ * monitors, converged on each state the entity hands over. Replay and live changes take the same path: after
+ * recovery the entity sends its recovered state, after every persisted event the new one, and this actor starts,
+ * reconfigures or stops whatever differs. It is the entity's child, so it stops (and its listeners drain) when the
+ * entity stops or moves to another node.
+ *
+ * <p>Health: a monitor's UP/DOWN transition changes the pool's balancer snapshot here at once, and is sent to the
+ * entity to be journaled (BackendHealthChanged). The verdicts this actor holds are the freshest; the journaled
+ * ones seed them after a restart.
  */
-public final class LoadBalancerRuntime {
-  private LoadBalancerRuntime() {}
+public final class LoadBalancerRuntime extends AbstractBehavior<LoadBalancerRuntime.Command> {
 
   public sealed interface Command {}
 
   /** The entity's state after recovery or after an event. */
   public record Sync(LoadBalancerState state) implements Command {}
 
+  private record Health(HealthMonitor.Transition transition) implements Command {}
+
   static Behavior<Command> create(String lbId, ActorRef<LoadBalancerEntity.Command> entity, DataPlane dataPlane) {
-    return Behaviors.ignore();
+    return Behaviors.setup(ctx -> new LoadBalancerRuntime(ctx, lbId, entity, dataPlane));
+  }
+
+  private record Monitor(ActorRef<HealthMonitor.Command> ref, HealthCheck check, HealthMonitor.Target target) {}
+
+  private final String lbId;
+  private final ActorRef<LoadBalancerEntity.Command> entity;
+  private final DataPlane dataPlane;
+  private final ActorRef<HealthMonitor.Transition> healthAdapter;
+  private StatsRegistry.LoadBalancerStats stats;
+  private final Map<String, PoolRuntime> pools = new HashMap<>();
+  private final Map<String, ActorRef<ListenerActor.Command>> listeners = new HashMap<>();
+  private final Map<String, ListenerConfig> listenerConfigs = new HashMap<>();
+  private final Map<String, Monitor> monitors = new HashMap<>();
+  /** Backend id to its latest health verdict (only for monitored backends). */
+  private final Map<String, Boolean> verdicts = new HashMap<>();
+  /** Backend id to the pool and endpoint key it is served under. */
+  private final Map<String, String[]> placement = new HashMap<>();
+  private long spawned;
+
+  private LoadBalancerRuntime(ActorContext<Command> ctx, String lbId, ActorRef<LoadBalancerEntity.Command> entity,
+      DataPlane dataPlane) {
+    super(ctx);
+    this.lbId = lbId;
+    this.entity = entity;
+    this.dataPlane = dataPlane;
+    this.healthAdapter = ctx.messageAdapter(HealthMonitor.Transition.class, Health::new);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Sync.class, this::onSync)
+        .onMessage(Health.class, this::onHealth)
+        .onSignal(PostStop.class, s -> {
+          dataPlane.stats().remove(lbId);
+          return this;
+        })
+        .build();
+  }
+
+  private Behavior<Command> onSync(Sync sync) {
+    if (!(sync.state() instanceof Active a)) return Behaviors.stopped(); // deleted: children stop and drain
+    if (stats == null) stats = dataPlane.stats().loadBalancer(lbId, a.info().orgId(), a.info().projectId());
+    syncPools(a);
+    syncListeners(a);
+    return this;
+  }
+
+  // ------------------------------------------------------------------ pools, backends and their monitors
+
+  private void syncPools(Active a) {
+    boolean lbUp = a.info().adminStateUp();
+    Map<String, List<Backend>> byPool = new HashMap<>();
+    for (Child c : a.children().values()) {
+      if (c instanceof Backend b) byPool.computeIfAbsent(b.poolId(), k -> new ArrayList<>()).add(b);
+    }
+    Set<String> seenPools = new HashSet<>();
+    Set<String> seenBackends = new HashSet<>();
+    Set<String> monitored = new HashSet<>();
+    placement.clear();
+    for (Child c : a.children().values()) {
+      if (!(c instanceof Pool p)) continue;
+      seenPools.add(p.id());
+      HealthCheck hc = a.monitored(p) ? (HealthCheck) a.children().get(p.healthCheckId()) : null;
+      List<Endpoint> endpoints = new ArrayList<>();
+      Map<String, PoolRuntime.Slot> slots = new HashMap<>();
+      for (Backend b : byPool.getOrDefault(p.id(), List.of())) {
+        seenBackends.add(b.id());
+        var counters = stats.backend(b.id(), p.id());
+        if (!lbUp || !p.adminStateUp() || !b.adminStateUp()) continue;
+        boolean healthy = true;
+        ActorRef<HealthMonitor.Command> monitor = null;
+        if (hc != null) {
+          monitored.add(b.id());
+          LoadBalancerState.Health journaled = a.health().get(b.id());
+          healthy = verdicts.computeIfAbsent(b.id(), k -> journaled == null || journaled.up());
+          monitor = monitor(b, hc, healthy);
+        }
+        Endpoint e = Endpoint.of(b.address(), b.protocolPort(), b.weight(), b.backup()).withHealthy(healthy);
+        if (slots.containsKey(e.key())) continue; // same address:port twice in a pool is refused by the API
+        endpoints.add(e);
+        slots.put(e.key(), new PoolRuntime.Slot(b.id(), counters, monitor));
+        placement.put(b.id(), new String[] {p.id(), e.key()});
+      }
+      PoolRuntime pr = pools.get(p.id());
+      if (pr == null || !pr.sameShape(p)) {
+        pr = new PoolRuntime(p, endpoints);
+        pools.put(p.id(), pr);
+      } else {
+        pr.balancer.update(endpoints);
+        for (Endpoint e : endpoints) pr.balancer.setHealthy(e.key(), e.healthy());
+      }
+      pr.slots = Map.copyOf(slots);
+    }
+    pools.keySet().retainAll(seenPools);
+    // Monitors of backends no longer monitored (deleted, disabled, pool without a check) stop.
+    for (var it = monitors.entrySet().iterator(); it.hasNext(); ) {
+      var m = it.next();
+      if (monitored.contains(m.getKey())) continue;
+      getContext().stop(m.getValue().ref());
+      it.remove();
+      verdicts.remove(m.getKey());
+      BackendHealthGauge g = stats.health.get(m.getKey());
+      if (g != null) g.state = BackendHealthGauge.UNKNOWN;
+    }
+    for (String gone : new ArrayList<>(stats.backends.keySet())) {
+      if (!seenBackends.contains(gone)) stats.removeBackend(gone);
+    }
+  }
+
+  private ActorRef<HealthMonitor.Command> monitor(Backend b, HealthCheck hc, boolean healthy) {
+    int port = b.monitorPort() > 0 ? b.monitorPort() : b.protocolPort();
+    var target = new HealthMonitor.Target(b.id(), b.address(), port);
+    Monitor m = monitors.get(b.id());
+    if (m == null) {
+      BackendHealthGauge gauge = stats.health(b.id());
+      gauge.state = healthy ? BackendHealthGauge.UP : BackendHealthGauge.DOWN;
+      var ref = getContext().spawn(HealthMonitor.create(hc, target, healthy, healthAdapter, gauge),
+          "health-" + b.id() + "-" + (++spawned));
+      monitors.put(b.id(), new Monitor(ref, hc, target));
+      return ref;
+    }
+    if (!m.check().equals(hc) || !m.target().equals(target)) {
+      m.ref().tell(new HealthMonitor.Reconfigure(hc, target));
+      monitors.put(b.id(), new Monitor(m.ref(), hc, target));
+    }
+    return m.ref();
+  }
+
+  private Behavior<Command> onHealth(Health h) {
+    HealthMonitor.Transition t = h.transition();
+    if (!monitors.containsKey(t.backendId())) return this; // a late report from a monitor already stopped
+    verdicts.put(t.backendId(), t.up());
+    String[] where = placement.get(t.backendId());
+    if (where != null) {
+      PoolRuntime pr = pools.get(where[0]);
+      if (pr != null) pr.balancer.setHealthy(where[1], t.up());
+    }
+    getContext().getLog().info("load balancer {}: backend {} {} ({})", lbId, t.backendId(), t.up() ? "UP" : "DOWN",
+        t.reason());
+    entity.tell(new LoadBalancerEntity.HealthReport(t.backendId(), t.up(), t.reason()));
+    return this;
+  }
+
+  // ------------------------------------------------------------------ listeners
+
+  private void syncListeners(Active a) {
+    Set<String> wanted = new HashSet<>();
+    for (Child c : a.children().values()) {
+      if (!(c instanceof Listener l) || !l.adminStateUp() || !a.info().adminStateUp()) continue;
+      wanted.add(l.id());
+      PoolRuntime pool = l.defaultPoolId().isEmpty() ? null : pools.get(l.defaultPoolId());
+      ListenerConfig cfg = ListenerConfig.of(l, a.info().vipAddress(), pool);
+      ActorRef<ListenerActor.Command> ref = listeners.get(l.id());
+      if (ref == null) {
+        ref = getContext().spawn(ListenerActor.create(cfg, stats.listener(l.id()), entity, dataPlane.settings()),
+            "listener-" + l.id() + "-" + (++spawned));
+        listeners.put(l.id(), ref);
+      } else if (!cfg.equals(listenerConfigs.get(l.id()))) {
+        ref.tell(new ListenerActor.Update(cfg));
+      }
+      listenerConfigs.put(l.id(), cfg);
+    }
+    for (var it = listeners.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      if (wanted.contains(e.getKey())) continue;
+      getContext().stop(e.getValue()); // stops accepting; open connections drain
+      it.remove();
+      listenerConfigs.remove(e.getKey());
+      entity.tell(new LoadBalancerEntity.ListenerReport(e.getKey(), ""));
+    }
+    stats.listeners.keySet().retainAll(a.children().keySet());
   }
 }

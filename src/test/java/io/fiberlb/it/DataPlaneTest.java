@@ -1,0 +1,317 @@
+package io.fiberlb.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fiberlb.api.v1.Backend;
+import io.fiberlb.api.v1.BackendSpec;
+import io.fiberlb.api.v1.DeleteListenerRequest;
+import io.fiberlb.api.v1.GetListenerRequest;
+import io.fiberlb.api.v1.LbAlgorithm;
+import io.fiberlb.api.v1.Listener;
+import io.fiberlb.api.v1.ListenerSpec;
+import io.fiberlb.api.v1.LoadBalancer;
+import io.fiberlb.api.v1.Operating;
+import io.fiberlb.api.v1.Pool;
+import io.fiberlb.api.v1.PoolSpec;
+import io.fiberlb.api.v1.UpdateBackendRequest;
+import io.fiberlb.api.v1.UpdateListenerRequest;
+import io.fiberlb.api.v1.UpdatePoolRequest;
+import io.fiberlb.dataplane.stats.TrafficCounters;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The data plane end to end: a real server, configured through the real gRPC API, proxying real TCP connections to
+ * real backends on ephemeral loopback ports.
+ */
+class DataPlaneTest {
+  static final Map<String, Object> FAST = Map.of(
+      "fiberlb.dataplane.drain-timeout", "2s",
+      "fiberlb.dataplane.bind-retry-min", "100ms",
+      "fiberlb.dataplane.bind-retry-max", "400ms");
+
+  Path dir;
+  TestServer server;
+  TestServer.Api api;
+  final List<EchoBackend> backends = new ArrayList<>();
+
+  @BeforeEach
+  void start() throws IOException {
+    dir = Files.createTempDirectory("fiberlb-dp");
+    server = new TestServer(dir, FAST);
+    api = server.as("dp");
+    for (String n : List.of("a", "b", "c")) backends.add(new EchoBackend(n));
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    for (EchoBackend b : backends) b.close();
+    if (server != null) server.close();
+  }
+
+  /** A port free on loopback right now: the VIPs are loopback addresses too. */
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  record Setup(LoadBalancer lb, Pool pool, Listener listener, List<Backend> backends) {
+    String vip() {
+      return lb.getVipAddress();
+    }
+
+    int port() {
+      return listener.getProtocolPort();
+    }
+  }
+
+  Setup setup(LbAlgorithm algorithm, ListenerSpec.Builder listenerSpec) throws IOException {
+    LoadBalancer lb = api.createLb("dp-" + algorithm);
+    Pool pool = api.call(api.pools().createPool(), io.fiberlb.api.v1.CreatePoolRequest.newBuilder()
+        .setLoadBalancerId(lb.getId()).setPool(PoolSpec.newBuilder().setName("p").setLbAlgorithm(algorithm)).build());
+    var created = new ArrayList<Backend>();
+    for (EchoBackend b : backends) created.add(api.createBackend(lb.getId(), pool.getId(), "127.0.0.1", b.port()));
+    Listener listener = api.call(api.listeners().createListener(), io.fiberlb.api.v1.CreateListenerRequest.newBuilder()
+        .setLoadBalancerId(lb.getId()).setListener(listenerSpec.setProtocolPort(freePort())
+            .setProtocol(io.fiberlb.api.v1.Protocol.TCP).setDefaultPoolId(pool.getId())).build());
+    var s = new Setup(lb, pool, listener, created);
+    awaitServing(s);
+    return s;
+  }
+
+  static void awaitServing(Setup s) {
+    Poll.until(Duration.ofSeconds(10), () -> {
+      try (Socket c = TcpClient.connect(s.vip(), s.port())) {
+        return true;
+      } catch (IOException e) {
+        return false;
+      }
+    }, ok -> ok);
+  }
+
+  Map<String, Integer> spread(Setup s, int connections) throws IOException {
+    Map<String, Integer> served = new HashMap<>();
+    for (int i = 0; i < connections; i++) served.merge(TcpClient.whoServes(s.vip(), s.port()), 1, Integer::sum);
+    return served;
+  }
+
+  TrafficCounters listenerCounters(Setup s) {
+    return server.node().dataPlane().stats().find(s.lb().getId()).listeners.get(s.listener().getId());
+  }
+
+  Listener getListener(Setup s) {
+    return api.call(api.listeners().getListener(), GetListenerRequest.newBuilder()
+        .setLoadBalancerId(s.lb().getId()).setId(s.listener().getId()).build());
+  }
+
+  void updateBackend(Setup s, int i, BackendSpec.Builder spec) {
+    api.call(api.backends().updateBackend(), UpdateBackendRequest.newBuilder().setLoadBalancerId(s.lb().getId())
+        .setId(s.backends().get(i).getId()).setBackend(spec).build());
+  }
+
+  @Test
+  void roundRobinSpreadsExactlyAndBytesArriveIntactBothWays() throws IOException {
+    Setup s = setup(LbAlgorithm.ROUND_ROBIN, ListenerSpec.newBuilder());
+    assertEquals(Map.of("a", 100, "b", 100, "c", 100), spread(s, 300));
+
+    byte[] payload = new byte[1 << 20];
+    new Random(42).nextBytes(payload);
+    byte[] answer = TcpClient.exchange(s.vip(), s.port(), payload);
+    assertTrue(answer.length > payload.length, "echo and trailer, got " + answer.length + " bytes");
+    assertArrayEquals(payload, java.util.Arrays.copyOf(answer, payload.length), "1 MiB round trip intact");
+
+    TrafficCounters c = listenerCounters(s);
+    assertEquals(301, c.total.sum());
+    assertTrue(c.bytesIn.sum() >= payload.length + 300, "bytes in " + c.bytesIn.sum());
+    assertTrue(c.bytesOut.sum() >= payload.length + 300, "bytes out " + c.bytesOut.sum());
+    assertEquals(Operating.Status.ONLINE, getListener(s).getOperatingStatus());
+  }
+
+  @Test
+  void weightedRoundRobinFollowsWeights() throws IOException {
+    Setup s = setup(LbAlgorithm.WEIGHTED_ROUND_ROBIN, ListenerSpec.newBuilder());
+    updateBackend(s, 0, BackendSpec.newBuilder().setWeight(3));
+    assertEquals(Map.of("a", 60, "b", 20, "c", 20), spread(s, 100));
+  }
+
+  @Test
+  void weightZeroDrainsNewConnectionsWhileOpenOnesContinue() throws IOException {
+    Setup s = setup(LbAlgorithm.ROUND_ROBIN, ListenerSpec.newBuilder());
+    // The first connection of a round robin goes to the first backend: hold it open.
+    try (Socket held = TcpClient.connect(s.vip(), s.port())) {
+      held.getOutputStream().write("ping".getBytes(StandardCharsets.UTF_8));
+      assertEquals("ping", readN(held.getInputStream(), 4));
+      int heldOn = backends.get(0).openConnections() == 1 ? 0 : backends.get(1).openConnections() == 1 ? 1 : 2;
+      updateBackend(s, heldOn, BackendSpec.newBuilder().setWeight(0));
+      Map<String, Integer> after = spread(s, 30);
+      assertEquals(null, after.get(backends.get(heldOn).name), "no new connection to the drained backend: " + after);
+      held.getOutputStream().write("pong".getBytes(StandardCharsets.UTF_8));
+      assertEquals("pong", readN(held.getInputStream(), 4), "the open connection still works");
+    }
+    Backend drained = Poll.until(Duration.ofSeconds(5), () -> api.call(api.backends().getBackend(),
+        io.fiberlb.api.v1.GetBackendRequest.newBuilder().setLoadBalancerId(s.lb().getId())
+            .setId(s.backends().get(0).getId()).build()), b -> true);
+    assertTrue(drained != null);
+  }
+
+  @Test
+  void connectionLimitClosesTheExcessAtOnceAndCountsIt() throws IOException {
+    Setup s = setup(LbAlgorithm.ROUND_ROBIN, ListenerSpec.newBuilder().setConnectionLimit(2));
+    try (Socket one = TcpClient.connect(s.vip(), s.port()); Socket two = TcpClient.connect(s.vip(), s.port())) {
+      one.getOutputStream().write('1');
+      two.getOutputStream().write('2');
+      assertEquals("1", readN(one.getInputStream(), 1));
+      assertEquals("2", readN(two.getInputStream(), 1));
+      long rejectedBefore = listenerCounters(s).rejected.sum();
+      try (Socket three = TcpClient.connect(s.vip(), s.port())) {
+        assertEquals(-1, three.getInputStream().read(), "the third connection is closed at once");
+      }
+      assertEquals(rejectedBefore + 1, listenerCounters(s).rejected.sum());
+    }
+    // Once the two are closed, there is room again.
+    Poll.until(Duration.ofSeconds(5), () -> listenerCounters(s).active.get(), n -> n == 0);
+    assertEquals(1, TcpClient.whoServes(s.vip(), s.port()).length());
+  }
+
+  @Test
+  void allowedCidrsRefuseOtherClients() throws IOException {
+    Setup s = setup(LbAlgorithm.ROUND_ROBIN, ListenerSpec.newBuilder().addAllowedCidrs("10.0.0.0/8"));
+    try (Socket c = TcpClient.connect(s.vip(), s.port())) {
+      assertEquals(-1, c.getInputStream().read(), "127.0.0.1 is not in 10.0.0.0/8");
+    }
+    assertEquals(1, listenerCounters(s).rejected.sum());
+    api.call(api.listeners().updateListener(), UpdateListenerRequest.newBuilder().setLoadBalancerId(s.lb().getId())
+        .setId(s.listener().getId()).setListener(ListenerSpec.newBuilder().addAllowedCidrs("10.0.0.0/8")
+            .addAllowedCidrs("127.0.0.0/8").setAllowedCidrsSet(true)).build());
+    Poll.until(Duration.ofSeconds(5), () -> {
+      try {
+        return TcpClient.whoServes(s.vip(), s.port());
+      } catch (IOException e) {
+        return "";
+      }
+    }, who -> !who.isEmpty());
+    assertEquals(1, TcpClient.whoServes(s.vip(), s.port()).length(), "allowed once 127.0.0.0/8 is listed");
+  }
+
+  @Test
+  void aFailedConnectIsRetriedOnAnotherBackend() throws IOException {
+    Setup s = setup(LbAlgorithm.ROUND_ROBIN, ListenerSpec.newBuilder());
+    backends.get(1).stop(); // b refuses connections; no health check: only retries keep clients whole
+    Map<String, Integer> served = spread(s, 30);
+    assertEquals(30, served.values().stream().mapToInt(Integer::intValue).sum());
+    assertEquals(null, served.get("b"));
+    long failures = server.node().dataPlane().stats().find(s.lb().getId()).backends.get(s.backends().get(1).getId())
+        .connectFailures.sum();
+    assertEquals(10, failures, "every third connection tried b first");
+  }
+
+  @Test
+  void noEligibleBackendClosesAtOnce() throws IOException {
+    Setup s = setup(LbAlgorithm.ROUND_ROBIN, ListenerSpec.newBuilder());
+    api.call(api.pools().updatePool(), UpdatePoolRequest.newBuilder().setLoadBalancerId(s.lb().getId())
+        .setId(s.pool().getId()).setPool(PoolSpec.newBuilder().setAdminStateUp(false)).build());
+    Poll.until(Duration.ofSeconds(5), () -> {
+      try (Socket c = TcpClient.connect(s.vip(), s.port())) {
+        return c.getInputStream().read();
+      } catch (IOException e) {
+        return 0;
+      }
+    }, r -> r == -1);
+    long before = listenerCounters(s).rejected.sum();
+    try (Socket c = TcpClient.connect(s.vip(), s.port())) {
+      assertEquals(-1, c.getInputStream().read());
+    }
+    assertEquals(before + 1, listenerCounters(s).rejected.sum());
+    assertEquals(Operating.Status.DEGRADED, getListener(s).getOperatingStatus());
+  }
+
+  @Test
+  void deletingTheListenerStopsAcceptingAndDrainsOpenConnections() throws IOException {
+    Setup s = setup(LbAlgorithm.ROUND_ROBIN, ListenerSpec.newBuilder());
+    try (Socket held = TcpClient.connect(s.vip(), s.port())) {
+      held.getOutputStream().write('1');
+      assertEquals("1", readN(held.getInputStream(), 1));
+      api.call(api.listeners().deleteListener(), DeleteListenerRequest.newBuilder()
+          .setLoadBalancerId(s.lb().getId()).setId(s.listener().getId()).build());
+      boolean refused = Poll.until(Duration.ofSeconds(5), () -> {
+        try (Socket c = TcpClient.connect(s.vip(), s.port())) {
+          return false;
+        } catch (IOException e) {
+          return true;
+        }
+      }, r -> r);
+      assertTrue(refused, "no longer accepting");
+      held.getOutputStream().write('2');
+      assertEquals("2", readN(held.getInputStream(), 1), "the open connection drains");
+      // After the drain timeout (2 s here) it is closed.
+      held.setSoTimeout(8_000);
+      assertEquals(-1, held.getInputStream().read());
+    }
+  }
+
+  @Test
+  void aPortAlreadyTakenIsReportedAsErrorAndBoundOnceFree() throws IOException {
+    LoadBalancer lb = api.createLb("conflict");
+    Pool pool = api.createPool(lb.getId(), "p");
+    api.createBackend(lb.getId(), pool.getId(), "127.0.0.1", backends.get(0).port());
+    int port = freePort();
+    Listener l;
+    try (ServerSocket squatter = new ServerSocket()) {
+      squatter.bind(new InetSocketAddress(lb.getVipAddress(), port));
+      l = api.createListener(lb.getId(), port, pool.getId());
+      var s = new Setup(lb, pool, l, List.of());
+      Listener seen = Poll.until(Duration.ofSeconds(10), () -> getListener(s),
+          x -> x.getOperatingStatus() == Operating.Status.ERROR);
+      assertEquals(Operating.Status.ERROR, seen.getOperatingStatus());
+      assertTrue(seen.getOperatingStatusReason().contains("already in use"), seen.getOperatingStatusReason());
+      assertEquals(Operating.Status.DEGRADED, api.getLb(lb.getId()).getOperatingStatus());
+    }
+    var s = new Setup(lb, pool, l, List.of());
+    Listener healed = Poll.until(Duration.ofSeconds(10), () -> getListener(s),
+        x -> x.getOperatingStatus() == Operating.Status.ONLINE);
+    assertEquals(Operating.Status.ONLINE, healed.getOperatingStatus());
+    assertEquals("a", TcpClient.whoServes(lb.getVipAddress(), port));
+  }
+
+  @Test
+  void aRestartedServerServesTheVipAgainWithNoApiCall() throws IOException {
+    Setup s = setup(LbAlgorithm.ROUND_ROBIN, ListenerSpec.newBuilder());
+    assertEquals(3, spread(s, 3).size());
+    server.stop();
+    assertThrows(IOException.class, () -> TcpClient.whoServes(s.vip(), s.port()));
+    server.start();
+    String who = Poll.until(Duration.ofSeconds(30), () -> {
+      try {
+        return TcpClient.whoServes(s.vip(), s.port());
+      } catch (IOException e) {
+        return "";
+      }
+    }, x -> !x.isEmpty());
+    assertTrue(List.of("a", "b", "c").contains(who), "served by " + who);
+  }
+
+  static String readN(InputStream in, int n) throws IOException {
+    byte[] b = in.readNBytes(n);
+    return new String(b, StandardCharsets.UTF_8);
+  }
+}
