@@ -64,6 +64,14 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
 
   private record RetryBind(long generation) implements Command {}
 
+  /** Cuts the connections still open when a drain ends. */
+  static final class DrainTimeout extends RuntimeException {
+    DrainTimeout(Duration after) {
+      super("listener drained: connection closed " + after.toMillis() + " ms after the listener stopped", null, false,
+          false);
+    }
+  }
+
   /** Connects tried per client: the balancer's pick and up to two more candidates. */
   static final int MAX_ATTEMPTS = 3;
 
@@ -180,8 +188,8 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
     binding = null;
     if (b != null) b.thenAccept(Tcp.ServerBinding::unbind);
     if (ks != null) {
-      getContext().getSystem().scheduler().scheduleOnce(settings.drainTimeout(), ks::shutdown,
-          getContext().getSystem().executionContext());
+      getContext().getSystem().scheduler().scheduleOnce(settings.drainTimeout(),
+          () -> ks.abort(new DrainTimeout(settings.drainTimeout())), getContext().getSystem().executionContext());
     }
   }
 
