@@ -78,7 +78,22 @@ public final class FiberLb {
 
   /** The configuration from application.conf, environment overrides, -Dconfig.file and system properties. */
   public static Config loadConfig() {
-    return withSeedNodes(ConfigFactory.load(), System.getenv("FIBERLB_SEED_NODES"));
+    return withLogLevel(withSeedNodes(ConfigFactory.load(), System.getenv("FIBERLB_SEED_NODES")));
+  }
+
+  /**
+   * FIBERLB_LOG_LEVEL feeds both Logback and Pekko; Logback says WARN where Pekko says WARNING (and TRACE, which
+   * Pekko lacks, is its DEBUG), so one value works for both.
+   */
+  static Config withLogLevel(Config config) {
+    String level = config.getString("pekko.loglevel").toUpperCase(java.util.Locale.ROOT);
+    String pekko = switch (level) {
+      case "WARN" -> "WARNING";
+      case "TRACE", "ALL" -> "DEBUG";
+      default -> level;
+    };
+    if (pekko.equals(config.getString("pekko.loglevel"))) return config;
+    return ConfigFactory.parseMap(Map.of("pekko.loglevel", pekko)).withFallback(config);
   }
 
   /**

@@ -47,6 +47,16 @@ class ConfigTest {
   }
 
   @Test
+  void oneLogLevelSuitsLogbackAndPekko() {
+    Config warn = com.typesafe.config.ConfigFactory.parseString("pekko.loglevel = WARN");
+    assertThat(FiberLb.withLogLevel(warn).getString("pekko.loglevel")).isEqualTo("WARNING");
+    Config trace = com.typesafe.config.ConfigFactory.parseString("pekko.loglevel = trace");
+    assertThat(FiberLb.withLogLevel(trace).getString("pekko.loglevel")).isEqualTo("DEBUG");
+    Config info = com.typesafe.config.ConfigFactory.parseString("pekko.loglevel = INFO");
+    assertThat(FiberLb.withLogLevel(info)).isSameAs(info);
+  }
+
+  @Test
   void seedNodesFromTheEnvironmentAreACommaSeparatedList() {
     Config c = FiberLb.withSeedNodes(load("cluster-node.conf"),
         " pekko://fiberlb@10.0.0.1:2552, pekko://fiberlb@10.0.0.2:2552 ");

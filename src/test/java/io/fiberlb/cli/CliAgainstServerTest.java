@@ -79,7 +79,7 @@ class CliAgainstServerTest {
     Result backend = fiberlb("cli", "backend", "create", "--lb", id, "--pool", p.getId(), "--address", "10.0.0.5",
         "--protocol-port", "8080", "--weight", "10");
     assertThat(backend.code()).as(backend.err()).isZero();
-    assertThat(backend.out()).contains("10.0.0.5").contains("NO_MONITOR");
+    assertThat(backend.out()).contains("10.0.0.5").contains("ONLINE"); // monitored, no check failed yet
     Result listener = fiberlb("cli", "listener", "create", "--lb", id, "--name", "http", "--protocol", "TCP",
         "--protocol-port", "80", "--default-pool-id", p.getId());
     assertThat(listener.code()).as(listener.err()).isZero();

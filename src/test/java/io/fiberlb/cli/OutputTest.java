@@ -65,11 +65,11 @@ class OutputTest {
   void durationsAndNestedMessagesReadLikeFlags() {
     var hc = HealthCheck.newBuilder().setInterval(Duration.newBuilder().setSeconds(2))
         .setTimeout(Duration.newBuilder().setNanos(500_000_000)).build();
-    assertThat(print(false, o -> o.resource(hc))).contains("interval             2s\n", "timeout              500ms\n");
+    assertThat(print(false, o -> o.resource(hc))).contains("interval                 2s\n", "timeout                  500ms\n");
 
     var pool = Pool.newBuilder().setSessionPersistence(SessionPersistence.newBuilder()
         .setType(SessionPersistence.Type.SOURCE_IP).setTimeout(Duration.newBuilder().setSeconds(5400))).build();
-    assertThat(print(false, o -> o.resource(pool))).contains("session_persistence  type=SOURCE_IP timeout=1h30m\n");
+    assertThat(print(false, o -> o.resource(pool))).contains("session_persistence      type=SOURCE_IP timeout=1h30m\n");
   }
 
   @Test

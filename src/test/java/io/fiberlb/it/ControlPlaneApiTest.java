@@ -95,7 +95,8 @@ class ControlPlaneApiTest {
     Backend b2 = api.createBackend(lb.getId(), pool.getId(), "backend-2.example", 8080);
     assertThat(b1.getWeight()).isEqualTo(10);
     assertThat(b2.getWeight()).isEqualTo(1);
-    assertThat(b1.getOperatingStatus()).isEqualTo(Operating.Status.NO_MONITOR);
+    // Its pool has a health check: monitored, and trusted until its checks fail (as HAProxy starts servers).
+    assertThat(b1.getOperatingStatus()).isEqualTo(Operating.Status.ONLINE);
 
     Listener listener = api.call(api.listeners().createListener(), CreateListenerRequest.newBuilder()
         .setLoadBalancerId(lb.getId()).setListener(ListenerSpec.newBuilder().setName("http").setProtocol(Protocol.TCP)

@@ -45,6 +45,7 @@ import org.junit.jupiter.api.Test;
  */
 class DataPlaneTest {
   static final Map<String, Object> FAST = Map.of(
+      "fiberlb.dataplane.enabled", true,
       "fiberlb.dataplane.drain-timeout", "2s",
       "fiberlb.dataplane.bind-retry-min", "100ms",
       "fiberlb.dataplane.bind-retry-max", "400ms");
@@ -96,8 +97,9 @@ class DataPlaneTest {
             .setProtocol(io.fiberlb.api.v1.Protocol.TCP).setDefaultPoolId(pool.getId())).build());
     var s = new Setup(lb, pool, listener, created);
     awaitServing(s);
-    // The probe connection of awaitServing is done with before the test counts anything.
-    Poll.until(Duration.ofSeconds(5), () -> listenerCounters(s).active.get(), n -> n == 0);
+    // The probe connection of awaitServing is accepted and done with before the test counts anything.
+    Poll.until(Duration.ofSeconds(10), () -> listenerCounters(s),
+        c -> c.total.sum() + c.rejected.sum() >= 1 && c.active.get() == 0);
     return s;
   }
 

@@ -77,6 +77,9 @@ public final class TestServer implements AutoCloseable {
     m.put("fiberlb.grpc.port", 0);
     m.put("fiberlb.data-dir", dataDir.toString());
     m.put("fiberlb.database.url", "jdbc:h2:file:" + dataDir + "/fiberlb;DATABASE_TO_UPPER=false;WRITE_DELAY=0");
+    // Control-plane tests use made-up backend addresses (10.0.0.5, example host names): no data plane, so nothing
+    // probes or connects beyond loopback. Data-plane tests turn it on with loopback backends.
+    m.put("fiberlb.dataplane.enabled", false);
     m.putAll(overrides);
     // Overrides go in before substitutions are resolved, so ${fiberlb.database.url} and friends follow them.
     return ConfigFactory.parseMap(m).withFallback(ConfigFactory.defaultApplication())

@@ -31,7 +31,6 @@ public final class Validation {
 
   private static final Pattern HOSTNAME =
       Pattern.compile("(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
-  private static final Pattern EXPECTED_CODES = Pattern.compile("\\d{3}(-\\d{3})?(,\\d{3}(-\\d{3})?)*");
   private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:~-]{1,128}");
 
   /** Collects the first broken rule. */
@@ -97,14 +96,7 @@ public final class Validation {
 
   /** {@code "200"}, {@code "200,204"}, {@code "200-299"}: codes 100..599, ranges low to high. */
   public static boolean isExpectedCodes(String codes) {
-    if (!EXPECTED_CODES.matcher(codes).matches()) return false;
-    for (String part : codes.split(",")) {
-      String[] ends = part.split("-");
-      int lo = Integer.parseInt(ends[0]);
-      int hi = Integer.parseInt(ends[ends.length - 1]);
-      if (lo < 100 || hi > 599 || lo > hi) return false;
-    }
-    return true;
+    return ExpectedCodes.parse(codes).isPresent();
   }
 
   // ------------------------------------------------------------------ per resource

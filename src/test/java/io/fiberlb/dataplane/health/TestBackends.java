@@ -1,0 +1,185 @@
+package io.fiberlb.dataplane.health;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Real backends on ephemeral loopback ports for the health monitor tests. */
+final class TestBackends {
+  private TestBackends() {}
+
+  /**
+   * What a {@link RawBackend} does with one accepted connection; the socket is closed after it returns. It answers
+   * whether the client closed the connection first.
+   */
+  @FunctionalInterface
+  interface Script {
+    boolean run(Socket socket) throws IOException;
+  }
+
+  /** Reads until the client closes or resets the connection. */
+  static final Script READ_TO_EOF = TestBackends::drain;
+
+  /** Reads the request head, then answers nothing and waits for the client to give up. */
+  static final Script SILENT = s -> {
+    readHead(s.getInputStream());
+    return drain(s);
+  };
+
+  /** Reads the request head, then resets the connection (SO_LINGER 0). */
+  static final Script RESET = s -> {
+    readHead(s.getInputStream());
+    s.setSoLinger(true, 0);
+    return false;
+  };
+
+  /** Reads the request head, then closes without a word. */
+  static final Script CLOSE = s -> {
+    readHead(s.getInputStream());
+    return false;
+  };
+
+  /** Reads the request head, then answers something that is not HTTP. */
+  static final Script GARBAGE = s -> {
+    readHead(s.getInputStream());
+    OutputStream out = s.getOutputStream();
+    out.write("SSH-2.0-OpenSSH_9.6\r\n".getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    return false;
+  };
+
+  /**
+   * A loopback TCP server running a {@link Script} per connection on its own thread. It can be stopped (connections
+   * are then refused) and started again on the same port.
+   */
+  static final class RawBackend implements AutoCloseable {
+    final AtomicInteger accepted = new AtomicInteger();
+    /** Connections the client closed or reset (rather than the backend). */
+    final AtomicInteger closedByClient = new AtomicInteger();
+    private final Script script;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private volatile ServerSocket server;
+    final int port;
+
+    RawBackend(Script script) throws IOException {
+      this.script = script;
+      this.port = listen(0);
+    }
+
+    void stop() throws IOException {
+      server.close();
+      for (Socket s : open) s.close();
+    }
+
+    void restart() throws IOException {
+      listen(port);
+    }
+
+    @Override
+    public void close() throws IOException {
+      stop();
+    }
+
+    private int listen(int p) throws IOException {
+      var ss = new ServerSocket();
+      ss.setReuseAddress(true);
+      ss.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), p));
+      server = ss;
+      daemon("backend-accept-" + ss.getLocalPort(), () -> {
+        while (!ss.isClosed()) {
+          try {
+            Socket s = ss.accept();
+            accepted.incrementAndGet();
+            open.add(s);
+            daemon("backend-conn", () -> serve(s));
+          } catch (IOException closed) {
+            return;
+          }
+        }
+      });
+      return ss.getLocalPort();
+    }
+
+    private void serve(Socket s) {
+      try (s) {
+        if (script.run(s)) closedByClient.incrementAndGet();
+      } catch (IOException ignored) {
+        // the test stopped the backend
+      } finally {
+        open.remove(s);
+      }
+    }
+  }
+
+  /** An HTTP backend answering every request with {@link #status}, and keeping what it was asked. */
+  static final class HttpBackend implements AutoCloseable {
+    /** One request as the backend saw it. */
+    record Request(String method, String path, Headers headers) {}
+
+    final AtomicInteger status;
+    final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final HttpServer server;
+    final int port;
+
+    HttpBackend(int status) throws IOException {
+      this.status = new AtomicInteger(status);
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+      server.createContext("/", exchange -> {
+        requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
+            exchange.getRequestHeaders()));
+        exchange.sendResponseHeaders(this.status.get(), -1);
+        exchange.close();
+      });
+      server.start();
+      port = server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
+  }
+
+  /** Reads until the peer closes or resets the connection (true), or the test closes the socket (false). */
+  private static boolean drain(Socket s) {
+    byte[] buf = new byte[512];
+    try {
+      InputStream in = s.getInputStream();
+      while (in.read(buf) >= 0) {
+        // discard
+      }
+      return true;
+    } catch (IOException e) {
+      return !s.isClosed();
+    }
+  }
+
+  /** Reads up to the blank line that ends an HTTP request head. */
+  private static void readHead(InputStream in) throws IOException {
+    int matched = 0;
+    byte[] end = {'\r', '\n', '\r', '\n'};
+    while (matched < 4) {
+      int b = in.read();
+      if (b < 0) throw new IOException("no request");
+      matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+    }
+  }
+
+  private static void daemon(String name, Runnable r) {
+    var t = new Thread(r, name);
+    t.setDaemon(true);
+    t.start();
+  }
+}
