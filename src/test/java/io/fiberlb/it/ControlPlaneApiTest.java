@@ -107,8 +107,12 @@ class ControlPlaneApiTest {
     // Reads of every child.
     assertThat(api.call(api.listeners().getListener(), GetListenerRequest.newBuilder()
         .setLoadBalancerId(lb.getId()).setId(listener.getId()).build())).isEqualTo(listener);
+    // Created empty it was in ERROR (no backend); two backends later it is ONLINE.
+    Pool poolNow = pool.toBuilder().setOperatingStatus(Operating.Status.ONLINE).clearOperatingStatusReason().build();
     assertThat(api.call(api.pools().getPool(), GetPoolRequest.newBuilder()
-        .setLoadBalancerId(lb.getId()).setId(pool.getId()).build())).isEqualTo(pool);
+        .setLoadBalancerId(lb.getId()).setId(pool.getId()).build())).isEqualTo(poolNow);
+    assertThat(pool.getOperatingStatus()).isEqualTo(Operating.Status.ERROR);
+    assertThat(pool.getOperatingStatusReason()).isEqualTo("no enabled backend");
     assertThat(api.call(api.backends().getBackend(), GetBackendRequest.newBuilder()
         .setLoadBalancerId(lb.getId()).setId(b1.getId()).build())).isEqualTo(b1);
     assertThat(api.call(api.healthChecks().getHealthCheck(), GetHealthCheckRequest.newBuilder()
@@ -126,7 +130,7 @@ class ControlPlaneApiTest {
     assertThat(api.call(api.listeners().listListeners(), ListListenersRequest.newBuilder()
         .setLoadBalancerId(lb.getId()).build()).getListenersList()).containsExactly(listener);
     assertThat(api.call(api.pools().listPools(), ListPoolsRequest.newBuilder()
-        .setLoadBalancerId(lb.getId()).build()).getPoolsList()).containsExactly(pool);
+        .setLoadBalancerId(lb.getId()).build()).getPoolsList()).containsExactly(poolNow);
     assertThat(api.call(api.healthChecks().listHealthChecks(), ListHealthChecksRequest.newBuilder()
         .setLoadBalancerId(lb.getId()).build()).getHealthChecksList()).containsExactly(hc);
 

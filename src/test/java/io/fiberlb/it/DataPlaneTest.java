@@ -323,6 +323,67 @@ class DataPlaneTest {
     assertTrue(List.of("a", "b", "c").contains(who), "served by " + who);
   }
 
+  @Test
+  void aDeadBackendLeavesRotationWithinIntervalTimesFallAndReturnsAfterRise() throws IOException {
+    Setup s = setup(LbAlgorithm.ROUND_ROBIN, ListenerSpec.newBuilder());
+    var hc = api.call(api.healthChecks().createHealthCheck(), io.fiberlb.api.v1.CreateHealthCheckRequest.newBuilder()
+        .setLoadBalancerId(s.lb().getId()).setHealthCheck(io.fiberlb.api.v1.HealthCheckSpec.newBuilder()
+            .setType(io.fiberlb.api.v1.HealthCheck.Type.TCP)
+            .setInterval(com.google.protobuf.Duration.newBuilder().setNanos(200_000_000))
+            .setTimeout(com.google.protobuf.Duration.newBuilder().setNanos(100_000_000))
+            .setRise(2).setFall(2)).build());
+    api.call(api.pools().updatePool(), UpdatePoolRequest.newBuilder().setLoadBalancerId(s.lb().getId())
+        .setId(s.pool().getId()).setPool(PoolSpec.newBuilder().setHealthCheckId(hc.getId())).build());
+    String bId = s.backends().get(1).getId();
+    assertEquals(Operating.Status.ONLINE, getBackend(s, 1).getOperatingStatus());
+
+    EchoBackend b = backends.get(1);
+    int port = b.port();
+    long stopped = System.nanoTime();
+    b.stop();
+    // interval x fall + one interval (+ jitter and a loaded machine's slack)
+    Backend down = Poll.until(Duration.ofSeconds(10), () -> getBackend(s, 1),
+        x -> x.getOperatingStatus() == Operating.Status.ERROR);
+    long tookMs = (System.nanoTime() - stopped) / 1_000_000;
+    assertEquals(Operating.Status.ERROR, down.getOperatingStatus());
+    assertEquals("refused", down.getOperatingStatusReason());
+    assertTrue(tookMs < 5_000, "marked down after " + tookMs + " ms");
+    assertEquals(Operating.Status.DEGRADED, getPool(s).getOperatingStatus());
+    long failuresBefore = server.node().dataPlane().stats().find(s.lb().getId()).backends.get(bId).connectFailures.sum();
+    Map<String, Integer> without = spread(s, 30);
+    assertEquals(Map.of("a", 15, "c", 15), without, "out of rotation: no connect is even tried");
+    assertEquals(failuresBefore,
+        server.node().dataPlane().stats().find(s.lb().getId()).backends.get(bId).connectFailures.sum());
+
+    b.start(port);
+    Backend up = Poll.until(Duration.ofSeconds(10), () -> getBackend(s, 1),
+        x -> x.getOperatingStatus() == Operating.Status.ONLINE);
+    assertEquals(Operating.Status.ONLINE, up.getOperatingStatus());
+    Map<String, Integer> back = spread(s, 30);
+    assertEquals(3, back.size(), "back in rotation after rise: " + back);
+
+    // Each transition is in the history once, by the system, with its reason; neither bumped the version.
+    var events = api.call(api.audit().listEvents(), io.fiberlb.api.v1.ListEventsRequest.newBuilder()
+        .setLoadBalancerId(s.lb().getId()).addEventTypes("BackendDown").addEventTypes("BackendUp").build());
+    assertEquals(List.of("BackendDown", "BackendUp"),
+        events.getEventsList().stream().map(io.fiberlb.api.v1.AuditEvent::getType).toList());
+    var downEvent = events.getEvents(0);
+    assertEquals("system", downEvent.getActor());
+    assertEquals(bId, downEvent.getResourceId());
+    assertTrue(downEvent.getReason().contains("refused"), downEvent.getReason());
+    assertEquals(downEvent.getVersion(), events.getEvents(1).getVersion());
+  }
+
+  Backend getBackend(Setup s, int i) {
+    return api.call(api.backends().getBackend(), io.fiberlb.api.v1.GetBackendRequest.newBuilder()
+        .setLoadBalancerId(s.lb().getId()).setId(s.backends().get(i).getId()).build());
+  }
+
+  Pool getPool(Setup s) {
+    return api.call(api.pools().getPool(), io.fiberlb.api.v1.GetPoolRequest.newBuilder()
+        .setLoadBalancerId(s.lb().getId()).setId(s.pool().getId()).build());
+  }
+
   static String readN(InputStream in, int n) throws IOException {
     byte[] b = in.readNBytes(n);
     return new String(b, StandardCharsets.UTF_8);
