@@ -77,7 +77,7 @@ start_server() {
   fi
   SERVER_START_MS=$(date +%s%3N)
   # shellcheck disable=SC2086  # options are meant to be split
-  env FIBERLB_GRPC_PORT=0 FIBERLB_DATA_DIR="$data" FIBERLB_CLUSTER_PORT=0 "$@" \
+  env FIBERLB_GRPC_PORT=0 FIBERLB_METRICS_PORT=0 FIBERLB_DATA_DIR="$data" FIBERLB_CLUSTER_PORT=0 "$@" \
     java ${SERVER_JAVA_OPTS:-} $jfr -jar "$WORK/fiberlb.jar" server >"$logf" 2>&1 &
   SERVER_PID=$!
   if [ -n "${START_FILE:-}" ]; then

@@ -141,7 +141,7 @@ start_server() {
   local launch=(-jar "$WORK/fiberlb.jar" server)
   if [ -n "${SERVER_CP:-}" ]; then launch=(-cp "$SERVER_CP" io.fiberlb.Main server); fi
   # shellcheck disable=SC2086
-  env FIBERLB_GRPC_PORT=0 FIBERLB_DATA_DIR="$DATA_DIR" FIBERLB_CLUSTER_PORT=0 FIBERLB_VIP_RANGE=127.16.0.0/16 "$@" \
+  env FIBERLB_GRPC_PORT=0 FIBERLB_METRICS_PORT=0 FIBERLB_DATA_DIR="$DATA_DIR" FIBERLB_CLUSTER_PORT=0 FIBERLB_VIP_RANGE=127.16.0.0/16 "$@" \
     java ${SERVER_JAVA_OPTS:-} ${SERVER_EXTRA_OPTS:-} "${launch[@]}" >"$logf" 2>&1 &
   SERVER_PID=$!
   local i

@@ -27,6 +27,11 @@ import io.fiberlb.cluster.ShardedDirectory;
 import io.fiberlb.dataplane.DataPlane;
 import io.fiberlb.dataplane.DataPlaneSettings;
 import io.fiberlb.controlplane.ControlPlaneSettings;
+import io.fiberlb.metrics.DataPlaneMetrics;
+import io.fiberlb.metrics.GrpcMetrics;
+import io.fiberlb.metrics.MetricsEndpoint;
+import io.fiberlb.metrics.MetricsSettings;
+import io.fiberlb.metrics.NodeMetrics;
 import io.fiberlb.persistence.Schema;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +45,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.grpc.ServiceDescription;
 import org.apache.pekko.grpc.javadsl.ServerReflection;
 import org.apache.pekko.grpc.javadsl.ServiceHandler;
 import org.apache.pekko.http.javadsl.Http;
@@ -54,17 +60,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts a FiberLB node: the journal schema, the actor system, the cluster, sharding and the gRPC API. Tests start
- * the real thing through {@link #start(Config)} exactly as {@link #runServerForever()} does.
+ * Starts a FiberLB node: the journal schema, the actor system, the cluster, sharding, the metrics endpoint and the
+ * gRPC API. Tests start the real thing through {@link #start(Config)} exactly as {@link #runServerForever()} does.
  */
 public final class FiberLb {
   private static final Logger log = LoggerFactory.getLogger(FiberLb.class);
 
-  /** A started node. */
-  /** @param dataPlane null when this node serves no listeners ({@code fiberlb.dataplane.enabled = false}) */
-  public record Node(ActorSystem<Void> system, ServerBinding grpc, ShardedDirectory directory, DataPlane dataPlane) {
+  /**
+   * A started node.
+   *
+   * @param dataPlane null when this node serves no listeners ({@code fiberlb.dataplane.enabled = false})
+   * @param metrics the Prometheus endpoint, null when it is off ({@code fiberlb.metrics.enabled = false})
+   */
+  public record Node(ActorSystem<Void> system, ServerBinding grpc, ShardedDirectory directory, DataPlane dataPlane,
+      MetricsEndpoint metrics) {
     public int grpcPort() {
       return grpc.localAddress().getPort();
+    }
+
+    /** The port of {@code /metrics}; fails when the endpoint is off. */
+    public int metricsPort() {
+      if (metrics == null) throw new IllegalStateException("the metrics endpoint is off (fiberlb.metrics.enabled)");
+      return metrics.port();
     }
 
     /** Unbinds the API, leaves the cluster and stops the actor system; waits until it has. */
@@ -141,9 +158,16 @@ public final class FiberLb {
       PekkoManagement.get(system).start().toCompletableFuture().join();
     }
 
+    NodeMetrics metrics = NodeMetrics.get(system);
+    if (dataPlane != null) DataPlaneMetrics.register(metrics.registry(), dataPlane.stats());
+    MetricsEndpoint metricsEndpoint = startMetrics(system, config);
+
     var identity = new Identity(config.getString("fiberlb.identity.default-org"),
         config.getString("fiberlb.identity.default-project"));
     var gw = new ControlPlaneGateway(system, config.getDuration("fiberlb.grpc.ask-timeout"), identity);
+    List<ServiceDescription> served = List.of(LoadBalancerService.description, ListenerService.description,
+        PoolService.description, BackendService.description, HealthCheckService.description,
+        AuditService.description);
     @SuppressWarnings("unchecked")
     Function<HttpRequest, CompletionStage<HttpResponse>> services = ServiceHandler.concatOrNotFound(
         LoadBalancerServicePowerApiHandlerFactory.partial(new LoadBalancerServiceImpl(gw), LoadBalancerService.name, system),
@@ -152,15 +176,14 @@ public final class FiberLb {
         BackendServicePowerApiHandlerFactory.partial(new BackendServiceImpl(gw), BackendService.name, system),
         HealthCheckServicePowerApiHandlerFactory.partial(new HealthCheckServiceImpl(gw), HealthCheckService.name, system),
         AuditServicePowerApiHandlerFactory.partial(new AuditServiceImpl(system, gw), AuditService.name, system),
-        ServerReflection.create(List.of(LoadBalancerService.description, ListenerService.description,
-            PoolService.description, BackendService.description, HealthCheckService.description,
-            AuditService.description), system));
+        ServerReflection.create(served, system));
 
     String host = config.getString("fiberlb.grpc.host");
     int port = config.getInt("fiberlb.grpc.port");
     ServerBinding binding;
     try {
-      binding = Http.get(system).newServerAt(host, port).bind(withPeer(services))
+      binding = Http.get(system).newServerAt(host, port)
+          .bind(withPeer(new GrpcMetrics(metrics, served).around(services)))
           .toCompletableFuture().join();
     } catch (RuntimeException e) {
       throw new IllegalStateException("cannot bind the gRPC API to " + host + ":" + port + " ("
@@ -169,10 +192,20 @@ public final class FiberLb {
     }
     binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
     int bound = binding.localAddress().getPort();
-    writePortFile(config, bound);
+    writePortFile(config, "grpc.port", bound);
     log.info("FiberLB gRPC API listening on {}:{} (VIP range {}, journal {})", host, bound, settings.vipRange(),
         redact(config.getString("fiberlb.database.url")));
-    return new Node(system, binding, directory, dataPlane);
+    return new Node(system, binding, directory, dataPlane, metricsEndpoint);
+  }
+
+  /** Prometheus {@code /metrics}, started before the gRPC API so that it is up once grpc.port is written. */
+  private static MetricsEndpoint startMetrics(ActorSystem<Void> system, Config config) {
+    MetricsSettings settings = MetricsSettings.from(config.getConfig("fiberlb.metrics"));
+    if (!settings.enabled()) return null;
+    MetricsEndpoint endpoint = MetricsEndpoint.start(system, settings);
+    writePortFile(config, "metrics.port", endpoint.port());
+    log.info("FiberLB metrics on http://{}:{}/metrics", settings.host(), endpoint.port());
+    return endpoint;
   }
 
   /** The server puts the caller's address in a header of its own, replacing whatever a client sent in it. */
@@ -204,12 +237,12 @@ public final class FiberLb {
     }
   }
 
-  private static void writePortFile(Config config, int port) {
+  private static void writePortFile(Config config, String name, int port) {
     if (!config.getString("fiberlb.database.kind").equals("h2")) return;
     try {
-      Files.writeString(Path.of(config.getString("fiberlb.data-dir"), "grpc.port"), port + "\n");
+      Files.writeString(Path.of(config.getString("fiberlb.data-dir"), name), port + "\n");
     } catch (Exception e) {
-      log.warn("could not write grpc.port: {}", e.getMessage());
+      log.warn("could not write {}: {}", name, e.getMessage());
     }
   }
 

@@ -8,6 +8,7 @@ import io.fiberlb.api.v1.CreateLoadBalancerRequest;
 import io.fiberlb.api.v1.DeleteLoadBalancerRequest;
 import io.fiberlb.api.v1.DeleteResponse;
 import io.fiberlb.api.v1.GetLoadBalancerRequest;
+import io.fiberlb.api.v1.GetLoadBalancerStatsRequest;
 import io.fiberlb.api.v1.GetLoadBalancerStatusRequest;
 import io.fiberlb.api.v1.HealthCheckStatus;
 import io.fiberlb.api.v1.ListLoadBalancersRequest;
@@ -15,8 +16,10 @@ import io.fiberlb.api.v1.ListLoadBalancersResponse;
 import io.fiberlb.api.v1.ListenerStatus;
 import io.fiberlb.api.v1.LoadBalancer;
 import io.fiberlb.api.v1.LoadBalancerServicePowerApi;
+import io.fiberlb.api.v1.LoadBalancerStats;
 import io.fiberlb.api.v1.LoadBalancerStatus;
 import io.fiberlb.api.v1.PoolStatus;
+import io.fiberlb.api.v1.TrafficStats;
 import io.fiberlb.api.v1.UpdateLoadBalancerRequest;
 import io.fiberlb.controlplane.LoadBalancerEntity;
 import io.fiberlb.controlplane.LoadBalancerEntity.LoadBalancerReply;
@@ -129,6 +132,40 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
       return gw.ask(id("id", in.getId()), r -> new LoadBalancerEntity.GetStatus(caller, r),
           reply -> statusTree((LoadBalancerEntity.StatusReply) reply));
     });
+  }
+
+  @Override
+  public CompletionStage<LoadBalancerStats> getLoadBalancerStats(GetLoadBalancerStatsRequest in, Metadata md) {
+    return guard(() -> {
+      Caller caller = gw.caller(md, "");
+      String lbId = id("load_balancer_id", in.getLoadBalancerId());
+      return gw.ask(lbId, r -> new LoadBalancerEntity.GetStats(caller, r),
+          reply -> stats(lbId, (LoadBalancerEntity.StatsReply) reply));
+    });
+  }
+
+  /** Each listener and backend as it is; the load balancer's totals are the sums over its listeners. */
+  private static LoadBalancerStats stats(String lbId, LoadBalancerEntity.StatsReply s) {
+    var out = LoadBalancerStats.newBuilder().setLoadBalancerId(lbId).setNode(s.node());
+    for (LoadBalancerEntity.Traffic t : s.listeners()) {
+      out.addListeners(traffic(t));
+      out.setBytesIn(out.getBytesIn() + t.bytesIn())
+          .setBytesOut(out.getBytesOut() + t.bytesOut())
+          .setActiveConnections(out.getActiveConnections() + t.activeConnections())
+          .setTotalConnections(out.getTotalConnections() + t.totalConnections())
+          .setRequestErrors(out.getRequestErrors() + t.requestErrors())
+          .setRejectedConnections(out.getRejectedConnections() + t.rejectedConnections())
+          .setConnectFailures(out.getConnectFailures() + t.connectFailures());
+    }
+    s.backends().forEach(t -> out.addBackends(traffic(t)));
+    return out.build();
+  }
+
+  private static TrafficStats traffic(LoadBalancerEntity.Traffic t) {
+    return TrafficStats.newBuilder().setId(t.id()).setBytesIn(t.bytesIn()).setBytesOut(t.bytesOut())
+        .setActiveConnections(t.activeConnections()).setTotalConnections(t.totalConnections())
+        .setRequestErrors(t.requestErrors()).setRejectedConnections(t.rejectedConnections())
+        .setConnectFailures(t.connectFailures()).build();
   }
 
   /** Listeners, then pools with their health check and backends, each with both statuses. */

@@ -69,6 +69,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         "      --protocol-port 80 --default-pool-id POOL",
         "  bin/fiberlb lb update LB --description \"public web\"",
         "  bin/fiberlb lb status LB",
+        "  bin/fiberlb lb stats LB                       # connections and bytes",
         "  bin/fiberlb audit events --lb LB --since 1h     # who changed what",
         "  bin/fiberlb audit diff --lb LB --from 3         # since version 3",
         "  bin/fiberlb lb delete LB --cascade",

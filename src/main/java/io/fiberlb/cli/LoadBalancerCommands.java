@@ -5,6 +5,7 @@ import static io.fiberlb.cli.Flags.set;
 import io.fiberlb.api.v1.CreateLoadBalancerRequest;
 import io.fiberlb.api.v1.DeleteLoadBalancerRequest;
 import io.fiberlb.api.v1.GetLoadBalancerRequest;
+import io.fiberlb.api.v1.GetLoadBalancerStatsRequest;
 import io.fiberlb.api.v1.GetLoadBalancerStatusRequest;
 import io.fiberlb.api.v1.ListLoadBalancersRequest;
 import io.fiberlb.api.v1.LoadBalancerServiceClient;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code fiberlb lb ...}: load balancers, and the status tree of one. */
+/** {@code fiberlb lb ...}: load balancers, the status tree of one, and its traffic counters. */
 @Command(name = "lb",
     description = "Manage load balancers: a virtual IP address (VIP) and the listeners, pools, backends and"
         + " health checks that serve on it.",
@@ -27,6 +28,7 @@ import picocli.CommandLine.Parameters;
         "  fiberlb lb update LB --description \"public web\" --tags prod,web",
         "  fiberlb lb get LB --json",
         "  fiberlb lb status LB",
+        "  fiberlb lb stats LB --json",
         "  fiberlb lb delete LB --cascade"})
 final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceClient> {
   LoadBalancerCommands() {
@@ -109,6 +111,18 @@ final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceCli
   int status(@Parameters(paramLabel = "LB_ID", description = "Id of the load balancer.") String id) {
     var request = GetLoadBalancerStatusRequest.newBuilder().setId(id).build();
     cli.output().status(call(request, LoadBalancerServiceClient::getLoadBalancerStatus));
+    return 0;
+  }
+
+  @Command(name = "stats",
+      description = {
+          "Show the traffic counters of a load balancer: its totals (the sums over its listeners), then each"
+              + " listener and backend, and the node that counted them.",
+          "Counters start at zero where the load balancer starts serving (create, node restart, move to another"
+              + " node). Listeners and backends appear once the data plane runs them."})
+  int stats(@Parameters(paramLabel = "LB_ID", description = "Id of the load balancer.") String id) {
+    var request = GetLoadBalancerStatsRequest.newBuilder().setLoadBalancerId(id).build();
+    cli.output().stats(call(request, LoadBalancerServiceClient::getLoadBalancerStats));
     return 0;
   }
 }

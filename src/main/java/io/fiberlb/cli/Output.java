@@ -20,9 +20,11 @@ import io.fiberlb.api.v1.Listener;
 import io.fiberlb.api.v1.ListenerStatus;
 import io.fiberlb.api.v1.LoadBalancer;
 import io.fiberlb.api.v1.LoadBalancerSnapshot;
+import io.fiberlb.api.v1.LoadBalancerStats;
 import io.fiberlb.api.v1.LoadBalancerStatus;
 import io.fiberlb.api.v1.Pool;
 import io.fiberlb.api.v1.PoolStatus;
+import io.fiberlb.api.v1.TrafficStats;
 import io.fiberlb.util.Durations;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -147,6 +149,42 @@ final class Output {
     if (!details.isEmpty()) sb.append("  ").append(details);
     sb.append("  ").append(enumValue(provisioning.getValueDescriptor())).append('/')
         .append(enumValue(operating.getValueDescriptor())).append('\n');
+  }
+
+  /** The traffic counters of a load balancer: which node counted them, then one row for it and each child. */
+  void stats(LoadBalancerStats s) {
+    if (json) {
+      printJson(s);
+      return;
+    }
+    out.print(statsText(s));
+    out.flush();
+  }
+
+  static final List<String> STATS_COLUMNS = List.of("KIND", "ID", "ACTIVE", "TOTAL", "BYTES_IN", "BYTES_OUT",
+      "REQUEST_ERRORS", "REJECTED", "CONNECT_FAILURES");
+
+  static String statsText(LoadBalancerStats s) {
+    var sb = new StringBuilder("node  ")
+        .append(s.getNode().isEmpty() ? NONE + " (no data plane serves it)" : s.getNode()).append("\n\n");
+    List<List<String>> rows = new ArrayList<>();
+    rows.add(STATS_COLUMNS);
+    rows.add(statsRow("load balancer", s.getLoadBalancerId(), s.getActiveConnections(), s.getTotalConnections(),
+        s.getBytesIn(), s.getBytesOut(), s.getRequestErrors(), s.getRejectedConnections(), s.getConnectFailures()));
+    s.getListenersList().forEach(t -> rows.add(statsRow("listener", t)));
+    s.getBackendsList().forEach(t -> rows.add(statsRow("backend", t)));
+    return sb.append(table(rows)).toString();
+  }
+
+  private static List<String> statsRow(String kind, TrafficStats t) {
+    return statsRow(kind, t.getId(), t.getActiveConnections(), t.getTotalConnections(), t.getBytesIn(),
+        t.getBytesOut(), t.getRequestErrors(), t.getRejectedConnections(), t.getConnectFailures());
+  }
+
+  private static List<String> statsRow(String kind, String id, long... counters) {
+    var row = new ArrayList<>(List.of(kind, id));
+    for (long c : counters) row.add(String.valueOf(c));
+    return row;
   }
 
   // ------------------------------------------------------------------ audit

@@ -5,12 +5,14 @@ import io.fiberlb.api.v1.CreateLoadBalancerRequest;
 import io.fiberlb.api.v1.DeleteLoadBalancerRequest;
 import io.fiberlb.api.v1.DeleteResponse;
 import io.fiberlb.api.v1.GetLoadBalancerRequest;
+import io.fiberlb.api.v1.GetLoadBalancerStatsRequest;
 import io.fiberlb.api.v1.GetLoadBalancerStatusRequest;
 import io.fiberlb.api.v1.ListLoadBalancersRequest;
 import io.fiberlb.api.v1.ListLoadBalancersResponse;
 import io.fiberlb.api.v1.LoadBalancer;
 import io.fiberlb.api.v1.LoadBalancerServicePowerApi;
 import io.fiberlb.api.v1.LoadBalancerServicePowerApiHandlerFactory;
+import io.fiberlb.api.v1.LoadBalancerStats;
 import io.fiberlb.api.v1.LoadBalancerStatus;
 import io.fiberlb.api.v1.Operating;
 import io.fiberlb.api.v1.Provisioning;
@@ -159,6 +161,11 @@ public final class FloorServer {
 
     @Override
     public CompletionStage<LoadBalancerStatus> getLoadBalancerStatus(GetLoadBalancerStatusRequest in, Metadata md) {
+      return unimplemented();
+    }
+
+    @Override
+    public CompletionStage<LoadBalancerStats> getLoadBalancerStats(GetLoadBalancerStatsRequest in, Metadata md) {
       return unimplemented();
     }
   }

@@ -7,10 +7,12 @@ import com.google.protobuf.util.JsonFormat;
 import io.fiberlb.api.v1.HealthCheck;
 import io.fiberlb.api.v1.LoadBalancer;
 import io.fiberlb.api.v1.Pool;
+import io.fiberlb.it.Poll;
 import io.fiberlb.it.TestServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -125,6 +127,54 @@ class CliAgainstServerTest {
       assertThat(e.getLoadBalancerId()).isEqualTo(id);
     }
     assertThat(export.err()).contains("exported 9 events");
+  }
+
+  @Test
+  void lbStatsShowsTheCountersAsATableOrAsJson() throws Exception {
+    Result created = fiberlb("cli-stats", "--json", "lb", "create", "--name", "web");
+    String id = parse(created.out(), LoadBalancer.newBuilder()).build().getId();
+    int port;
+    try (var s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Result listener = fiberlb("cli-stats", "--json", "listener", "create", "--lb", id, "--protocol", "TCP",
+        "--protocol-port", String.valueOf(port));
+    String listenerId = parse(listener.out(), io.fiberlb.api.v1.Listener.newBuilder()).build().getId();
+    // Counters the data plane would have counted: the listener's, once the data plane runs it.
+    var stats = Poll.until(Duration.ofSeconds(10), () -> server.node().dataPlane().stats().find(id),
+        x -> x != null && x.listeners.containsKey(listenerId));
+    var counters = stats.listeners.get(listenerId);
+    counters.opened();
+    counters.bytesIn.add(123_456);
+    counters.bytesOut.add(7_890_123);
+    counters.rejected.add(2);
+
+    Result table = fiberlb("cli-stats", "lb", "stats", id);
+    assertThat(table.code()).as(table.err()).isZero();
+    var lines = table.out().lines().toList();
+    assertThat(lines.get(0)).isEqualTo("node  " + server.node().system().address());
+    assertThat(lines.get(2).split(" +")).containsExactly("KIND", "ID", "ACTIVE", "TOTAL", "BYTES_IN", "BYTES_OUT",
+        "REQUEST_ERRORS", "REJECTED", "CONNECT_FAILURES");
+    assertThat(lines.get(3).split(" +"))
+        .containsExactly("load", "balancer", id, "1", "1", "123456", "7890123", "0", "2", "0");
+    assertThat(lines.get(4).split(" +"))
+        .containsExactly("listener", listenerId, "1", "1", "123456", "7890123", "0", "2", "0");
+    assertThat(lines).hasSize(5);
+
+    Result json = fiberlb("cli-stats", "lb", "stats", id, "--json");
+    assertThat(json.code()).as(json.err()).isZero();
+    var reply = parse(json.out(), io.fiberlb.api.v1.LoadBalancerStats.newBuilder()).build();
+    assertThat(reply.getBytesOut()).isEqualTo(7_890_123);
+    assertThat(reply.getListenersList()).singleElement()
+        .satisfies(l -> assertThat(l.getRejectedConnections()).isEqualTo(2));
+    assertThat(json.out()).contains("\"request_errors\": \"0\"");
+
+    Result stranger = fiberlb("someone-else", "lb", "stats", id);
+    assertThat(stranger.code()).isEqualTo(1);
+    assertThat(stranger.err()).contains("NOT_FOUND").contains(id);
+    Result bad = fiberlb("cli-stats", "lb", "stats", "web");
+    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.err()).contains("INVALID_ARGUMENT: load_balancer_id: must be a UUID");
   }
 
   @Test

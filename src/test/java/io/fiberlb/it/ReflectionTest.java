@@ -50,7 +50,13 @@ class ReflectionTest {
           }
         }).filter(fd -> fd.getName().equals("fiberlb/v1/services.proto")).toList();
         assertThat(names).singleElement().satisfies(fd -> assertThat(fd.getServiceList())
-            .anySatisfy(s -> assertThat(s.getName()).isEqualTo("LoadBalancerService")));
+            .anySatisfy(s -> {
+              assertThat(s.getName()).isEqualTo("LoadBalancerService");
+              assertThat(s.getMethodList()).anySatisfy(m -> {
+                assertThat(m.getName()).isEqualTo("GetLoadBalancerStats");
+                assertThat(m.getOutputType()).isEqualTo(".fiberlb.v1.LoadBalancerStats");
+              });
+            }));
       } finally {
         system.terminate();
         system.getWhenTerminated().toCompletableFuture().join();

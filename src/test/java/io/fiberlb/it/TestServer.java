@@ -75,6 +75,7 @@ public final class TestServer implements AutoCloseable {
   public static Config config(Path dataDir, Map<String, Object> overrides) {
     Map<String, Object> m = new HashMap<>();
     m.put("fiberlb.grpc.port", 0);
+    m.put("fiberlb.metrics.port", 0);
     m.put("fiberlb.data-dir", dataDir.toString());
     m.put("fiberlb.database.url", "jdbc:h2:file:" + dataDir + "/fiberlb;DATABASE_TO_UPPER=false;WRITE_DELAY=0");
     // Control-plane tests use made-up backend addresses (10.0.0.5, example host names): no data plane, so nothing

@@ -132,6 +132,7 @@ final class AuditSupport {
   static Config nodeConfig(Path dataDir, Map<String, Object> overrides, boolean writeDelay0) {
     Map<String, Object> m = new HashMap<>();
     m.put("fiberlb.grpc.port", 0);
+    m.put("fiberlb.metrics.port", 0);
     m.put("fiberlb.data-dir", dataDir.toString());
     m.put("fiberlb.database.url", "jdbc:h2:file:" + dataDir + "/fiberlb;DATABASE_TO_UPPER=false"
         + (writeDelay0 ? ";WRITE_DELAY=0" : ""));
