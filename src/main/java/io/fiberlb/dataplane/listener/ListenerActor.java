@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -58,7 +59,7 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
   /** The listener's configuration changed. */
   public record Update(ListenerConfig config) implements Command {}
 
-  private record Bound(Tcp.ServerBinding binding, long generation) implements Command {}
+  private record Bound(List<Tcp.ServerBinding> bindings, long generation) implements Command {}
 
   private record BindFailed(String reason, long generation) implements Command {}
 
@@ -89,7 +90,7 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
   private final AtomicReference<ListenerConfig> current;
   private long generation;
   private SharedKillSwitch connections;
-  private CompletionStage<Tcp.ServerBinding> binding;
+  private CompletionStage<List<Tcp.ServerBinding>> binding;
   private int bindFailures;
   private String reported = "";
 
@@ -137,22 +138,52 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
     return this;
   }
 
+  /**
+   * Binds {@code settings.acceptors()} sockets to the listener's address and port (SO_REUSEPORT when more than one):
+   * Pekko's stream TCP source accepts one connection per round trip between the stream, the listener actor and the
+   * selector, so one socket caps new connections per second at that latency; the kernel spreads new connections
+   * over several sockets, each with its own accept loop.
+   */
   private void bind() {
     long gen = ++generation;
     ListenerConfig cfg = current.get();
     SharedKillSwitch ks = KillSwitches.shared("listener-" + cfg.listener().id() + "-" + gen);
     connections = ks;
-    CompletionStage<Tcp.ServerBinding> b = Tcp.get(getContext().getSystem())
-        .bind(cfg.vip(), cfg.listener().protocolPort(), settings.backlog(), List.of(), true, Optional.empty())
-        .toMat(Sink.foreach(c -> accept(c, ks)), Keep.left())
-        .run(mat);
-    binding = b;
-    getContext().pipeToSelf(b, (ok, err) -> ok != null ? new Bound(ok, gen) : new BindFailed(bindError(cfg, err), gen));
+    int n = Math.max(1, settings.acceptors());
+    List<org.apache.pekko.io.Inet.SocketOption> options = n > 1 ? List.of(REUSE_PORT) : List.of();
+    List<CompletableFuture<Tcp.ServerBinding>> each = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      each.add(Tcp.get(getContext().getSystem())
+          .bind(cfg.vip(), cfg.listener().protocolPort(), settings.backlog(), options, true, Optional.empty())
+          .toMat(Sink.foreach(c -> accept(c, ks)), Keep.left())
+          .run(mat).toCompletableFuture());
+    }
+    CompletionStage<List<Tcp.ServerBinding>> all = CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+        .handle((ok, err) -> {
+          if (err == null) return each.stream().map(CompletableFuture::join).toList();
+          // One socket failed: give back the others, so that a retry starts clean.
+          each.forEach(f -> f.thenAccept(Tcp.ServerBinding::unbind));
+          throw err instanceof java.util.concurrent.CompletionException ce ? ce : new java.util.concurrent.CompletionException(err);
+        });
+    binding = all;
+    getContext().pipeToSelf(all, (ok, err) -> ok != null ? new Bound(ok, gen) : new BindFailed(bindError(cfg, err), gen));
   }
+
+  /** SO_REUSEPORT on the listening socket (Linux, and the JDK's StandardSocketOptions since Java 9). */
+  static final org.apache.pekko.io.Inet.SocketOption REUSE_PORT = new org.apache.pekko.io.Inet.AbstractSocketOption() {
+    @Override
+    public void beforeServerSocketBind(java.net.ServerSocket socket) {
+      try {
+        socket.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
+      } catch (java.io.IOException | UnsupportedOperationException e) {
+        throw new IllegalStateException("SO_REUSEPORT: " + e.getMessage(), e);
+      }
+    }
+  };
 
   private Behavior<Command> onBound(Bound b) {
     if (b.generation() != generation) {
-      b.binding().unbind();
+      b.bindings().forEach(Tcp.ServerBinding::unbind);
       return this;
     }
     bindFailures = 0;
@@ -183,10 +214,10 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
 
   /** Stops accepting now; connections open on the old socket finish within the drain timeout, then are closed. */
   private void closeSocket() {
-    CompletionStage<Tcp.ServerBinding> b = binding;
+    CompletionStage<List<Tcp.ServerBinding>> b = binding;
     SharedKillSwitch ks = connections;
     binding = null;
-    if (b != null) b.thenAccept(Tcp.ServerBinding::unbind);
+    if (b != null) b.thenAccept(all -> all.forEach(Tcp.ServerBinding::unbind));
     if (ks != null) {
       getContext().getSystem().scheduler().scheduleOnce(settings.drainTimeout(),
           () -> ks.abort(new DrainTimeout(settings.drainTimeout())), getContext().getSystem().executionContext());
