@@ -131,6 +131,19 @@ class CliAgainstServerTest {
 
   @Test
   void lbStatsShowsTheCountersAsATableOrAsJson() throws Exception {
+    // This class's shared server runs no data plane (its README session uses made-up backend addresses); the
+    // counters live in a data plane, so this test has a server of its own with one.
+    TestServer shared = server;
+    server = new TestServer(Map.of("fiberlb.dataplane.enabled", true));
+    try {
+      statsAgainstADataPlaneServer();
+    } finally {
+      server.close();
+      server = shared;
+    }
+  }
+
+  private void statsAgainstADataPlaneServer() throws Exception {
     Result created = fiberlb("cli-stats", "--json", "lb", "create", "--name", "web");
     String id = parse(created.out(), LoadBalancer.newBuilder()).build().getId();
     int port;
