@@ -113,6 +113,10 @@ public final class Cli {
               + " FIBERLB_GRPC_PORT, FIBERLB_DATA_DIR, FIBERLB_VIP_RANGE (default 127.0.10.0/24) and"
               + " FIBERLB_LOG_LEVEL; see README.md.",
           "",
+          "Each listener binds its load balancer's VIP and port on the node that runs the load balancer, and proxies"
+              + " TCP connections to its default pool; Prometheus metrics are served on 127.0.0.1:9464/metrics"
+              + " (FIBERLB_METRICS_PORT).",
+          "",
           "Ctrl-C or SIGTERM: the node leaves the cluster, hands its load balancers over and exits (the JVM reports 130/143). Exit status 1: the cluster removed (downed) this node, so a supervisor should restart it."})
   static final class Server implements Callable<Integer> {
     @Override
