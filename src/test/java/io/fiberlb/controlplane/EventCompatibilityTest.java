@@ -83,7 +83,7 @@ class EventCompatibilityTest {
     out.put("ChildUpdated.health_check", new LoadBalancerEvent.ChildUpdated(hc, meta));
     out.put("ChildDeleted", new LoadBalancerEvent.ChildDeleted(Enums.Kind.POOL, "p-1", List.of("b-1"), meta));
     out.put("State.active", new LoadBalancerState.Active(info, 9, new LinkedHashMap<>(Map.of("l-1", listener)),
-        new LinkedHashMap<>(Map.of("req-9", "l-1"))));
+        new LinkedHashMap<>(Map.of("req-9", "l-1")), Map.of()));
     out.put("State.notCreated", new LoadBalancerState.NotCreated(2));
     out.put("Project.Registered", new ProjectEntity.Registered("lb-1", "web", 7));
     out.put("Project.UsageRecorded", new ProjectEntity.UsageRecorded("lb-1", new Usage(1, 2, 3, 4)));

@@ -33,7 +33,10 @@ class AuditTest {
 
   @BeforeAll
   void start() throws Exception {
-    server = new TestServer(Map.of());
+    // A snapshot every 7 events, so that the replays below start from the entity's snapshots as well as from the
+    // first event (a load balancer here has about 50 events); and project history read directly from the journal
+    // tables right away (the default reads the last 10 s through the read journal, which every test here is within).
+    server = new TestServer(Map.of("fiberlb.control-plane.snapshot-every", 7, "fiberlb.audit.settled-after", "0s"));
   }
 
   @AfterAll
