@@ -241,11 +241,14 @@ final class AuditCommands extends ResourceCommands<AuditServiceClient> {
     long[] count = {0};
     long[] lastOffset = {fromOffset};
     boolean[] closed = {false};
+    var line = new StringBuilder(2048);
     try {
       stream(request.build(), e -> {
         try {
-          Output.appendJsonLine(e, out);
-          out.write('\n');
+          line.setLength(0);
+          AuditJson.append(e, line);
+          line.append('\n');
+          out.append(line);
           lastOffset[0] = e.getOffset();
           if (++count[0] % EXPORT_CHECK_EVERY == 0) {
             out.flush();
