@@ -41,6 +41,13 @@ final class JournalReader {
   /** One journal row, decoded. */
   record Entry(long ordering, String persistenceId, long sequenceNr, long writeTimestamp, LoadBalancerEvent event) {}
 
+  /** One journal row as read: the event still in its serialized form. */
+  private record Raw(long ordering, String persistenceId, long sequenceNr, long writeTimestamp, int serializerId,
+      String manifest, byte[] payload) {}
+
+  /** Rows decoded per task: small enough that both cores share a page, big enough to keep hand-offs rare. */
+  private static final int DECODE_CHUNK = 128;
+
   private static final String EVENTS_SQL = "SELECT \"ordering\", \"sequence_number\", \"write_timestamp\","
       + " \"event_ser_id\", \"event_ser_manifest\", \"event_payload\" FROM \"event_journal\""
       + " WHERE \"persistence_id\" = ? AND \"sequence_number\" >= ? AND \"sequence_number\" <= ? AND \"deleted\" = FALSE"
@@ -63,6 +70,7 @@ final class JournalReader {
   private final Serialization serialization;
   private final Executor blocking;
   private final int pageSize;
+  private final int decoders = Math.max(1, Runtime.getRuntime().availableProcessors());
 
   JournalReader(ActorSystem<?> system, int pageSize) {
     var classic = Adapter.toClassic(system);
@@ -76,8 +84,7 @@ final class JournalReader {
 
   /** A load balancer's events from {@code fromSeqNr} on, as far as they are written now. */
   Source<Entry, NotUsed> events(String persistenceId, long fromSeqNr) {
-    return paged(fromSeqNr, next -> eventsPage(persistenceId, next, Long.MAX_VALUE, pageSize),
-        e -> e.sequenceNr() + 1);
+    return paged(fromSeqNr, next -> rawEvents(persistenceId, next, Long.MAX_VALUE, pageSize), r -> r.sequenceNr() + 1);
   }
 
   /**
@@ -86,18 +93,21 @@ final class JournalReader {
    */
   Source<Entry, NotUsed> tagged(String tag, long afterOrdering, long writtenBefore) {
     boolean[] reached = {false};
-    return paged(afterOrdering, next -> reached[0] ? CompletableFuture.completedFuture(List.<Entry>of())
-            : taggedPage(tag, next, pageSize),
-        Entry::ordering)
+    return paged(afterOrdering, next -> reached[0] ? CompletableFuture.completedFuture(List.<Raw>of())
+            : rawTagged(tag, next, pageSize),
+        Raw::ordering)
         .takeWhile(e -> {
           if (e.writeTimestamp() >= writtenBefore) reached[0] = true;
           return !reached[0];
         });
   }
 
-  /** Pages read one ahead of their consumer: the next page is read while this one is used. */
-  private Source<Entry, NotUsed> paged(long start, java.util.function.Function<Long, CompletionStage<List<Entry>>> page,
-      java.util.function.ToLongFunction<Entry> nextKey) {
+  /**
+   * Pages read one ahead of their consumer, and decoded on every core (decoding Jackson CBOR costs more than the
+   * query): the next page is read while this one is decoded and used, in order.
+   */
+  private Source<Entry, NotUsed> paged(long start, java.util.function.Function<Long, CompletionStage<List<Raw>>> page,
+      java.util.function.ToLongFunction<Raw> nextKey) {
     return Source.unfoldAsync(Optional.of(start), key -> {
           if (key.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());
           return page.apply(key.get()).thenApply(rows -> {
@@ -107,13 +117,39 @@ final class JournalReader {
           });
         })
         .buffer(1, OverflowStrategy.backpressure())
-        .mapConcat(rows -> rows);
+        .mapConcat(rows -> {
+          var chunks = new ArrayList<List<Raw>>();
+          for (int i = 0; i < rows.size(); i += DECODE_CHUNK) {
+            chunks.add(rows.subList(i, Math.min(rows.size(), i + DECODE_CHUNK)));
+          }
+          return chunks;
+        })
+        .mapAsync(decoders, chunk -> CompletableFuture.supplyAsync(() -> {
+          var out = new ArrayList<Entry>(chunk.size());
+          for (Raw r : chunk) {
+            out.add(new Entry(r.ordering(), r.persistenceId(), r.sequenceNr(), r.writeTimestamp(),
+                (LoadBalancerEvent) decode(r.payload(), r.serializerId(), r.manifest())));
+          }
+          return out;
+        }, blocking))
+        .mapConcat(entries -> entries);
   }
 
   /** Events {@code from..to} of one persistence id, at most {@code limit}. */
   CompletionStage<List<Entry>> eventsPage(String persistenceId, long from, long to, int limit) {
+    return rawEvents(persistenceId, from, to, limit).thenApply(rows -> {
+      var out = new ArrayList<Entry>(rows.size());
+      for (Raw r : rows) {
+        out.add(new Entry(r.ordering(), r.persistenceId(), r.sequenceNr(), r.writeTimestamp(),
+            (LoadBalancerEvent) decode(r.payload(), r.serializerId(), r.manifest())));
+      }
+      return out;
+    });
+  }
+
+  private CompletionStage<List<Raw>> rawEvents(String persistenceId, long from, long to, int limit) {
     return CompletableFuture.supplyAsync(() -> {
-      var out = new ArrayList<Entry>(Math.min(limit, pageSize));
+      var out = new ArrayList<Raw>(Math.min(limit, pageSize));
       try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(EVENTS_SQL)) {
         ps.setString(1, persistenceId);
         ps.setLong(2, from);
@@ -121,8 +157,8 @@ final class JournalReader {
         ps.setInt(4, limit);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            out.add(new Entry(rs.getLong(1), persistenceId, rs.getLong(2), rs.getLong(3),
-                (LoadBalancerEvent) decode(rs.getBytes(6), rs.getInt(4), rs.getString(5))));
+            out.add(new Raw(rs.getLong(1), persistenceId, rs.getLong(2), rs.getLong(3), rs.getInt(4), rs.getString(5),
+                rs.getBytes(6)));
           }
         }
       } catch (SQLException e) {
@@ -132,17 +168,17 @@ final class JournalReader {
     }, blocking);
   }
 
-  private CompletionStage<List<Entry>> taggedPage(String tag, long afterOrdering, int limit) {
+  private CompletionStage<List<Raw>> rawTagged(String tag, long afterOrdering, int limit) {
     return CompletableFuture.supplyAsync(() -> {
-      var out = new ArrayList<Entry>(limit);
+      var out = new ArrayList<Raw>(limit);
       try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(TAGGED_SQL)) {
         ps.setString(1, tag);
         ps.setLong(2, afterOrdering);
         ps.setInt(3, limit);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            out.add(new Entry(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
-                (LoadBalancerEvent) decode(rs.getBytes(7), rs.getInt(5), rs.getString(6))));
+            out.add(new Raw(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getInt(5), rs.getString(6),
+                rs.getBytes(7)));
           }
         }
       } catch (SQLException e) {

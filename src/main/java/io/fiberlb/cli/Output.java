@@ -173,7 +173,7 @@ final class Output {
   boolean event(AuditEvent e) {
     if (json) {
       var line = new StringBuilder(1024);
-      AuditJson.append(e, line);
+      io.fiberlb.audit.AuditJson.append(e, line);
       out.println(line);
     } else {
       if (events == 0) out.println(eventRow(EVENT_COLUMNS));

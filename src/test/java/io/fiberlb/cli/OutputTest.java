@@ -193,7 +193,7 @@ class OutputTest {
     }
     for (var e : events) {
       var mine = new StringBuilder();
-      AuditJson.append(e, mine);
+      io.fiberlb.audit.AuditJson.append(e, mine);
       assertThat(mine.toString()).isEqualTo(printer.print(e));
     }
   }

@@ -286,6 +286,33 @@ class AuditTest {
             .setFromOffset(all.get(3).getOffset()).build())
         .runWith(Sink.seq(), api.system()).toCompletableFuture().get();
     assertThat(rest).containsExactlyElementsOf(all.subList(4, 10));
+
+    // The export: the same events as JSON Lines (the CLI's --json lines), many a message, and from an offset too.
+    assertThat(export(api, 0)).isEqualTo(jsonLines(all));
+    assertThat(export(api, all.get(3).getOffset())).isEqualTo(jsonLines(all.subList(4, 10)));
+  }
+
+  private static String export(TestServer.Api api, long fromOffset) throws Exception {
+    var chunks = api.stream(api.audit().exportEvents(), ExportEventsRequest.newBuilder().setFromOffset(fromOffset)
+        .build()).runWith(Sink.seq(), api.system()).toCompletableFuture().get();
+    var text = new StringBuilder();
+    long events = 0;
+    for (ExportChunk c : chunks) {
+      text.append(c.getJsonLines().toStringUtf8());
+      events += c.getEvents();
+      assertThat(c.getJsonLines().toStringUtf8()).endsWith("\n");
+    }
+    assertThat(text.toString().lines().count()).isEqualTo(events);
+    return text.toString();
+  }
+
+  private static String jsonLines(List<AuditEvent> events) {
+    var out = new StringBuilder();
+    for (AuditEvent e : events) {
+      io.fiberlb.audit.AuditJson.append(e, out);
+      out.append('\n');
+    }
+    return out.toString();
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.fiberlb.cli;
+package io.fiberlb.audit;
 
 import com.google.protobuf.Timestamp;
 import io.fiberlb.api.v1.AuditEvent;
@@ -8,18 +8,18 @@ import java.time.ZoneOffset;
 
 /**
  * An {@link AuditEvent} as one line of JSON, exactly as protobuf's {@code JsonFormat} prints it with proto field
- * names, default values and no insignificant whitespace (the format of {@code audit events --json} and of
- * {@code audit export}; {@code OutputTest} holds the two to the same bytes). Written by hand because an export
- * prints millions of them and {@code JsonFormat}, which walks descriptors and escapes with Gson, cost more than
- * everything else the CLI does per event.
+ * names, default values and no insignificant whitespace: the format of {@code audit events --json} (the CLI) and of
+ * {@code ExportEvents} (the server renders the lines of an export); {@code OutputTest} holds the two to the same
+ * bytes. Written by hand because an export prints millions of them and {@code JsonFormat}, which walks descriptors
+ * and escapes with Gson, cost more than everything else per event.
  */
-final class AuditJson {
+public final class AuditJson {
   private AuditJson() {}
 
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
   /** The line, without its newline. */
-  static void append(AuditEvent e, StringBuilder out) {
+  public static void append(AuditEvent e, StringBuilder out) {
     out.append("{\"offset\":\"").append(e.getOffset()).append('"');
     string(out, ",\"load_balancer_id\":", e.getLoadBalancerId());
     out.append(",\"sequence_nr\":\"").append(e.getSequenceNr()).append('"');
