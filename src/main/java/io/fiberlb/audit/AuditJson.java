@@ -43,8 +43,17 @@ public final class AuditJson {
 
   private static void string(StringBuilder out, String name, String value) {
     out.append(name).append('"');
+    // Runs of characters that need no escape are copied whole (most of details_json): a char at a time was a
+    // fifth of the export's CPU.
+    int run = 0;
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
+      if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c != '=' && c != '\''
+          && c != '\u2028' && c != '\u2029') {
+        continue;
+      }
+      out.append(value, run, i);
+      run = i + 1;
       // Gson's HTML-safe escaping, as JsonFormat uses it: quotes, backslash, control characters, < > & = ' and the
       // two JavaScript line separators.
       switch (c) {
@@ -55,14 +64,10 @@ public final class AuditJson {
         case '\n' -> out.append("\\n");
         case '\r' -> out.append("\\r");
         case '\f' -> out.append("\\f");
-        case '<', '>', '&', '=', '\'', '\u2028', '\u2029' -> unicode(out, c);
-        default -> {
-          if (c < 0x20) unicode(out, c);
-          else out.append(c);
-        }
+        default -> unicode(out, c);
       }
     }
-    out.append('"');
+    out.append(value, run, value.length()).append('"');
   }
 
   private static void unicode(StringBuilder out, char c) {
