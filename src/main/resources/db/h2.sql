@@ -1,5 +1,8 @@
 -- FiberLB's own schema for pekko-persistence-jdbc 1.1 on H2 (file mode, DATABASE_TO_UPPER=false).
 -- Run at every start; every statement is idempotent.
+-- Payloads are VARBINARY (up to 1,000,000,000 bytes), kept in the row: H2 stores a BLOB apart from its row and
+-- copies it into a temporary LOB whenever it is read, which made reading history 9x slower (docs/benchmarks.md).
+-- Files created before keep their BLOB columns (CREATE TABLE IF NOT EXISTS leaves them alone) and work as before.
 CREATE TABLE IF NOT EXISTS PUBLIC."event_journal" (
   "ordering" BIGINT UNIQUE NOT NULL AUTO_INCREMENT,
   "deleted" BOOLEAN DEFAULT false NOT NULL,
@@ -8,10 +11,10 @@ CREATE TABLE IF NOT EXISTS PUBLIC."event_journal" (
   "writer" VARCHAR NOT NULL,
   "write_timestamp" BIGINT NOT NULL,
   "adapter_manifest" VARCHAR NOT NULL,
-  "event_payload" BLOB NOT NULL,
+  "event_payload" VARBINARY NOT NULL,
   "event_ser_id" INTEGER NOT NULL,
   "event_ser_manifest" VARCHAR NOT NULL,
-  "meta_payload" BLOB,
+  "meta_payload" VARBINARY,
   "meta_ser_id" INTEGER,
   "meta_ser_manifest" VARCHAR,
   PRIMARY KEY ("persistence_id", "sequence_number")
@@ -31,9 +34,9 @@ CREATE TABLE IF NOT EXISTS PUBLIC."snapshot" (
   "created" BIGINT NOT NULL,
   "snapshot_ser_id" INTEGER NOT NULL,
   "snapshot_ser_manifest" VARCHAR NOT NULL,
-  "snapshot_payload" BLOB NOT NULL,
+  "snapshot_payload" VARBINARY NOT NULL,
   "meta_ser_id" INTEGER,
   "meta_ser_manifest" VARCHAR,
-  "meta_payload" BLOB,
+  "meta_payload" VARBINARY,
   PRIMARY KEY ("persistence_id", "sequence_number")
 );

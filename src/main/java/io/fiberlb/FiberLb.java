@@ -7,6 +7,7 @@ import io.fiberlb.api.BackendServiceImpl;
 import io.fiberlb.api.v1.AuditService;
 import io.fiberlb.api.v1.AuditServicePowerApiHandlerFactory;
 import io.fiberlb.audit.AuditServiceImpl;
+import io.fiberlb.audit.AuditSettings;
 import io.fiberlb.api.ControlPlaneGateway;
 import io.fiberlb.api.HealthCheckServiceImpl;
 import io.fiberlb.api.Identity;
@@ -175,7 +176,8 @@ public final class FiberLb {
         PoolServicePowerApiHandlerFactory.partial(new PoolServiceImpl(gw), PoolService.name, system),
         BackendServicePowerApiHandlerFactory.partial(new BackendServiceImpl(gw), BackendService.name, system),
         HealthCheckServicePowerApiHandlerFactory.partial(new HealthCheckServiceImpl(gw), HealthCheckService.name, system),
-        AuditServicePowerApiHandlerFactory.partial(new AuditServiceImpl(system, gw), AuditService.name, system),
+        AuditServicePowerApiHandlerFactory.partial(new AuditServiceImpl(system, gw,
+            AuditSettings.from(config.getConfig("fiberlb.audit"))), AuditService.name, system),
         ServerReflection.create(served, system));
 
     String host = config.getString("fiberlb.grpc.host");

@@ -4,6 +4,7 @@ import static io.fiberlb.api.ControlPlaneGateway.guard;
 import static io.fiberlb.api.ControlPlaneGateway.id;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 import io.fiberlb.api.ControlPlaneGateway;
 import io.fiberlb.api.Errors;
@@ -11,26 +12,30 @@ import io.fiberlb.api.v1.AuditEvent;
 import io.fiberlb.api.v1.AuditServicePowerApi;
 import io.fiberlb.api.v1.DiffLoadBalancerRequest;
 import io.fiberlb.api.v1.DiffLoadBalancerResponse;
+import io.fiberlb.api.v1.ExportChunk;
+import io.fiberlb.api.v1.ExportEventsRequest;
 import io.fiberlb.api.v1.GetLoadBalancerAtRequest;
 import io.fiberlb.api.v1.ListEventsRequest;
 import io.fiberlb.api.v1.ListEventsResponse;
 import io.fiberlb.api.v1.LoadBalancerSnapshot;
 import io.fiberlb.api.v1.PointInTime;
 import io.fiberlb.api.v1.StreamEventsRequest;
+import io.fiberlb.audit.JournalReader.Entry;
 import io.fiberlb.controlplane.LoadBalancerEntity;
 import io.fiberlb.controlplane.LoadBalancerEvent;
 import io.fiberlb.controlplane.LoadBalancerState;
 import io.fiberlb.controlplane.model.Caller;
 import io.fiberlb.controlplane.model.EventMeta;
 import io.grpc.Status;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.grpc.GrpcServiceException;
@@ -41,7 +46,6 @@ import org.apache.pekko.persistence.query.Offset;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.persistence.query.Sequence;
 import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
@@ -53,11 +57,15 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
   private final JdbcReadJournal journal;
   private final ControlPlaneGateway gw;
   private final ObjectMapper mapper;
+  private final JournalReader reader;
+  private final AuditSettings settings;
 
-  public AuditServiceImpl(ActorSystem<?> system, ControlPlaneGateway gw) {
+  public AuditServiceImpl(ActorSystem<?> system, ControlPlaneGateway gw, AuditSettings settings) {
     this.system = system;
     this.gw = gw;
+    this.settings = settings;
     this.journal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+    this.reader = new JournalReader(system, settings.pageSize());
     this.mapper = JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty());
   }
 
@@ -83,17 +91,39 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
       this.lbId = lbId;
     }
 
+    /** Goes on from a snapshot the entity saved after event {@code sequenceNr}; the caller's ownership checked. */
+    Replay(Caller caller, String lbId, Start start) {
+      this(caller, lbId);
+      this.state = start.state();
+      this.sequenceNr = start.sequenceNr();
+      this.owned = true;
+    }
+
     /** Applies one event; returns it with its place in history. */
-    Step apply(EventEnvelope env) {
-      var event = (LoadBalancerEvent) env.event();
-      if (env.sequenceNr() == 1) {
-        owned = event instanceof LoadBalancerEvent.CreationStarted s && caller.owns(s.info());
-      }
+    Step apply(Entry e) {
+      var event = e.event();
+      if (e.sequenceNr() == 1) owned = owns(caller, event);
       if (!owned) throw notFound(lbId);
       state = state.apply(event);
-      sequenceNr = env.sequenceNr();
-      return new Step(env.sequenceNr(), event, History.version(state));
+      sequenceNr = e.sequenceNr();
+      return new Step(e.sequenceNr(), event, History.version(state));
     }
+  }
+
+  /** Whether the caller's project created the load balancer whose first event this is (the rule Get follows). */
+  private static boolean owns(Caller caller, LoadBalancerEvent first) {
+    return first instanceof LoadBalancerEvent.CreationStarted s && caller.owns(s.info());
+  }
+
+  /** Where a replay starts: from nothing (sequence number 0) or from a snapshot. */
+  private record Start(long sequenceNr, LoadBalancerState state) {
+    static final Start EMPTY = new Start(0, new LoadBalancerState.NotCreated(0));
+  }
+
+  /** A live event from the read journal in the shape of a row read directly. */
+  private static Entry entry(EventEnvelope env) {
+    long ordering = env.offset() instanceof Sequence s ? s.value() : 0;
+    return new Entry(ordering, env.persistenceId(), env.sequenceNr(), env.timestamp(), (LoadBalancerEvent) env.event());
   }
 
   private record Step(long sequenceNr, LoadBalancerEvent event, long version) {}
@@ -120,8 +150,8 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
   /** Runs the whole journal of one load balancer through a fold; NOT_FOUND when it has none. */
   private <A> CompletionStage<A> fold(Caller caller, String lbId, A zero, FoldStep<A> step) {
     Replay replay = new Replay(caller, lbId);
-    return journal.currentEventsByPersistenceId(pid(lbId), 0, Long.MAX_VALUE)
-        .runFold(zero, (acc, env) -> step.apply(acc, replay, replay.apply(env)), system)
+    return reader.events(pid(lbId), 1)
+        .runFold(zero, (acc, e) -> step.apply(acc, replay, replay.apply(e)), system)
         .thenApplyAsync(acc -> {
           if (replay.sequenceNr == 0) throw notFound(lbId);
           return acc;
@@ -180,14 +210,20 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
       if (in.getLoadBalancerId().isEmpty()) return projectStream(caller, in, from);
       String lbId = id("load_balancer_id", in.getLoadBalancerId());
       // Check the owner before following: a stream of someone else's (or no) load balancer never opens.
-      return journal.currentEventsByPersistenceId(pid(lbId), 1, 1)
-          .map(first -> first.event() instanceof LoadBalancerEvent.CreationStarted s && caller.owns(s.info()))
-          .fold(false, (seen, mine) -> mine)
-          .flatMapConcat(mine -> {
-            if (!mine) throw notFound(lbId);
-            Source<EventEnvelope, NotUsed> events = in.getFollow()
-                ? journal.eventsByPersistenceId(pid(lbId), 1, Long.MAX_VALUE)
-                : journal.currentEventsByPersistenceId(pid(lbId), 1, Long.MAX_VALUE);
+      return Source.completionStage(reader.eventsPage(pid(lbId), 1, 1, 1))
+          .flatMapConcat(first -> {
+            if (first.isEmpty() || !owns(caller, first.get(0).event())) throw notFound(lbId);
+            // What is written now, read directly; then, to follow, the read journal from the next event on.
+            long[] last = {0};
+            Source<Entry, NotUsed> events = reader.events(pid(lbId), 1).map(e -> {
+              last[0] = e.sequenceNr();
+              return e;
+            });
+            if (in.getFollow()) {
+              events = events.concatLazy(Source.lazySource(() ->
+                      journal.eventsByPersistenceId(pid(lbId), last[0] + 1, Long.MAX_VALUE).map(AuditServiceImpl::entry))
+                  .mapMaterializedValue(m -> NotUsed.getInstance()));
+            }
             return events.statefulMapConcat(() -> {
               Replay replay = new Replay(caller, lbId);
               return env -> {
@@ -203,16 +239,72 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
     }
   }
 
-  /** A project's events across all its load balancers, by the project tag, in journal order. */
+  /**
+   * A project's events across all its load balancers, by the project tag, in journal order.
+   *
+   * <p>Events written more than {@code settled-after} ago are read directly ({@link JournalReader#tagged}); from
+   * the first younger one on, the read journal takes over from the last offset sent. The hand-over is where gaps
+   * could hide: the journal's positions are taken when a write starts, so a slow transaction can make an event
+   * appear after others with higher positions. The read journal waits for such gaps to close before it moves past
+   * them; the direct read only ever reads events older than any write still in progress (the journal stamps
+   * {@code write_timestamp} before it inserts), so nothing it passed can appear later.
+   */
   private Source<AuditEvent, NotUsed> projectStream(Caller caller, StreamEventsRequest in, Instant from) {
+    return projectEntries(caller, in.getFromOffset(), from, in.getFollow()).map(this::toWire);
+  }
+
+  private Source<Entry, NotUsed> projectEntries(Caller caller, long fromOffset, Instant from, boolean follow) {
     String tag = LoadBalancerEntity.projectTag(caller.orgId(), caller.projectId());
-    Offset offset = Offset.sequence(in.getFromOffset());
-    Source<EventEnvelope, NotUsed> events = in.getFollow() ? journal.eventsByTag(tag, offset)
-        : journal.currentEventsByTag(tag, offset);
-    String prefix = LoadBalancerEntity.TYPE_KEY.name() + "|";
-    return events.filter(env -> !((LoadBalancerEvent) env.event()).meta().at().isBefore(from))
-        .map(env -> toWire(env.persistenceId().substring(prefix.length()), ((Sequence) env.offset()).value(),
-            env.sequenceNr(), 0, (LoadBalancerEvent) env.event()));
+    long settled = System.currentTimeMillis() - settings.settledAfter().toMillis();
+    long[] last = {fromOffset};
+    Source<Entry, NotUsed> past = reader.tagged(tag, fromOffset, settled).map(e -> {
+      last[0] = e.ordering();
+      return e;
+    });
+    Source<Entry, NotUsed> events = past.concatLazy(Source.lazySource(() -> {
+          Offset offset = Offset.sequence(last[0]);
+          return (follow ? journal.eventsByTag(tag, offset) : journal.currentEventsByTag(tag, offset))
+              .map(AuditServiceImpl::entry);
+        }).mapMaterializedValue(m -> NotUsed.getInstance()));
+    return events.filter(e -> !e.event().meta().at().isBefore(from));
+  }
+
+  /** A project stream's event: its offset is the journal position; no version (that needs the replay). */
+  private AuditEvent toWire(Entry e) {
+    return toWire(e.persistenceId().substring(PID_PREFIX.length()), e.ordering(), e.sequenceNr(), 0, e.event());
+  }
+
+  private static final String PID_PREFIX = LoadBalancerEntity.TYPE_KEY.name() + "|";
+
+  /** Events rendered per message of an export: about 1 MB of JSON. */
+  private static final int EXPORT_CHUNK = 1000;
+
+  /**
+   * The project stream without follow, as JSON Lines rendered here, {@value #EXPORT_CHUNK} events a message: a
+   * message per event cost the server and the client more than reading and decoding the event. Chunks are
+   * rendered on every core and sent in order.
+   */
+  @Override
+  public Source<ExportChunk, NotUsed> exportEvents(ExportEventsRequest in, Metadata md) {
+    try {
+      Caller caller = gw.caller(md, "");
+      if (in.getFromOffset() < 0) throw Errors.invalid("from_offset: must be 0 (from the beginning) or more");
+      Instant from = in.hasFromTime() ? instant(in.getFromTime()) : Instant.MIN;
+      int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
+      return projectEntries(caller, in.getFromOffset(), from, false)
+          .groupedWithin(EXPORT_CHUNK, Duration.ofMillis(200))
+          .mapAsync(cores, group -> CompletableFuture.supplyAsync(() -> {
+            var text = new StringBuilder(group.size() * 1200);
+            for (Entry e : group) {
+              AuditJson.append(toWire(e), text);
+              text.append('\n');
+            }
+            return ExportChunk.newBuilder().setJsonLines(ByteString.copyFromUtf8(text.toString()))
+                .setEvents(group.size()).setLastOffset(group.get(group.size() - 1).ordering()).build();
+          }, gw.executor()));
+    } catch (RuntimeException e) {
+      return Source.failed(Errors.translate(e, "the audit service"));
+    }
   }
 
   @Override
@@ -220,8 +312,8 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
     return guard(() -> {
       Caller caller = gw.caller(md, "");
       String lbId = id("id", in.getId());
-      Function<Replay, Boolean> reached = until(in.getAt(), "at");
-      return at(caller, lbId, in.getAt(), "at", reached);
+      checkPoint(in.getAt(), "at");
+      return at(caller, lbId, in.getAt(), "at");
     });
   }
 
@@ -230,56 +322,99 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
     return guard(() -> {
       Caller caller = gw.caller(md, "");
       String lbId = id("id", in.getId());
-      var fromStage = at(caller, lbId, in.getFrom(), "from", until(in.getFrom(), "from"));
-      var toStage = at(caller, lbId, in.getTo(), "to", until(in.getTo(), "to"));
+      checkPoint(in.getFrom(), "from");
+      checkPoint(in.getTo(), "to");
+      var fromStage = at(caller, lbId, in.getFrom(), "from");
+      var toStage = at(caller, lbId, in.getTo(), "to");
       return fromStage.thenCombine(toStage, (a, b) -> DiffLoadBalancerResponse.newBuilder()
           .setFromVersion(a.getLoadBalancer().getVersion()).setToVersion(b.getLoadBalancer().getVersion())
           .addAllChanges(History.diff(a, b)).build());
     });
   }
 
-  /**
-   * Whether the replay has passed the point: the next event would be after it. Version N is the state after the
-   * last event that left the tree at N; time T the state after the last event at or before T.
-   */
-  private static Function<Replay, Boolean> until(PointInTime p, String field) {
-    if (p.hasVersion()) {
-      if (p.getVersion() < 1) throw Errors.invalid(field + ".version: must be 1 or more, got " + p.getVersion());
-      return r -> History.version(r.state) > p.getVersion();
+  private static void checkPoint(PointInTime p, String field) {
+    if (p.hasVersion() && p.getVersion() < 1) {
+      throw Errors.invalid(field + ".version: must be 1 or more, got " + p.getVersion());
     }
-    return r -> false;
   }
 
-  /** The snapshot at a point; events after it are read but not applied. */
-  private CompletionStage<LoadBalancerSnapshot> at(Caller caller, String lbId, PointInTime p, String field,
-      Function<Replay, Boolean> passed) {
+  /**
+   * The snapshot at a point. Version N is the state after the last event that left the tree at N; time T the state
+   * after the last event at or before T; no point, the latest. Starts from the newest snapshot the entity saved at
+   * or before the point (see {@link #start}) and stops reading at the first event past it: the same answer as
+   * folding every event from the first, which is what it was before snapshots were used.
+   */
+  private CompletionStage<LoadBalancerSnapshot> at(Caller caller, String lbId, PointInTime p, String field) {
     Instant time = p.hasTime() ? instant(p.getTime()) : Instant.MAX;
+    long maxVersion = p.hasVersion() ? p.getVersion() : Long.MAX_VALUE;
+    String pid = pid(lbId);
     class Acc {
-      LoadBalancerState state = new LoadBalancerState.NotCreated(0);
+      LoadBalancerState state;
       long seq;
       long latest;
       boolean done;
     }
-    return fold(caller, lbId, new Acc(), (acc, replay, step) -> {
-      acc.latest = Math.max(acc.latest, step.version());
-      if (acc.done || step.event().meta().at().isAfter(time) || passed.apply(replay)) {
-        acc.done = true;
-      } else {
-        acc.state = replay.state;
-        acc.seq = step.sequenceNr();
+    var acc = new Acc();
+    return reader.eventsPage(pid, 1, 1, 1)
+        .thenCompose(first -> {
+          if (first.isEmpty() || !owns(caller, first.get(0).event())) throw notFound(lbId);
+          return start(pid, maxVersion, time);
+        })
+        .thenCompose(start -> {
+          Replay replay = new Replay(caller, lbId, start);
+          acc.state = start.state();
+          acc.seq = start.sequenceNr();
+          acc.latest = History.version(start.state());
+          // Versions and times only grow along a load balancer's events: past the point, nothing more can count.
+          return reader.events(pid, start.sequenceNr() + 1)
+              .takeWhile(e -> !acc.done)
+              .runForeach(e -> {
+                Step step = replay.apply(e);
+                acc.latest = Math.max(acc.latest, step.version());
+                if (step.event().meta().at().isAfter(time) || step.version() > maxVersion) {
+                  acc.done = true;
+                } else {
+                  acc.state = replay.state;
+                  acc.seq = step.sequenceNr();
+                }
+              }, system);
+        })
+        .thenApply(doneAll -> {
+          if (p.hasVersion() && p.getVersion() > acc.latest) {
+            throw Errors.invalid(field + ".version: load balancer " + lbId + " has versions 1.." + acc.latest + ", got "
+                + p.getVersion());
+          }
+          if (History.version(acc.state) == 0) {
+            throw new GrpcServiceException(Status.NOT_FOUND.withDescription("load balancer " + lbId
+                + " did not exist yet at " + (p.hasTime() ? instant(p.getTime()) : "that point")));
+          }
+          return History.snapshot(acc.state, acc.seq);
+        });
+  }
+
+  /**
+   * The newest snapshot that lies before the point: its state's version at most {@code maxVersion}, and the event it
+   * was taken after at or before {@code time}. The entity keeps its two newest snapshots ({@code snapshot-every}
+   * events apart), so a point older than those replays from the first event.
+   */
+  private CompletionStage<Start> start(String pid, long maxVersion, Instant time) {
+    return reader.snapshots(pid, Long.MAX_VALUE, 2).thenCompose(snapshots -> {
+      var candidates = new ArrayList<Start>();
+      for (var s : snapshots) {
+        LoadBalancerState state = s.second();
+        if (History.version(state) > 0 && History.version(state) <= maxVersion) candidates.add(new Start(s.first(), state));
       }
-      return acc;
-    }).thenApply(acc -> {
-      if (p.hasVersion() && p.getVersion() > acc.latest) {
-        throw Errors.invalid(field + ".version: load balancer " + lbId + " has versions 1.." + acc.latest + ", got "
-            + p.getVersion());
-      }
-      if (History.version(acc.state) == 0) {
-        throw new GrpcServiceException(Status.NOT_FOUND.withDescription("load balancer " + lbId
-            + " did not exist yet at " + (p.hasTime() ? instant(p.getTime()) : "that point")));
-      }
-      return History.snapshot(acc.state, acc.seq);
+      return firstBefore(pid, candidates, 0, time);
     });
+  }
+
+  private CompletionStage<Start> firstBefore(String pid, List<Start> candidates, int i, Instant time) {
+    if (i == candidates.size()) return CompletableFuture.completedFuture(Start.EMPTY);
+    Start c = candidates.get(i);
+    if (time.equals(Instant.MAX)) return CompletableFuture.completedFuture(c);
+    return reader.eventsPage(pid, c.sequenceNr(), c.sequenceNr(), 1).thenCompose(rows ->
+        !rows.isEmpty() && !rows.get(0).event().meta().at().isAfter(time) ? CompletableFuture.completedFuture(c)
+            : firstBefore(pid, candidates, i + 1, time));
   }
 
   private static Timestamp ts(Instant i) {

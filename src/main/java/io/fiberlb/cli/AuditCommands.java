@@ -7,6 +7,7 @@ import io.fiberlb.api.v1.GetLoadBalancerAtRequest;
 import io.fiberlb.api.v1.ListEventsRequest;
 import io.fiberlb.api.v1.ListEventsResponse;
 import io.fiberlb.api.v1.PointInTime;
+import io.fiberlb.api.v1.ExportEventsRequest;
 import io.fiberlb.api.v1.StreamEventsRequest;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -233,7 +234,7 @@ final class AuditCommands extends ResourceCommands<AuditServiceClient> {
               + " export). Default: 0, from the beginning.")
       long fromOffset) {
     if (fromOffset < 0) throw new Flags.UsageException("--from-offset: must be 0 or more, got " + fromOffset);
-    var request = StreamEventsRequest.newBuilder().setFromOffset(fromOffset).setFollow(false);
+    var request = ExportEventsRequest.newBuilder().setFromOffset(fromOffset);
     if (since != null) request.setFromTime(Flags.timestamp(since));
     PrintWriter stdout = cli.spec.commandLine().getOut();
     // Not flushed per line: a large export is written in big blocks, and never held whole in memory.
@@ -242,12 +243,15 @@ final class AuditCommands extends ResourceCommands<AuditServiceClient> {
     long[] lastOffset = {fromOffset};
     boolean[] closed = {false};
     try {
-      stream(request.build(), e -> {
+      // The server renders the lines (ExportEvents), many events a message: here they are only copied out.
+      if (streamingClient == null) streamingClient = cli.api().streamingClient(AuditServiceClient::create);
+      cli.api().stream(streamingClient.exportEvents(), request.build(), chunk -> {
         try {
-          Output.appendJsonLine(e, out);
-          out.write('\n');
-          lastOffset[0] = e.getOffset();
-          if (++count[0] % EXPORT_CHECK_EVERY == 0) {
+          out.write(chunk.getJsonLines().toStringUtf8());
+          lastOffset[0] = chunk.getLastOffset();
+          long before = count[0];
+          count[0] += chunk.getEvents();
+          if (count[0] / EXPORT_CHECK_EVERY != before / EXPORT_CHECK_EVERY) {
             out.flush();
             closed[0] = Output.closed(stdout);
           }

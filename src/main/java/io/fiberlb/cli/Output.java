@@ -210,7 +210,9 @@ final class Output {
    */
   boolean event(AuditEvent e) {
     if (json) {
-      out.println(jsonLine(e));
+      var line = new StringBuilder(1024);
+      io.fiberlb.audit.AuditJson.append(e, line);
+      out.println(line);
     } else {
       if (events == 0) out.println(eventRow(EVENT_COLUMNS));
       out.println(eventLine(e));

@@ -161,4 +161,40 @@ class OutputTest {
         .isEqualTo("deleted listener l-1 (load balancer version 7)\n");
     assertThat(print(true, o -> o.deleted("listener", "l-1", reply))).isEqualTo("{\n  \"version\": \"7\"\n}\n");
   }
+
+  /** The export's hand-written JSON is JsonFormat's, byte for byte, whatever the strings, numbers and times hold. */
+  @Test
+  void auditEventJsonIsExactlyJsonFormats() throws Exception {
+    var printer = com.google.protobuf.util.JsonFormat.printer().preservingProtoFieldNames()
+        .includingDefaultValueFields().omittingInsignificantWhitespace();
+    var every = new StringBuilder();
+    for (char c = 0; c < 0x80; c++) every.append(c);
+    every.append("\u00e9\u4e2d\u2028\u2029\ud83d\ude00\ud800x\uffff");
+    String all = every.toString();
+    var random = new java.util.Random(7);
+    var events = new ArrayList<io.fiberlb.api.v1.AuditEvent>();
+    events.add(io.fiberlb.api.v1.AuditEvent.getDefaultInstance());
+    events.add(io.fiberlb.api.v1.AuditEvent.newBuilder().setOffset(Long.MAX_VALUE).setSequenceNr(Long.MIN_VALUE)
+        .setVersion(-1).setTime(Timestamp.getDefaultInstance()).build());
+    int[] nanos = {0, 1, 999_999_999, 5_000_000, 120_000, 123_456_789, 100_000_000, 1_000};
+    for (int i = 0; i < 200; i++) {
+      var b = io.fiberlb.api.v1.AuditEvent.newBuilder().setOffset(random.nextLong()).setSequenceNr(random.nextInt())
+          .setVersion(random.nextInt(1000));
+      b.setTime(Timestamp.newBuilder().setSeconds(random.nextLong(-62_135_596_800L, 253_402_300_799L))
+          .setNanos(i < nanos.length ? nanos[i] : random.nextInt(1_000_000_000)));
+      for (var f : io.fiberlb.api.v1.AuditEvent.getDescriptor().getFields()) {
+        if (f.getJavaType() != com.google.protobuf.Descriptors.FieldDescriptor.JavaType.STRING) continue;
+        var v = new StringBuilder();
+        int n = i == 0 ? all.length() : random.nextInt(40);
+        for (int k = 0; k < n; k++) v.append(i == 0 ? all.charAt(k) : all.charAt(random.nextInt(all.length())));
+        b.setField(f, v.toString());
+      }
+      events.add(b.build());
+    }
+    for (var e : events) {
+      var mine = new StringBuilder();
+      io.fiberlb.audit.AuditJson.append(e, mine);
+      assertThat(mine.toString()).isEqualTo(printer.print(e));
+    }
+  }
 }

@@ -33,7 +33,10 @@ class AuditTest {
 
   @BeforeAll
   void start() throws Exception {
-    server = new TestServer(Map.of());
+    // A snapshot every 7 events, so that the replays below start from the entity's snapshots as well as from the
+    // first event (a load balancer here has about 50 events); and project history read directly from the journal
+    // tables right away (the default reads the last 10 s through the read journal, which every test here is within).
+    server = new TestServer(Map.of("fiberlb.control-plane.snapshot-every", 7, "fiberlb.audit.settled-after", "0s"));
   }
 
   @AfterAll
@@ -283,6 +286,33 @@ class AuditTest {
             .setFromOffset(all.get(3).getOffset()).build())
         .runWith(Sink.seq(), api.system()).toCompletableFuture().get();
     assertThat(rest).containsExactlyElementsOf(all.subList(4, 10));
+
+    // The export: the same events as JSON Lines (the CLI's --json lines), many a message, and from an offset too.
+    assertThat(export(api, 0)).isEqualTo(jsonLines(all));
+    assertThat(export(api, all.get(3).getOffset())).isEqualTo(jsonLines(all.subList(4, 10)));
+  }
+
+  private static String export(TestServer.Api api, long fromOffset) throws Exception {
+    var chunks = api.stream(api.audit().exportEvents(), ExportEventsRequest.newBuilder().setFromOffset(fromOffset)
+        .build()).runWith(Sink.seq(), api.system()).toCompletableFuture().get();
+    var text = new StringBuilder();
+    long events = 0;
+    for (ExportChunk c : chunks) {
+      text.append(c.getJsonLines().toStringUtf8());
+      events += c.getEvents();
+      assertThat(c.getJsonLines().toStringUtf8()).endsWith("\n");
+    }
+    assertThat(text.toString().lines().count()).isEqualTo(events);
+    return text.toString();
+  }
+
+  private static String jsonLines(List<AuditEvent> events) {
+    var out = new StringBuilder();
+    for (AuditEvent e : events) {
+      io.fiberlb.audit.AuditJson.append(e, out);
+      out.append('\n');
+    }
+    return out.toString();
   }
 
   @Test

@@ -1,0 +1,217 @@
+package io.fiberlb.audit;
+
+import io.fiberlb.controlplane.LoadBalancerEvent;
+import io.fiberlb.controlplane.LoadBalancerState;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.persistence.jdbc.db.SlickExtension;
+import org.apache.pekko.persistence.jdbc.db.SlickExtensionImpl;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.javadsl.Source;
+import slick.jdbc.JdbcBackend;
+
+/**
+ * The audit's own reads of the journal tables, for history that is already written: key-ordered pages (each an
+ * index range: {@code (persistence_id, sequence_number)} for a load balancer, {@code (tag, event_id)} for a project),
+ * decoded with the same Pekko serializers the journal wrote them with. The read journal stays in charge of live
+ * events ({@code follow}); see {@link AuditServiceImpl} for where one hands over to the other.
+ *
+ * <p>Why not the read journal for the past as well: its queries come in batches of {@code max-buffer-size} rows,
+ * each after the previous has been consumed, and H2 plans them badly (a project batch joins and sorts the whole
+ * rest of the project; the first batch of a load balancer sorts all its events). Here a page is one index seek and
+ * the next page is read while the previous one is used. Tables and columns are those of the DDL this project owns
+ * ({@code db/h2.sql}, {@code db/postgres.sql}); old H2 files with BLOB payloads read the same way.
+ */
+final class JournalReader {
+  /** One journal row, decoded. */
+  record Entry(long ordering, String persistenceId, long sequenceNr, long writeTimestamp, LoadBalancerEvent event) {}
+
+  /** One journal row as read: the event still in its serialized form. */
+  private record Raw(long ordering, String persistenceId, long sequenceNr, long writeTimestamp, int serializerId,
+      String manifest, byte[] payload) {}
+
+  /** Rows decoded per task: small enough that both cores share a page, big enough to keep hand-offs rare. */
+  private static final int DECODE_CHUNK = 128;
+
+  private static final String EVENTS_SQL = "SELECT \"ordering\", \"sequence_number\", \"write_timestamp\","
+      + " \"event_ser_id\", \"event_ser_manifest\", \"event_payload\" FROM \"event_journal\""
+      + " WHERE \"persistence_id\" = ? AND \"sequence_number\" >= ? AND \"sequence_number\" <= ? AND \"deleted\" = FALSE"
+      // Both key columns, so that H2 walks the primary key in order and stops after the page (it sorts otherwise).
+      + " ORDER BY \"persistence_id\", \"sequence_number\" LIMIT ?";
+
+  private static final String TAGGED_SQL = "SELECT j.\"ordering\", j.\"persistence_id\", j.\"sequence_number\","
+      + " j.\"write_timestamp\", j.\"event_ser_id\", j.\"event_ser_manifest\", j.\"event_payload\""
+      + " FROM \"event_tag\" t JOIN \"event_journal\" j ON j.\"ordering\" = t.\"event_id\""
+      + " WHERE t.\"tag\" = ? AND t.\"event_id\" > ? AND j.\"deleted\" = FALSE"
+      // The (tag, event_id) index in its own order: H2 reads the page's rows and stops.
+      + " ORDER BY t.\"tag\", t.\"event_id\" LIMIT ?";
+
+  private static final String SNAPSHOTS_SQL = "SELECT \"sequence_number\", \"snapshot_ser_id\","
+      + " \"snapshot_ser_manifest\", \"snapshot_payload\" FROM \"snapshot\""
+      + " WHERE \"persistence_id\" = ? AND \"sequence_number\" <= ?"
+      + " ORDER BY \"persistence_id\" DESC, \"sequence_number\" DESC LIMIT ?";
+
+  private final JdbcBackend.JdbcDatabaseDef db;
+  private final Serialization serialization;
+  private final Executor blocking;
+  private final int pageSize;
+  private final int decoders = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+  JournalReader(ActorSystem<?> system, int pageSize) {
+    var classic = Adapter.toClassic(system);
+    // The database the journal plugins share (use-shared-db): same pool, same credentials.
+    this.db = ((SlickExtensionImpl) SlickExtension.get(classic))
+        .database(system.settings().config().getConfig("jdbc-read-journal")).database();
+    this.serialization = SerializationExtension.get(classic);
+    this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    this.pageSize = pageSize;
+  }
+
+  /** A load balancer's events from {@code fromSeqNr} on, as far as they are written now. */
+  Source<Entry, NotUsed> events(String persistenceId, long fromSeqNr) {
+    return paged(fromSeqNr, next -> rawEvents(persistenceId, next, Long.MAX_VALUE, pageSize), r -> r.sequenceNr() + 1);
+  }
+
+  /**
+   * A tag's events after journal position {@code afterOrdering}, in journal order, up to (not including) the first
+   * one written at or after {@code writtenBefore} (epoch ms): the part of the history that can no longer change.
+   */
+  Source<Entry, NotUsed> tagged(String tag, long afterOrdering, long writtenBefore) {
+    boolean[] reached = {false};
+    return paged(afterOrdering, next -> reached[0] ? CompletableFuture.completedFuture(List.<Raw>of())
+            : rawTagged(tag, next, pageSize),
+        Raw::ordering)
+        .takeWhile(e -> {
+          if (e.writeTimestamp() >= writtenBefore) reached[0] = true;
+          return !reached[0];
+        });
+  }
+
+  /**
+   * Pages read one ahead of their consumer, and decoded on every core (decoding Jackson CBOR costs more than the
+   * query): the next page is read while this one is decoded and used, in order.
+   */
+  private Source<Entry, NotUsed> paged(long start, java.util.function.Function<Long, CompletionStage<List<Raw>>> page,
+      java.util.function.ToLongFunction<Raw> nextKey) {
+    return Source.unfoldAsync(Optional.of(start), key -> {
+          if (key.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());
+          return page.apply(key.get()).thenApply(rows -> {
+            Optional<Long> next = rows.size() < pageSize ? Optional.empty()
+                : Optional.of(nextKey.applyAsLong(rows.get(rows.size() - 1)));
+            return rows.isEmpty() ? Optional.empty() : Optional.of(Pair.create(next, rows));
+          });
+        })
+        .buffer(1, OverflowStrategy.backpressure())
+        .mapConcat(rows -> {
+          var chunks = new ArrayList<List<Raw>>();
+          for (int i = 0; i < rows.size(); i += DECODE_CHUNK) {
+            chunks.add(rows.subList(i, Math.min(rows.size(), i + DECODE_CHUNK)));
+          }
+          return chunks;
+        })
+        .mapAsync(decoders, chunk -> CompletableFuture.supplyAsync(() -> {
+          var out = new ArrayList<Entry>(chunk.size());
+          for (Raw r : chunk) {
+            out.add(new Entry(r.ordering(), r.persistenceId(), r.sequenceNr(), r.writeTimestamp(),
+                (LoadBalancerEvent) decode(r.payload(), r.serializerId(), r.manifest())));
+          }
+          return out;
+        }, blocking))
+        .mapConcat(entries -> entries);
+  }
+
+  /** Events {@code from..to} of one persistence id, at most {@code limit}. */
+  CompletionStage<List<Entry>> eventsPage(String persistenceId, long from, long to, int limit) {
+    return rawEvents(persistenceId, from, to, limit).thenApply(rows -> {
+      var out = new ArrayList<Entry>(rows.size());
+      for (Raw r : rows) {
+        out.add(new Entry(r.ordering(), r.persistenceId(), r.sequenceNr(), r.writeTimestamp(),
+            (LoadBalancerEvent) decode(r.payload(), r.serializerId(), r.manifest())));
+      }
+      return out;
+    });
+  }
+
+  private CompletionStage<List<Raw>> rawEvents(String persistenceId, long from, long to, int limit) {
+    return CompletableFuture.supplyAsync(() -> {
+      var out = new ArrayList<Raw>(Math.min(limit, pageSize));
+      try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(EVENTS_SQL)) {
+        ps.setString(1, persistenceId);
+        ps.setLong(2, from);
+        ps.setLong(3, to);
+        ps.setInt(4, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new Raw(rs.getLong(1), persistenceId, rs.getLong(2), rs.getLong(3), rs.getInt(4), rs.getString(5),
+                rs.getBytes(6)));
+          }
+        }
+      } catch (SQLException e) {
+        throw new IllegalStateException("reading the events of " + persistenceId + ": " + e.getMessage(), e);
+      }
+      return out;
+    }, blocking);
+  }
+
+  private CompletionStage<List<Raw>> rawTagged(String tag, long afterOrdering, int limit) {
+    return CompletableFuture.supplyAsync(() -> {
+      var out = new ArrayList<Raw>(limit);
+      try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(TAGGED_SQL)) {
+        ps.setString(1, tag);
+        ps.setLong(2, afterOrdering);
+        ps.setInt(3, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new Raw(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getInt(5), rs.getString(6),
+                rs.getBytes(7)));
+          }
+        }
+      } catch (SQLException e) {
+        throw new IllegalStateException("reading the events of " + tag + ": " + e.getMessage(), e);
+      }
+      return out;
+    }, blocking);
+  }
+
+  /**
+   * The newest snapshots of a persistence id at or below {@code maxSeqNr}, newest first, at most {@code limit}
+   * (the entity keeps two).
+   */
+  CompletionStage<List<Pair<Long, LoadBalancerState>>> snapshots(String persistenceId, long maxSeqNr, int limit) {
+    return CompletableFuture.supplyAsync(() -> {
+      var out = new ArrayList<Pair<Long, LoadBalancerState>>();
+      try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(SNAPSHOTS_SQL)) {
+        ps.setString(1, persistenceId);
+        ps.setLong(2, maxSeqNr);
+        ps.setInt(3, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(Pair.create(rs.getLong(1), (LoadBalancerState) decode(rs.getBytes(4), rs.getInt(2), rs.getString(3))));
+          }
+        }
+      } catch (SQLException e) {
+        throw new IllegalStateException("reading the snapshots of " + persistenceId + ": " + e.getMessage(), e);
+      }
+      return out;
+    }, blocking);
+  }
+
+  private Object decode(byte[] bytes, int serializerId, String manifest) {
+    return serialization.deserialize(bytes, serializerId, manifest).get();
+  }
+}
