@@ -131,7 +131,7 @@ public final class LoadBalancerRuntime extends AbstractBehavior<LoadBalancerRunt
         Endpoint e = Endpoint.of(b.address(), b.protocolPort(), b.weight(), b.backup()).withHealthy(healthy);
         if (slots.containsKey(e.key())) continue; // same address:port twice in a pool is refused by the API
         endpoints.add(e);
-        slots.put(e.key(), new PoolRuntime.Slot(b.id(), counters, monitor));
+        slots.put(e.key(), new PoolRuntime.Slot(b.id(), counters, monitor, ListenerActor.address(e)));
         placement.put(b.id(), new String[] {p.id(), e.key()});
       }
       PoolRuntime pr = pools.get(p.id());

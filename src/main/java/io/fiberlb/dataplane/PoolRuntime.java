@@ -22,8 +22,12 @@ public final class PoolRuntime {
   /** Session-affinity entries kept per pool at most; the oldest go first beyond it. */
   static final int AFFINITY_CAPACITY = 100_000;
 
-  /** One backend behind an endpoint key. {@code monitor} is null when the pool has no health check. */
-  public record Slot(String backendId, TrafficCounters counters, ActorRef<HealthMonitor.Command> monitor) {}
+  /**
+   * One backend behind an endpoint key. {@code monitor} is null when the pool has no health check; {@code address}
+   * is where to connect, worked out once here rather than on every connection.
+   */
+  public record Slot(String backendId, TrafficCounters counters, ActorRef<HealthMonitor.Command> monitor,
+      java.net.InetSocketAddress address) {}
 
   final String poolId;
   final LbAlgorithm algorithm;

@@ -315,7 +315,9 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
       Listener l = cfg.listener();
       Optional<Duration> idle = l.timeoutBackendIdleMs() > 0
           ? Optional.of(Duration.ofMillis(l.timeoutBackendIdleMs())) : Optional.empty();
-      return Tcp.get(getContext().getSystem()).outgoingConnection(address(e), Optional.empty(), List.of(), true,
+      PoolRuntime.Slot s = slot(e);
+      InetSocketAddress to = s != null ? s.address() : address(e);
+      return Tcp.get(getContext().getSystem()).outgoingConnection(to, Optional.empty(), List.of(), true,
           Optional.of(Duration.ofMillis(Math.max(1, l.timeoutBackendConnectMs()))), idle);
     }
 
@@ -378,7 +380,7 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
   }
 
   /** An IP literal needs no lookup; a host name is resolved by Pekko's TCP layer, off this thread. */
-  static InetSocketAddress address(Endpoint e) {
+  public static InetSocketAddress address(Endpoint e) {
     if (new IPAddressString(e.address()).isIPAddress()) {
       try {
         return new InetSocketAddress(InetAddress.getByName(e.address()), e.port());
