@@ -1,6 +1,7 @@
 package io.fiberlb.dataplane.listener;
 
 import inet.ipaddr.IPAddress;
+import inet.ipaddr.IPAddressNetwork;
 import inet.ipaddr.IPAddressString;
 import io.fiberlb.controlplane.model.Listener;
 import io.fiberlb.dataplane.PoolRuntime;
@@ -24,11 +25,12 @@ public record ListenerConfig(Listener listener, String vip, PoolRuntime pool, Li
     return new ListenerConfig(listener, vip, pool, cidrs);
   }
 
-  /** allowed_cidrs: empty allows every client. */
+  private static final IPAddressNetwork.IPAddressGenerator FROM_BYTES = new IPAddressNetwork.IPAddressGenerator();
+
+  /** allowed_cidrs: empty allows every client. The client's address is taken from its bytes, not re-parsed. */
   public boolean allows(InetAddress client) {
     if (allowed.isEmpty()) return true;
-    IPAddress a = new IPAddressString(client.getHostAddress()).getAddress();
-    if (a == null) return false;
+    IPAddress a = FROM_BYTES.from(client);
     for (IPAddress cidr : allowed) {
       if (cidr.contains(a)) return true;
     }
