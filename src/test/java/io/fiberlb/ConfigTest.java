@@ -29,6 +29,19 @@ class ConfigTest {
   }
 
   @Test
+  void everySnapshotIsKeptUnlessANumberIsGiven() {
+    Config c = load("local.conf");
+    assertThat(ControlPlaneSettings.fromConfig(c).keepSnapshots()).isZero();
+    Config five = ConfigFactory.parseString("fiberlb.control-plane.keep-snapshots = 5").withFallback(c);
+    assertThat(ControlPlaneSettings.fromConfig(five).keepSnapshots()).isEqualTo(5);
+    for (String bad : new String[] {"0", "-1", "some"}) {
+      Config wrong = ConfigFactory.parseString("fiberlb.control-plane.keep-snapshots = \"" + bad + "\"").withFallback(c);
+      assertThatThrownBy(() -> ControlPlaneSettings.fromConfig(wrong))
+          .hasMessage("fiberlb.control-plane.keep-snapshots: must be \"all\" or a number of 1 or more, got " + bad);
+    }
+  }
+
+  @Test
   void postgresSwitchesProfileDriverAndUrl() {
     Config c = load("postgres.conf");
     assertThat(c.getString("fiberlb.database.kind")).isEqualTo("postgres");

@@ -394,27 +394,35 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
 
   /**
    * The newest snapshot that lies before the point: its state's version at most {@code maxVersion}, and the event it
-   * was taken after at or before {@code time}. The entity keeps its two newest snapshots ({@code snapshot-every}
-   * events apart), so a point older than those replays from the first event.
+   * was taken after at or before {@code time}. Both only grow along a load balancer's snapshots, so a binary search
+   * over them finds it in about log2(snapshots) probes, each one snapshot (and, for a time, one event) read. With
+   * every snapshot kept ({@code keep-snapshots = all}) any point replays at most {@code snapshot-every} events
+   * after it; a point older than the oldest snapshot kept replays from the first event.
    */
   private CompletionStage<Start> start(String pid, long maxVersion, Instant time) {
-    return reader.snapshots(pid, Long.MAX_VALUE, 2).thenCompose(snapshots -> {
-      var candidates = new ArrayList<Start>();
-      for (var s : snapshots) {
-        LoadBalancerState state = s.second();
-        if (History.version(state) > 0 && History.version(state) <= maxVersion) candidates.add(new Start(s.first(), state));
+    return reader.onBlocking(() -> {
+      long[] seqs = reader.snapshotSequenceNrs(pid);
+      Start best = Start.EMPTY;
+      int lo = 0;
+      int hi = seqs.length - 1;
+      while (lo <= hi) {
+        int mid = (lo + hi) >>> 1;
+        var state = reader.snapshot(pid, seqs[mid]);
+        if (state.isEmpty()) { // deleted since it was listed (keep-snapshots = N): look among the newer ones
+          lo = mid + 1;
+          continue;
+        }
+        boolean before = History.version(state.get()) <= maxVersion && (time.equals(Instant.MAX)
+            || reader.event(pid, seqs[mid]).map(e -> !e.event().meta().at().isAfter(time)).orElse(false));
+        if (before) {
+          best = new Start(seqs[mid], state.get());
+          lo = mid + 1;
+        } else {
+          hi = mid - 1;
+        }
       }
-      return firstBefore(pid, candidates, 0, time);
+      return best;
     });
-  }
-
-  private CompletionStage<Start> firstBefore(String pid, List<Start> candidates, int i, Instant time) {
-    if (i == candidates.size()) return CompletableFuture.completedFuture(Start.EMPTY);
-    Start c = candidates.get(i);
-    if (time.equals(Instant.MAX)) return CompletableFuture.completedFuture(c);
-    return reader.eventsPage(pid, c.sequenceNr(), c.sequenceNr(), 1).thenCompose(rows ->
-        !rows.isEmpty() && !rows.get(0).event().meta().at().isAfter(time) ? CompletableFuture.completedFuture(c)
-            : firstBefore(pid, candidates, i + 1, time));
   }
 
   private static Timestamp ts(Instant i) {

@@ -61,11 +61,6 @@ final class JournalReader {
       // The (tag, event_id) index in its own order: H2 reads the page's rows and stops.
       + " ORDER BY t.\"tag\", t.\"event_id\" LIMIT ?";
 
-  private static final String SNAPSHOTS_SQL = "SELECT \"sequence_number\", \"snapshot_ser_id\","
-      + " \"snapshot_ser_manifest\", \"snapshot_payload\" FROM \"snapshot\""
-      + " WHERE \"persistence_id\" = ? AND \"sequence_number\" <= ?"
-      + " ORDER BY \"persistence_id\" DESC, \"sequence_number\" DESC LIMIT ?";
-
   private final JdbcBackend.JdbcDatabaseDef db;
   private final Serialization serialization;
   private final Executor blocking;
@@ -127,8 +122,7 @@ final class JournalReader {
         .mapAsync(decoders, chunk -> CompletableFuture.supplyAsync(() -> {
           var out = new ArrayList<Entry>(chunk.size());
           for (Raw r : chunk) {
-            out.add(new Entry(r.ordering(), r.persistenceId(), r.sequenceNr(), r.writeTimestamp(),
-                (LoadBalancerEvent) decode(r.payload(), r.serializerId(), r.manifest())));
+            out.add(decode(r));
           }
           return out;
         }, blocking))
@@ -139,33 +133,32 @@ final class JournalReader {
   CompletionStage<List<Entry>> eventsPage(String persistenceId, long from, long to, int limit) {
     return rawEvents(persistenceId, from, to, limit).thenApply(rows -> {
       var out = new ArrayList<Entry>(rows.size());
-      for (Raw r : rows) {
-        out.add(new Entry(r.ordering(), r.persistenceId(), r.sequenceNr(), r.writeTimestamp(),
-            (LoadBalancerEvent) decode(r.payload(), r.serializerId(), r.manifest())));
-      }
+      for (Raw r : rows) out.add(decode(r));
       return out;
     });
   }
 
   private CompletionStage<List<Raw>> rawEvents(String persistenceId, long from, long to, int limit) {
-    return CompletableFuture.supplyAsync(() -> {
-      var out = new ArrayList<Raw>(Math.min(limit, pageSize));
-      try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(EVENTS_SQL)) {
-        ps.setString(1, persistenceId);
-        ps.setLong(2, from);
-        ps.setLong(3, to);
-        ps.setInt(4, limit);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(new Raw(rs.getLong(1), persistenceId, rs.getLong(2), rs.getLong(3), rs.getInt(4), rs.getString(5),
-                rs.getBytes(6)));
-          }
+    return CompletableFuture.supplyAsync(() -> queryEvents(persistenceId, from, to, limit), blocking);
+  }
+
+  private List<Raw> queryEvents(String persistenceId, long from, long to, int limit) {
+    var out = new ArrayList<Raw>(Math.min(limit, pageSize));
+    try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(EVENTS_SQL)) {
+      ps.setString(1, persistenceId);
+      ps.setLong(2, from);
+      ps.setLong(3, to);
+      ps.setInt(4, limit);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new Raw(rs.getLong(1), persistenceId, rs.getLong(2), rs.getLong(3), rs.getInt(4), rs.getString(5),
+              rs.getBytes(6)));
         }
-      } catch (SQLException e) {
-        throw new IllegalStateException("reading the events of " + persistenceId + ": " + e.getMessage(), e);
       }
-      return out;
-    }, blocking);
+    } catch (SQLException e) {
+      throw new IllegalStateException("reading the events of " + persistenceId + ": " + e.getMessage(), e);
+    }
+    return out;
   }
 
   private CompletionStage<List<Raw>> rawTagged(String tag, long afterOrdering, int limit) {
@@ -188,27 +181,54 @@ final class JournalReader {
     }, blocking);
   }
 
-  /**
-   * The newest snapshots of a persistence id at or below {@code maxSeqNr}, newest first, at most {@code limit}
-   * (the entity keeps two).
-   */
-  CompletionStage<List<Pair<Long, LoadBalancerState>>> snapshots(String persistenceId, long maxSeqNr, int limit) {
-    return CompletableFuture.supplyAsync(() -> {
-      var out = new ArrayList<Pair<Long, LoadBalancerState>>();
-      try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(SNAPSHOTS_SQL)) {
-        ps.setString(1, persistenceId);
-        ps.setLong(2, maxSeqNr);
-        ps.setInt(3, limit);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(Pair.create(rs.getLong(1), (LoadBalancerState) decode(rs.getBytes(4), rs.getInt(2), rs.getString(3))));
-          }
-        }
-      } catch (SQLException e) {
-        throw new IllegalStateException("reading the snapshots of " + persistenceId + ": " + e.getMessage(), e);
+  /** Runs blocking reads (the methods below without a {@code CompletionStage}) on the blocking dispatcher. */
+  <T> CompletionStage<T> onBlocking(java.util.function.Supplier<T> work) {
+    return CompletableFuture.supplyAsync(work, blocking);
+  }
+
+  private static final String SNAPSHOT_SEQ_SQL = "SELECT \"sequence_number\" FROM \"snapshot\""
+      + " WHERE \"persistence_id\" = ? ORDER BY \"persistence_id\", \"sequence_number\"";
+
+  private static final String SNAPSHOT_SQL = "SELECT \"snapshot_ser_id\", \"snapshot_ser_manifest\","
+      + " \"snapshot_payload\" FROM \"snapshot\" WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?";
+
+  /** Blocking: the sequence numbers after which the entity saved the snapshots it still has, oldest first. */
+  long[] snapshotSequenceNrs(String persistenceId) {
+    try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(SNAPSHOT_SEQ_SQL)) {
+      ps.setString(1, persistenceId);
+      var out = new java.util.ArrayList<Long>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) out.add(rs.getLong(1));
       }
-      return out;
-    }, blocking);
+      return out.stream().mapToLong(Long::longValue).toArray();
+    } catch (SQLException e) {
+      throw new IllegalStateException("listing the snapshots of " + persistenceId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Blocking: the snapshot saved after event {@code sequenceNr}, or empty if there is none (any more). */
+  Optional<LoadBalancerState> snapshot(String persistenceId, long sequenceNr) {
+    try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(SNAPSHOT_SQL)) {
+      ps.setString(1, persistenceId);
+      ps.setLong(2, sequenceNr);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of((LoadBalancerState) decode(rs.getBytes(3), rs.getInt(1), rs.getString(2)))
+            : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("reading a snapshot of " + persistenceId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Blocking: event {@code sequenceNr} of a persistence id, or empty. */
+  Optional<Entry> event(String persistenceId, long sequenceNr) {
+    List<Raw> rows = queryEvents(persistenceId, sequenceNr, sequenceNr, 1);
+    return rows.isEmpty() ? Optional.empty() : Optional.of(decode(rows.get(0)));
+  }
+
+  private Entry decode(Raw r) {
+    return new Entry(r.ordering(), r.persistenceId(), r.sequenceNr(), r.writeTimestamp(),
+        (LoadBalancerEvent) decode(r.payload(), r.serializerId(), r.manifest()));
   }
 
   private Object decode(byte[] bytes, int serializerId, String manifest) {

@@ -9,6 +9,8 @@ import java.time.Duration;
  * @param askTimeout how long one entity waits for another (project, VIP pool) before retrying
  * @param retryBackoffMax the longest pause between retries of a create/delete step after a timeout
  * @param idlePassivation how long an entity that holds no load balancer stays in memory
+ * @param keepSnapshots how many of a load balancer's snapshots to keep, newest first; 0 keeps every one (the audit
+ *     starts a replay from the newest snapshot before the point asked for)
  */
 public record ControlPlaneSettings(
     Duration askTimeout,
@@ -17,7 +19,8 @@ public record ControlPlaneSettings(
     Quotas quotas,
     Duration retryBackoffMin,
     Duration retryBackoffMax,
-    Duration idlePassivation) {
+    Duration idlePassivation,
+    int keepSnapshots) {
 
   public static ControlPlaneSettings fromConfig(Config root) {
     Config c = root.getConfig("fiberlb.control-plane");
@@ -30,6 +33,20 @@ public record ControlPlaneSettings(
             q.getInt("health-checks")),
         c.getDuration("retry-backoff-min"),
         c.getDuration("retry-backoff-max"),
-        c.getDuration("idle-passivation"));
+        c.getDuration("idle-passivation"),
+        keepSnapshots(c));
+  }
+
+  private static int keepSnapshots(Config c) {
+    String v = c.getString("keep-snapshots").trim();
+    if (v.equals("all")) return 0;
+    try {
+      int n = Integer.parseInt(v);
+      if (n >= 1) return n;
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("fiberlb.control-plane.keep-snapshots: must be \"all\" or a number of 1 or more, got "
+        + v);
   }
 }

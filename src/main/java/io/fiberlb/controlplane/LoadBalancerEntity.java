@@ -257,9 +257,21 @@ public final class LoadBalancerEntity
     return new NotCreated(0);
   }
 
+  /**
+   * A snapshot every {@code snapshot-every} events. With {@code keep-snapshots = all} (the default) none is ever
+   * deleted: they are where the audit starts to rebuild a past state ({@code GetLoadBalancerAt}), so a point
+   * anywhere in a long history costs one snapshot and at most {@code snapshot-every} events. Otherwise the newest
+   * {@code keep-snapshots} are kept, as Pekko's retention does it.
+   */
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+    return settings.keepSnapshots() == 0 ? RetentionCriteria.disabled()
+        : RetentionCriteria.snapshotEvery(settings.snapshotEvery(), settings.keepSnapshots());
+  }
+
+  @Override
+  public boolean shouldSnapshot(LoadBalancerState state, LoadBalancerEvent event, long sequenceNr) {
+    return settings.keepSnapshots() == 0 && sequenceNr % settings.snapshotEvery() == 0;
   }
 
   /** Tagged by project so that a project's history can be streamed (read journal eventsByTag). */

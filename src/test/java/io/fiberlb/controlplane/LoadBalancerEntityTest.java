@@ -72,7 +72,7 @@ class LoadBalancerEntityTest {
     final String project = "p" + n.incrementAndGet();
     final String range = "127.0." + (100 + n.get()) + ".0/29";
     final ControlPlaneSettings settings = new ControlPlaneSettings(Duration.ofSeconds(3), 4, range, QUOTAS,
-        Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofSeconds(30));
+        Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofSeconds(30), 0);
     final ActorRef<ProjectEntity.Command> projectRef = testKit.spawn(new ProjectEntity("default/" + project, QUOTAS, 4));
     final ActorRef<VipPoolEntity.Command> vipRef = testKit.spawn(new VipPoolEntity(range, 4));
     final TestProbe<Command> resumes = testKit.createTestProbe();

@@ -157,6 +157,27 @@ class AuditTest {
       assertThat(at(api, s.lb(), time(s.after())).toBuilder().clearSequenceNr().build()).as("time " + s.after())
           .isEqualTo(s.snapshot());
     }
+    // Those replays started from the snapshots: every one the entities saved is kept (keep-snapshots = all).
+    for (String lb : lbs) {
+      long last = at(api, lb, PointInTime.getDefaultInstance()).getSequenceNr();
+      assertThat(Poll.until(Duration.ofSeconds(10), () -> snapshotsOf(lb), n -> n == last / 7))
+          .as("snapshots of %s, one after every 7th of its %d events", lb, last).isEqualTo(last / 7);
+    }
+  }
+
+  /** The snapshots the journal holds for a load balancer, counted in the server's own H2 file. */
+  private long snapshotsOf(String lbId) {
+    String url = "jdbc:h2:file:" + server.dataDir + "/fiberlb;DATABASE_TO_UPPER=false;WRITE_DELAY=0";
+    try (var c = java.sql.DriverManager.getConnection(url, "fiberlb", "fiberlb");
+        var ps = c.prepareStatement("SELECT COUNT(*) FROM \"snapshot\" WHERE \"persistence_id\" = ?")) {
+      ps.setString(1, "LoadBalancer|" + lbId);
+      try (var rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test

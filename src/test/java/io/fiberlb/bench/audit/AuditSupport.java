@@ -138,6 +138,8 @@ final class AuditSupport {
         + (writeDelay0 ? ";WRITE_DELAY=0" : ""));
     m.put("pekko.remote.artery.canonical.port", 0);
     m.put("pekko.loglevel", "WARNING");
+    // Events only: the generated backends have made-up addresses, which must be neither bound nor probed.
+    m.put("fiberlb.dataplane.enabled", false);
     m.putAll(overrides);
     return ConfigFactory.systemProperties().withFallback(ConfigFactory.parseMap(m))
         .withFallback(ConfigFactory.defaultApplication()).withFallback(ConfigFactory.defaultReference()).resolve();
