@@ -1,10 +1,9 @@
 package io.fiberlb.audit;
 
-import com.google.protobuf.Timestamp;
 import io.fiberlb.api.v1.AuditEvent;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
+import io.fiberlb.serialization.IsoInstant;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * An {@link AuditEvent} as one line of JSON, exactly as protobuf's {@code JsonFormat} prints it with proto field
@@ -12,94 +11,199 @@ import java.time.ZoneOffset;
  * {@code ExportEvents} (the server renders the lines of an export); {@code OutputTest} holds the two to the same
  * bytes. Written by hand because an export prints millions of them and {@code JsonFormat}, which walks descriptors
  * and escapes with Gson, cost more than everything else per event.
+ *
+ * <p>Lines are written as UTF-8 into a {@link Line} buffer. The export writes the fields of a stored event straight
+ * from its journal bytes ({@link StoredEventJson}); everything else goes through {@link #append(AuditEvent,
+ * StringBuilder)}. Both use {@link Line#event}, so the layout is in one place.
  */
 public final class AuditJson {
   private AuditJson() {}
 
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
-
   /** The line, without its newline. */
   public static void append(AuditEvent e, StringBuilder out) {
-    out.append("{\"offset\":\"").append(e.getOffset()).append('"');
-    string(out, ",\"load_balancer_id\":", e.getLoadBalancerId());
-    out.append(",\"sequence_nr\":\"").append(e.getSequenceNr()).append('"');
-    out.append(",\"version\":\"").append(e.getVersion()).append('"');
-    string(out, ",\"type\":", e.getType());
-    if (e.hasTime()) {
-      out.append(",\"time\":\"");
-      timestamp(out, e.getTime());
-      out.append('"');
-    }
-    string(out, ",\"actor\":", e.getActor());
-    string(out, ",\"peer\":", e.getPeer());
-    string(out, ",\"request_id\":", e.getRequestId());
-    string(out, ",\"command\":", e.getCommand());
-    string(out, ",\"reason\":", e.getReason());
-    string(out, ",\"resource_kind\":", e.getResourceKind());
-    string(out, ",\"resource_id\":", e.getResourceId());
-    string(out, ",\"details_json\":", e.getDetailsJson());
-    out.append('}');
+    var line = new Line(256 + e.getDetailsJson().length()).event(e);
+    out.append(new String(line.bytes(), 0, line.length(), StandardCharsets.UTF_8));
   }
 
-  private static void string(StringBuilder out, String name, String value) {
-    out.append(name).append('"');
-    // Runs of characters that need no escape are copied whole (most of details_json): a char at a time was a
-    // fifth of the export's CPU.
-    int run = 0;
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c != '=' && c != '\''
-          && c != '\u2028' && c != '\u2029') {
-        continue;
+  /** A growing buffer of UTF-8 JSON text. */
+  static final class Line {
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private byte[] buf;
+    private int len;
+
+    Line(int capacity) {
+      buf = new byte[Math.max(16, capacity)];
+    }
+
+    byte[] bytes() {
+      return buf;
+    }
+
+    int length() {
+      return len;
+    }
+
+    void reset() {
+      len = 0;
+    }
+
+    Line event(AuditEvent e) {
+      byte[] details = e.getDetailsJson().getBytes(StandardCharsets.UTF_8);
+      event(e.getOffset(), e.getLoadBalancerId(), e.getSequenceNr(), e.getVersion(), e.getType(), e.hasTime(),
+          e.getTime().getSeconds(), e.getTime().getNanos(), e.getActor(), e.getPeer(), e.getRequestId(), e.getCommand(),
+          e.getReason(), e.getResourceKind(), e.getResourceId(), details, 0, details.length);
+      return this;
+    }
+
+    /**
+     * One event, as {@code JsonFormat} prints an {@link AuditEvent}: every field, 64-bit numbers in quotes, the
+     * time in RFC 3339 (left out if {@code hasTime} is false), {@code details_json} given as UTF-8 JSON text.
+     */
+    void event(long offset, String lbId, long sequenceNr, long version, String type, boolean hasTime, long seconds,
+        int nanos, String actor, String peer, String requestId, String command, String reason, String resourceKind,
+        String resourceId, byte[] details, int detailsFrom, int detailsTo) {
+      ascii("{\"offset\":\"").decimal(offset);
+      ascii("\",\"load_balancer_id\":").string(lbId);
+      ascii(",\"sequence_nr\":\"").decimal(sequenceNr);
+      ascii("\",\"version\":\"").decimal(version);
+      ascii("\",\"type\":").string(type);
+      if (hasTime) {
+        if (seconds < -62_135_596_800L || seconds > 253_402_300_799L) {
+          // Outside what JsonFormat accepts (years 1..9999); never written by FiberLB.
+          throw new IllegalArgumentException("timestamp out of range: " + seconds + " s");
+        }
+        ascii(",\"time\":\"");
+        ascii(IsoInstant.append(seconds, nanos, new StringBuilder(30)));
+        ascii("\"");
       }
-      out.append(value, run, i);
-      run = i + 1;
-      // Gson's HTML-safe escaping, as JsonFormat uses it: quotes, backslash, control characters, < > & = ' and the
-      // two JavaScript line separators.
+      ascii(",\"actor\":").string(actor);
+      ascii(",\"peer\":").string(peer);
+      ascii(",\"request_id\":").string(requestId);
+      ascii(",\"command\":").string(command);
+      ascii(",\"reason\":").string(reason);
+      ascii(",\"resource_kind\":").string(resourceKind);
+      ascii(",\"resource_id\":").string(resourceId);
+      ascii(",\"details_json\":").utf8String(details, detailsFrom, detailsTo);
+      ascii("}");
+    }
+
+    Line newline() {
+      ensure(1);
+      buf[len++] = '\n';
+      return this;
+    }
+
+    private void ensure(int more) {
+      if (len + more > buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + more));
+    }
+
+    private Line ascii(CharSequence s) {
+      int n = s.length();
+      ensure(n);
+      for (int i = 0; i < n; i++) buf[len++] = (byte) s.charAt(i);
+      return this;
+    }
+
+    private Line decimal(long v) {
+      return ascii(Long.toString(v));
+    }
+
+    /**
+     * A quoted JSON string, escaped as Gson does for {@code JsonFormat} (HTML-safe): quotes, backslash, control
+     * characters, {@code < > & = '} and the two JavaScript line separators.
+     */
+    private Line string(String s) {
+      ensure(s.length() * 6 + 2); // at most 6 bytes a char: an escape; UTF-8 takes 3, or 4 for a pair
+      buf[len++] = '"';
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (c < 0x80) {
+          if (plain(c)) {
+            buf[len++] = (byte) c;
+          } else {
+            escape(c);
+          }
+        } else if (c == '\u2028' || c == '\u2029') {
+          escape(c);
+        } else if (c < 0x800) {
+          buf[len++] = (byte) (0xc0 | c >> 6);
+          buf[len++] = (byte) (0x80 | c & 0x3f);
+        } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+          int cp = Character.toCodePoint(c, s.charAt(++i));
+          buf[len++] = (byte) (0xf0 | cp >> 18);
+          buf[len++] = (byte) (0x80 | cp >> 12 & 0x3f);
+          buf[len++] = (byte) (0x80 | cp >> 6 & 0x3f);
+          buf[len++] = (byte) (0x80 | cp & 0x3f);
+        } else if (Character.isSurrogate(c)) {
+          buf[len++] = '?'; // an unpaired surrogate, as Java's and protobuf's UTF-8 encoders write it
+        } else {
+          buf[len++] = (byte) (0xe0 | c >> 12);
+          buf[len++] = (byte) (0x80 | c >> 6 & 0x3f);
+          buf[len++] = (byte) (0x80 | c & 0x3f);
+        }
+      }
+      ensure(1);
+      buf[len++] = '"';
+      return this;
+    }
+
+    /** The same escaping for text that is UTF-8 already (the JSON of an event): ASCII runs copied whole. */
+    private Line utf8String(byte[] s, int from, int to) {
+      ensure((to - from) * 6 + 2);
+      buf[len++] = '"';
+      int run = from;
+      for (int i = from; i < to; i++) {
+        int b = s[i];
+        if (b >= 0 ? plain((char) b)
+            : !(b == (byte) 0xe2 && i + 2 < to && s[i + 1] == (byte) 0x80 && (s[i + 2] == (byte) 0xa8
+                || s[i + 2] == (byte) 0xa9))) {
+          continue;
+        }
+        System.arraycopy(s, run, buf, len, i - run);
+        len += i - run;
+        if (b >= 0) {
+          escape((char) b);
+          run = i + 1;
+        } else {
+          escape(s[i + 2] == (byte) 0xa8 ? '\u2028' : '\u2029');
+          i += 2;
+          run = i + 1;
+        }
+      }
+      System.arraycopy(s, run, buf, len, to - run);
+      len += to - run;
+      buf[len++] = '"';
+      return this;
+    }
+
+    private static boolean plain(char c) {
+      return c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c != '=' && c != '\'';
+    }
+
+    private void escape(char c) {
+      ensure(6);
       switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\t' -> out.append("\\t");
-        case '\b' -> out.append("\\b");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\f' -> out.append("\\f");
-        default -> unicode(out, c);
+        case '"' -> two('"');
+        case '\\' -> two('\\');
+        case '\t' -> two('t');
+        case '\b' -> two('b');
+        case '\n' -> two('n');
+        case '\r' -> two('r');
+        case '\f' -> two('f');
+        default -> {
+          buf[len++] = '\\';
+          buf[len++] = 'u';
+          buf[len++] = HEX[c >> 12 & 0xf];
+          buf[len++] = HEX[c >> 8 & 0xf];
+          buf[len++] = HEX[c >> 4 & 0xf];
+          buf[len++] = HEX[c & 0xf];
+        }
       }
     }
-    out.append(value, run, value.length()).append('"');
-  }
 
-  private static void unicode(StringBuilder out, char c) {
-    out.append("\\u").append(HEX[c >> 12 & 0xf]).append(HEX[c >> 8 & 0xf]).append(HEX[c >> 4 & 0xf]).append(HEX[c & 0xf]);
-  }
-
-  /** RFC 3339 in UTC with 0, 3, 6 or 9 digits of fraction, as protobuf's {@code Timestamps.toString}. */
-  private static void timestamp(StringBuilder out, Timestamp t) {
-    LocalDateTime d = LocalDateTime.ofEpochSecond(t.getSeconds(), 0, ZoneOffset.UTC);
-    if (d.getYear() < 1 || d.getYear() > 9999) {
-      // Outside what JsonFormat accepts; never written by FiberLB. Leave it to JsonFormat's own error.
-      throw new IllegalArgumentException("timestamp out of range: " + Instant.ofEpochSecond(t.getSeconds()));
+    private void two(char c) {
+      buf[len++] = '\\';
+      buf[len++] = (byte) c;
     }
-    pad(out, d.getYear(), 4).append('-');
-    pad(out, d.getMonthValue(), 2).append('-');
-    pad(out, d.getDayOfMonth(), 2).append('T');
-    pad(out, d.getHour(), 2).append(':');
-    pad(out, d.getMinute(), 2).append(':');
-    pad(out, d.getSecond(), 2);
-    int nanos = t.getNanos();
-    if (nanos != 0) {
-      out.append('.');
-      if (nanos % 1_000_000 == 0) pad(out, nanos / 1_000_000, 3);
-      else if (nanos % 1_000 == 0) pad(out, nanos / 1_000, 6);
-      else pad(out, nanos, 9);
-    }
-    out.append('Z');
-  }
-
-  private static StringBuilder pad(StringBuilder out, int value, int digits) {
-    String s = Integer.toString(value);
-    for (int i = s.length(); i < digits; i++) out.append('0');
-    return out.append(s);
   }
 }

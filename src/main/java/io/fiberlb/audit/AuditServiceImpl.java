@@ -4,7 +4,8 @@ import static io.fiberlb.api.ControlPlaneGateway.guard;
 import static io.fiberlb.api.ControlPlaneGateway.id;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.protobuf.ByteString;
+import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
+import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.Timestamp;
 import io.fiberlb.api.ControlPlaneGateway;
 import io.fiberlb.api.Errors;
@@ -27,6 +28,7 @@ import io.fiberlb.controlplane.LoadBalancerState;
 import io.fiberlb.controlplane.model.Caller;
 import io.fiberlb.controlplane.model.EventMeta;
 import io.grpc.Status;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,6 +59,8 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
   private final JdbcReadJournal journal;
   private final ControlPlaneGateway gw;
   private final ObjectMapper mapper;
+  /** One per thread: it keeps a buffer between events. */
+  private final ThreadLocal<StoredEventJson> storedJson;
   private final JournalReader reader;
   private final AuditSettings settings;
 
@@ -67,6 +71,8 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
     this.journal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
     this.reader = new JournalReader(system, settings.pageSize());
     this.mapper = JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty());
+    var cbor = new CBORFactory();
+    this.storedJson = ThreadLocal.withInitial(() -> new StoredEventJson(cbor, mapper));
   }
 
   private static String pid(String lbId) {
@@ -106,7 +112,7 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
       if (!owned) throw notFound(lbId);
       state = state.apply(event);
       sequenceNr = e.sequenceNr();
-      return new Step(e.sequenceNr(), event, History.version(state));
+      return new Step(e.sequenceNr(), event, History.version(state), e.payload());
     }
   }
 
@@ -123,22 +129,37 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
   /** A live event from the read journal in the shape of a row read directly. */
   private static Entry entry(EventEnvelope env) {
     long ordering = env.offset() instanceof Sequence s ? s.value() : 0;
-    return new Entry(ordering, env.persistenceId(), env.sequenceNr(), env.timestamp(), (LoadBalancerEvent) env.event());
+    return new Entry(ordering, env.persistenceId(), env.sequenceNr(), env.timestamp(), (LoadBalancerEvent) env.event(),
+        null);
   }
 
-  private record Step(long sequenceNr, LoadBalancerEvent event, long version) {}
+  private record Step(long sequenceNr, LoadBalancerEvent event, long version, byte[] payload) {}
 
   private static GrpcServiceException notFound(String lbId) {
     return new GrpcServiceException(Status.NOT_FOUND.withDescription("load balancer " + lbId + " not found"));
   }
 
-  private AuditEvent toWire(String lbId, long offset, long sequenceNr, long version, LoadBalancerEvent e) {
+  /**
+   * An event as the API shows it. {@code details_json} is the event as the journal holds it ({@link StoredEventJson})
+   * when its bytes are at hand, else (a live event from the read journal) the decoded event written out, which for
+   * an event this version wrote is the same text.
+   */
+  private AuditEvent toWire(String lbId, long offset, long sequenceNr, long version, LoadBalancerEvent e,
+      byte[] payload) {
     EventMeta m = e.meta();
-    String details;
-    try {
-      details = mapper.writeValueAsString(e);
-    } catch (Exception ex) {
-      details = "{}";
+    String details = null;
+    if (payload != null) {
+      var stored = storedJson.get().read(payload, lbId);
+      if (stored.isPresent()) {
+        details = new String(stored.get().details(), 0, stored.get().detailsLength(), StandardCharsets.UTF_8);
+      }
+    }
+    if (details == null) {
+      try {
+        details = mapper.writeValueAsString(e);
+      } catch (Exception ex) {
+        details = "{}";
+      }
     }
     return AuditEvent.newBuilder().setOffset(offset).setLoadBalancerId(lbId).setSequenceNr(sequenceNr)
         .setVersion(version).setType(History.type(e)).setTime(ts(m.at())).setActor(m.actor()).setPeer(m.peer())
@@ -192,7 +213,7 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
           if (acc.size() == size) {
             if (next[0] == 0) next[0] = acc.get(acc.size() - 1).getSequenceNr();
           } else {
-            acc.add(toWire(lbId, step.sequenceNr(), step.sequenceNr(), step.version(), step.event()));
+            acc.add(toWire(lbId, step.sequenceNr(), step.sequenceNr(), step.version(), step.event(), step.payload()));
           }
         }
         return acc;
@@ -229,7 +250,8 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
               return env -> {
                 Step step = replay.apply(env);
                 boolean wanted = step.sequenceNr() > in.getFromOffset() && !step.event().meta().at().isBefore(from);
-                return wanted ? List.of(toWire(lbId, step.sequenceNr(), step.sequenceNr(), step.version(), step.event()))
+                return wanted ? List.of(toWire(lbId, step.sequenceNr(), step.sequenceNr(), step.version(), step.event(),
+                    step.payload()))
                     : List.<AuditEvent>of();
               };
             });
@@ -271,7 +293,8 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
 
   /** A project stream's event: its offset is the journal position; no version (that needs the replay). */
   private AuditEvent toWire(Entry e) {
-    return toWire(e.persistenceId().substring(PID_PREFIX.length()), e.ordering(), e.sequenceNr(), 0, e.event());
+    return toWire(e.persistenceId().substring(PID_PREFIX.length()), e.ordering(), e.sequenceNr(), 0, e.event(),
+        e.payload());
   }
 
   private static final String PID_PREFIX = LoadBalancerEntity.TYPE_KEY.name() + "|";
@@ -281,8 +304,11 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
 
   /**
    * The project stream without follow, as JSON Lines rendered here, {@value #EXPORT_CHUNK} events a message: a
-   * message per event cost the server and the client more than reading and decoding the event. Chunks are
-   * rendered on every core and sent in order.
+   * message per event cost the server and the client more than reading and decoding the event.
+   *
+   * <p>The settled past (see {@link #projectEntries}) is rendered from the rows as stored, without decoding them
+   * ({@link StoredEventJson}), chunk by chunk on every core, and sent in order; the read journal's young tail is
+   * rendered from its decoded events. Either way a line is what {@code StreamEvents} sends for the event.
    */
   @Override
   public Source<ExportChunk, NotUsed> exportEvents(ExportEventsRequest in, Metadata md) {
@@ -291,20 +317,74 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
       if (in.getFromOffset() < 0) throw Errors.invalid("from_offset: must be 0 (from the beginning) or more");
       Instant from = in.hasFromTime() ? instant(in.getFromTime()) : Instant.MIN;
       int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
-      return projectEntries(caller, in.getFromOffset(), from, false)
-          .groupedWithin(EXPORT_CHUNK, Duration.ofMillis(200))
-          .mapAsync(cores, group -> CompletableFuture.supplyAsync(() -> {
-            var text = new StringBuilder(group.size() * 1200);
-            for (Entry e : group) {
-              AuditJson.append(toWire(e), text);
-              text.append('\n');
+      String tag = LoadBalancerEntity.projectTag(caller.orgId(), caller.projectId());
+      long settled = System.currentTimeMillis() - settings.settledAfter().toMillis();
+      long[] last = {in.getFromOffset()};
+      Source<ExportChunk, NotUsed> past = reader.taggedRows(tag, in.getFromOffset(), settled)
+          .mapConcat(rows -> {
+            var chunks = new ArrayList<List<JournalReader.Raw>>();
+            for (int i = 0; i < rows.size(); i += EXPORT_CHUNK) {
+              chunks.add(rows.subList(i, Math.min(rows.size(), i + EXPORT_CHUNK)));
             }
-            return ExportChunk.newBuilder().setJsonLines(ByteString.copyFromUtf8(text.toString()))
-                .setEvents(group.size()).setLastOffset(group.get(group.size() - 1).ordering()).build();
-          }, gw.executor()));
+            return chunks;
+          })
+          .mapAsync(cores, rows -> CompletableFuture.supplyAsync(() -> renderStored(rows, from), gw.executor()))
+          .map(chunk -> {
+            last[0] = chunk.lastRow();
+            return chunk;
+          })
+          .filter(chunk -> chunk.chunk().getEvents() > 0)
+          .map(Rendered::chunk);
+      Source<ExportChunk, NotUsed> young = Source.lazySource(() ->
+              journal.currentEventsByTag(tag, Offset.sequence(last[0])).map(AuditServiceImpl::entry)
+                  .filter(e -> !e.event().meta().at().isBefore(from))
+                  .groupedWithin(EXPORT_CHUNK, Duration.ofMillis(200))
+                  .map(group -> {
+                    var line = new AuditJson.Line(group.size() * 1200);
+                    for (Entry e : group) line.event(toWire(e)).newline();
+                    return chunk(line, group.size(), group.get(group.size() - 1).ordering());
+                  }))
+          .mapMaterializedValue(m -> NotUsed.getInstance());
+      return past.concatLazy(young);
     } catch (RuntimeException e) {
       return Source.failed(Errors.translate(e, "the audit service"));
     }
+  }
+
+  /** A rendered chunk, and the journal position of the last row it covered (exported or filtered out). */
+  private record Rendered(ExportChunk chunk, long lastRow) {}
+
+  /** Rows as stored, as JSON Lines; rows it cannot read as stored are decoded and rendered as StreamEvents would. */
+  private Rendered renderStored(List<JournalReader.Raw> rows, Instant from) {
+    var stored = storedJson.get();
+    var line = new AuditJson.Line(rows.size() * 1200);
+    int events = 0;
+    long lastExported = 0;
+    for (JournalReader.Raw r : rows) {
+      String lbId = r.persistenceId().substring(PID_PREFIX.length());
+      var f = stored.read(r.payload(), lbId);
+      if (f.isPresent()) {
+        var x = f.get();
+        if (from != Instant.MIN && x.at().isBefore(from)) continue;
+        line.event(r.ordering(), lbId, r.sequenceNr(), 0, x.type(), true, x.seconds(), x.nanos(), x.actor(), x.peer(),
+            x.requestId(), x.command(), x.reason(), x.resourceKind(), x.resourceId(), x.details(), 0,
+            x.detailsLength());
+      } else {
+        Entry e = reader.decode(r);
+        if (e.event().meta().at().isBefore(from)) continue;
+        line.event(toWire(e));
+      }
+      line.newline();
+      events++;
+      lastExported = r.ordering();
+    }
+    return new Rendered(chunk(line, events, lastExported), rows.get(rows.size() - 1).ordering());
+  }
+
+  private static ExportChunk chunk(AuditJson.Line line, int events, long lastOffset) {
+    // The line buffer is not touched again: hand its bytes over without a copy.
+    return ExportChunk.newBuilder().setJsonLines(UnsafeByteOperations.unsafeWrap(line.bytes(), 0, line.length()))
+        .setEvents(events).setLastOffset(lastOffset).build();
   }
 
   @Override

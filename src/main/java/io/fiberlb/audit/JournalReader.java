@@ -38,11 +38,17 @@ import slick.jdbc.JdbcBackend;
  * ({@code db/h2.sql}, {@code db/postgres.sql}); old H2 files with BLOB payloads read the same way.
  */
 final class JournalReader {
-  /** One journal row, decoded. */
-  record Entry(long ordering, String persistenceId, long sequenceNr, long writeTimestamp, LoadBalancerEvent event) {}
+  /**
+   * One journal row, decoded.
+   *
+   * @param payload the event's bytes as the journal holds them, for {@link StoredEventJson}; null for an event that
+   *     came from the read journal (a live one), which hands over only the decoded event
+   */
+  record Entry(long ordering, String persistenceId, long sequenceNr, long writeTimestamp, LoadBalancerEvent event,
+      byte[] payload) {}
 
   /** One journal row as read: the event still in its serialized form. */
-  private record Raw(long ordering, String persistenceId, long sequenceNr, long writeTimestamp, int serializerId,
+  record Raw(long ordering, String persistenceId, long sequenceNr, long writeTimestamp, int serializerId,
       String manifest, byte[] payload) {}
 
   /** Rows decoded per task: small enough that both cores share a page, big enough to keep hand-offs rare. */
@@ -79,7 +85,8 @@ final class JournalReader {
 
   /** A load balancer's events from {@code fromSeqNr} on, as far as they are written now. */
   Source<Entry, NotUsed> events(String persistenceId, long fromSeqNr) {
-    return paged(fromSeqNr, next -> rawEvents(persistenceId, next, Long.MAX_VALUE, pageSize), r -> r.sequenceNr() + 1);
+    return decoded(pages(fromSeqNr, next -> rawEvents(persistenceId, next, Long.MAX_VALUE, pageSize),
+        r -> r.sequenceNr() + 1));
   }
 
   /**
@@ -87,31 +94,46 @@ final class JournalReader {
    * one written at or after {@code writtenBefore} (epoch ms): the part of the history that can no longer change.
    */
   Source<Entry, NotUsed> tagged(String tag, long afterOrdering, long writtenBefore) {
-    boolean[] reached = {false};
-    return paged(afterOrdering, next -> reached[0] ? CompletableFuture.completedFuture(List.<Raw>of())
-            : rawTagged(tag, next, pageSize),
-        Raw::ordering)
-        .takeWhile(e -> {
-          if (e.writeTimestamp() >= writtenBefore) reached[0] = true;
-          return !reached[0];
-        });
+    return decoded(taggedRows(tag, afterOrdering, writtenBefore));
   }
 
-  /**
-   * Pages read one ahead of their consumer, and decoded on every core (decoding Jackson CBOR costs more than the
-   * query): the next page is read while this one is decoded and used, in order.
-   */
-  private Source<Entry, NotUsed> paged(long start, java.util.function.Function<Long, CompletionStage<List<Raw>>> page,
-      java.util.function.ToLongFunction<Raw> nextKey) {
+  /** {@link #tagged}, page by page, not decoded: for an export, which renders the stored bytes. */
+  Source<List<Raw>, NotUsed> taggedRows(String tag, long afterOrdering, long writtenBefore) {
+    boolean[] reached = {false};
+    return pages(afterOrdering, next -> reached[0] ? CompletableFuture.completedFuture(List.<Raw>of())
+            : rawTagged(tag, next, pageSize),
+        Raw::ordering)
+        .map(rows -> {
+          if (reached[0]) return List.<Raw>of(); // a page read ahead of the cut
+          for (int i = 0; i < rows.size(); i++) {
+            if (rows.get(i).writeTimestamp() >= writtenBefore) {
+              reached[0] = true;
+              return rows.subList(0, i);
+            }
+          }
+          return rows;
+        })
+        .filter(rows -> !rows.isEmpty());
+  }
+
+  /** Key-ordered pages, each read while the consumer still works on the one before. */
+  private Source<List<Raw>, NotUsed> pages(long start,
+      java.util.function.Function<Long, CompletionStage<List<Raw>>> page, java.util.function.ToLongFunction<Raw> nextKey) {
     return Source.unfoldAsync(Optional.of(start), key -> {
-          if (key.isEmpty()) return CompletableFuture.completedFuture(Optional.empty());
+          if (key.isEmpty()) return CompletableFuture.completedFuture(Optional.<Pair<Optional<Long>, List<Raw>>>empty());
           return page.apply(key.get()).thenApply(rows -> {
             Optional<Long> next = rows.size() < pageSize ? Optional.empty()
                 : Optional.of(nextKey.applyAsLong(rows.get(rows.size() - 1)));
-            return rows.isEmpty() ? Optional.empty() : Optional.of(Pair.create(next, rows));
+            return rows.isEmpty() ? Optional.<Pair<Optional<Long>, List<Raw>>>empty()
+                : Optional.of(Pair.create(next, rows));
           });
         })
-        .buffer(1, OverflowStrategy.backpressure())
+        .buffer(1, OverflowStrategy.backpressure());
+  }
+
+  /** Pages decoded on every core (decoding Jackson CBOR costs more than the query), in order. */
+  private Source<Entry, NotUsed> decoded(Source<List<Raw>, NotUsed> pages) {
+    return pages
         .mapConcat(rows -> {
           var chunks = new ArrayList<List<Raw>>();
           for (int i = 0; i < rows.size(); i += DECODE_CHUNK) {
@@ -121,9 +143,7 @@ final class JournalReader {
         })
         .mapAsync(decoders, chunk -> CompletableFuture.supplyAsync(() -> {
           var out = new ArrayList<Entry>(chunk.size());
-          for (Raw r : chunk) {
-            out.add(decode(r));
-          }
+          for (Raw r : chunk) out.add(decode(r));
           return out;
         }, blocking))
         .mapConcat(entries -> entries);
@@ -226,9 +246,9 @@ final class JournalReader {
     return rows.isEmpty() ? Optional.empty() : Optional.of(decode(rows.get(0)));
   }
 
-  private Entry decode(Raw r) {
+  Entry decode(Raw r) {
     return new Entry(r.ordering(), r.persistenceId(), r.sequenceNr(), r.writeTimestamp(),
-        (LoadBalancerEvent) decode(r.payload(), r.serializerId(), r.manifest()));
+        (LoadBalancerEvent) decode(r.payload(), r.serializerId(), r.manifest()), r.payload());
   }
 
   private Object decode(byte[] bytes, int serializerId, String manifest) {

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.TestInstance;
  * value an old record reads as).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class EventCompatibilityTest {
+public class EventCompatibilityTest {
   private static final Path FIXTURES = Path.of("src/test/resources/events");
   private ActorSystem system;
   private Serialization serialization;
@@ -58,7 +58,7 @@ class EventCompatibilityTest {
   }
 
   /** One of each shape, with every field set to something other than its default. */
-  static Map<String, Object> samples() {
+  public static Map<String, Object> samples() {
     Instant t = Instant.parse("2026-11-21T10:00:00.123456Z");
     var meta = new EventMeta(t, "local:alice", "127.0.0.1:40000", "req-1", "CreateLoadBalancer", "");
     var info = new LoadBalancerInfo("lb-1", "org", "proj", "web", "front", "127.0.10.1", "127.0.10.0/24", true,
@@ -119,7 +119,7 @@ class EventCompatibilityTest {
     assertThat(seen).containsAll(expected.keySet());
   }
 
-  private static List<String> fixtureLines() throws Exception {
+  public static List<String> fixtureLines() throws Exception {
     var out = new ArrayList<String>();
     try (var files = Files.list(FIXTURES)) {
       for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".txt")).sorted().toList()) {
