@@ -185,7 +185,8 @@ public final class FiberLb {
     ServerBinding binding;
     try {
       binding = Http.get(system).newServerAt(host, port)
-          .bind(withPeer(new GrpcMetrics(metrics, served).around(services)))
+          .bind(withPeer(new GrpcMetrics(metrics, served).around(
+              exportCompression(services, config.getBoolean("fiberlb.audit.compress-export")))))
           .toCompletableFuture().join();
     } catch (RuntimeException e) {
       throw new IllegalStateException("cannot bind the gRPC API to " + host + ":" + port + " ("
@@ -219,6 +220,23 @@ public final class FiberLb {
       HttpRequest clean = req.removeHeader(Identity.PEER);
       return handler.apply(peer.isEmpty() ? clean : clean.addHeader(RawHeader.create(Identity.PEER, peer)));
     };
+  }
+
+  /** The gRPC path of {@code AuditService.ExportEvents}. */
+  static final String EXPORT_PATH = "/" + AuditService.name + "/ExportEvents";
+
+  /**
+   * pekko-grpc answers gzip-compressed whenever the client accepts gzip, and every grpc-java client does. For an
+   * export, which sends about 1 GB of JSON per million events, gzip took more CPU than everything else together
+   * (about 20 us an event, on the server, plus the client's inflating) and capped it at about 30,000 events/s
+   * (docs/benchmarks.md, "Audit"). Unless {@code fiberlb.audit.compress-export} is on (for slow links), the export
+   * is asked for as if the client accepted no compression: pekko-grpc then answers uncompressed.
+   */
+  private static Function<HttpRequest, CompletionStage<HttpResponse>> exportCompression(
+      Function<HttpRequest, CompletionStage<HttpResponse>> handler, boolean compress) {
+    if (compress) return handler;
+    return req -> handler.apply(req.getUri().path().equals(EXPORT_PATH)
+        ? req.removeHeader("grpc-accept-encoding") : req);
   }
 
   /** A JDBC URL fit for a log: no password parameter. */

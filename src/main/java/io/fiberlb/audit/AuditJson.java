@@ -105,7 +105,16 @@ public final class AuditJson {
     }
 
     private Line decimal(long v) {
-      return ascii(Long.toString(v));
+      if (v < 0 || v > 999_999_999_999_999_999L) return ascii(Long.toString(v));
+      ensure(19);
+      int digits = 1;
+      for (long x = v; x >= 10; x /= 10) digits++;
+      for (int i = len + digits - 1; i >= len; i--) {
+        buf[i] = (byte) ('0' + v % 10);
+        v /= 10;
+      }
+      len += digits;
+      return this;
     }
 
     /**
@@ -147,37 +156,46 @@ public final class AuditJson {
       return this;
     }
 
-    /** The same escaping for text that is UTF-8 already (the JSON of an event): ASCII runs copied whole. */
+    /**
+     * The same escaping for text that is UTF-8 already (the JSON of an event), a byte at a time: runs between
+     * escapes are short in JSON (every quote is one), too short for {@code arraycopy} to pay.
+     */
     private Line utf8String(byte[] s, int from, int to) {
       ensure((to - from) * 6 + 2);
-      buf[len++] = '"';
-      int run = from;
+      byte[] b = buf;
+      int n = len;
+      b[n++] = '"';
       for (int i = from; i < to; i++) {
-        int b = s[i];
-        if (b >= 0 ? plain((char) b)
-            : !(b == (byte) 0xe2 && i + 2 < to && s[i + 1] == (byte) 0x80 && (s[i + 2] == (byte) 0xa8
+        byte c = s[i];
+        if (c >= 0 ? PLAIN[c]
+            : !(c == (byte) 0xe2 && i + 2 < to && s[i + 1] == (byte) 0x80 && (s[i + 2] == (byte) 0xa8
                 || s[i + 2] == (byte) 0xa9))) {
+          b[n++] = c;
           continue;
         }
-        System.arraycopy(s, run, buf, len, i - run);
-        len += i - run;
-        if (b >= 0) {
-          escape((char) b);
-          run = i + 1;
+        len = n;
+        if (c >= 0) {
+          escape((char) c);
         } else {
           escape(s[i + 2] == (byte) 0xa8 ? '\u2028' : '\u2029');
           i += 2;
-          run = i + 1;
         }
+        n = len;
       }
-      System.arraycopy(s, run, buf, len, to - run);
-      len += to - run;
-      buf[len++] = '"';
+      b[n++] = '"';
+      len = n;
       return this;
     }
 
+    /** ASCII characters written as they are; the others are escaped. */
+    private static final boolean[] PLAIN = new boolean[128];
+
+    static {
+      for (char c = 0x20; c < 128; c++) PLAIN[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c != '=' && c != '\'';
+    }
+
     private static boolean plain(char c) {
-      return c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c != '=' && c != '\'';
+      return PLAIN[c];
     }
 
     private void escape(char c) {

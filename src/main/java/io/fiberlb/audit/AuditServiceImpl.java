@@ -4,7 +4,6 @@ import static io.fiberlb.api.ControlPlaneGateway.guard;
 import static io.fiberlb.api.ControlPlaneGateway.id;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.Timestamp;
 import io.fiberlb.api.ControlPlaneGateway;
@@ -71,8 +70,7 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
     this.journal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
     this.reader = new JournalReader(system, settings.pageSize());
     this.mapper = JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty());
-    var cbor = new CBORFactory();
-    this.storedJson = ThreadLocal.withInitial(() -> new StoredEventJson(cbor, mapper));
+    this.storedJson = ThreadLocal.withInitial(StoredEventJson::new);
   }
 
   private static String pid(String lbId) {
@@ -320,21 +318,24 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
       String tag = LoadBalancerEntity.projectTag(caller.orgId(), caller.projectId());
       long settled = System.currentTimeMillis() - settings.settledAfter().toMillis();
       long[] last = {in.getFromOffset()};
-      Source<ExportChunk, NotUsed> past = reader.taggedRows(tag, in.getFromOffset(), settled)
-          .mapConcat(rows -> {
-            var chunks = new ArrayList<List<JournalReader.Raw>>();
-            for (int i = 0; i < rows.size(); i += EXPORT_CHUNK) {
-              chunks.add(rows.subList(i, Math.min(rows.size(), i + EXPORT_CHUNK)));
-            }
-            return chunks;
+      // Windows of the settled past, each read and rendered on one thread, several at once, sent in order; the
+      // window where the young part begins is the last (takeWhile, inclusive).
+      Source<ExportChunk, NotUsed> past = reader.tagWindows(tag, in.getFromOffset())
+          .mapAsync(cores, w -> reader.onBlocking(() -> {
+            List<JournalReader.Raw> rows = reader.taggedIn(tag, w[0], w[1]);
+            int cut = 0;
+            while (cut < rows.size() && rows.get(cut).writeTimestamp() < settled) cut++;
+            boolean young = cut < rows.size();
+            long lastRow = cut > 0 ? rows.get(cut - 1).ordering() : w[0];
+            if (!young && w[1] != Long.MAX_VALUE) lastRow = w[1];
+            return new Rendered(renderStored(rows.subList(0, cut), from), lastRow, young || w[1] == Long.MAX_VALUE);
+          }))
+          .takeWhile(r -> !r.last(), true)
+          .map(r -> {
+            last[0] = r.lastRow();
+            return r.chunk();
           })
-          .mapAsync(cores, rows -> CompletableFuture.supplyAsync(() -> renderStored(rows, from), gw.executor()))
-          .map(chunk -> {
-            last[0] = chunk.lastRow();
-            return chunk;
-          })
-          .filter(chunk -> chunk.chunk().getEvents() > 0)
-          .map(Rendered::chunk);
+          .filter(chunk -> chunk.getEvents() > 0);
       Source<ExportChunk, NotUsed> young = Source.lazySource(() ->
               journal.currentEventsByTag(tag, Offset.sequence(last[0])).map(AuditServiceImpl::entry)
                   .filter(e -> !e.event().meta().at().isBefore(from))
@@ -351,11 +352,14 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
     }
   }
 
-  /** A rendered chunk, and the journal position of the last row it covered (exported or filtered out). */
-  private record Rendered(ExportChunk chunk, long lastRow) {}
+  /**
+   * A rendered window: its chunk, the journal position up to which it covered the tag (exported or filtered out),
+   * and whether it is the last of the settled past.
+   */
+  private record Rendered(ExportChunk chunk, long lastRow, boolean last) {}
 
   /** Rows as stored, as JSON Lines; rows it cannot read as stored are decoded and rendered as StreamEvents would. */
-  private Rendered renderStored(List<JournalReader.Raw> rows, Instant from) {
+  private ExportChunk renderStored(List<JournalReader.Raw> rows, Instant from) {
     var stored = storedJson.get();
     var line = new AuditJson.Line(rows.size() * 1200);
     int events = 0;
@@ -378,7 +382,7 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
       events++;
       lastExported = r.ordering();
     }
-    return new Rendered(chunk(line, events, lastExported), rows.get(rows.size() - 1).ordering());
+    return chunk(line, events, lastExported);
   }
 
   private static ExportChunk chunk(AuditJson.Line line, int events, long lastOffset) {

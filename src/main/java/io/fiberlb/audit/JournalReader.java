@@ -116,6 +116,62 @@ final class JournalReader {
         .filter(rows -> !rows.isEmpty());
   }
 
+  private static final String WINDOW_SQL = "SELECT \"event_id\" FROM \"event_tag\" WHERE \"tag\" = ? AND \"event_id\" > ?"
+      + " ORDER BY \"tag\", \"event_id\" LIMIT 1 OFFSET ?";
+
+  private static final String TAGGED_IN_SQL = "SELECT j.\"ordering\", j.\"persistence_id\", j.\"sequence_number\","
+      + " j.\"write_timestamp\", j.\"event_ser_id\", j.\"event_ser_manifest\", j.\"event_payload\""
+      + " FROM \"event_tag\" t JOIN \"event_journal\" j ON j.\"ordering\" = t.\"event_id\""
+      + " WHERE t.\"tag\" = ? AND t.\"event_id\" > ? AND t.\"event_id\" <= ? AND j.\"deleted\" = FALSE"
+      + " ORDER BY t.\"tag\", t.\"event_id\" LIMIT ?";
+
+  /**
+   * A tag's history cut into windows of journal positions {@code (after, upTo]}, each holding {@code page-size}
+   * of its events (the last one: the rest, {@code upTo} = {@code Long.MAX_VALUE}), found in the tag index alone
+   * and ahead of the consumer. Windows can be read side by side ({@link #taggedIn}), where pages must be read one
+   * after another: an export reads and renders several at once, in order.
+   */
+  Source<long[], NotUsed> tagWindows(String tag, long afterOrdering) {
+    return Source.unfoldAsync(afterOrdering, after -> {
+          if (after == Long.MAX_VALUE) return CompletableFuture.completedFuture(Optional.<Pair<Long, long[]>>empty());
+          return onBlocking(() -> {
+            long upTo = Long.MAX_VALUE;
+            try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(WINDOW_SQL)) {
+              ps.setString(1, tag);
+              ps.setLong(2, after);
+              ps.setInt(3, pageSize - 1);
+              try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) upTo = rs.getLong(1);
+              }
+            } catch (SQLException e) {
+              throw new IllegalStateException("reading the events of " + tag + ": " + e.getMessage(), e);
+            }
+            return Optional.of(Pair.create(upTo, new long[] {after, upTo}));
+          });
+        })
+        .buffer(4, OverflowStrategy.backpressure());
+  }
+
+  /** Blocking: a tag's events in journal positions {@code (after, upTo]}, in journal order, at most a page. */
+  List<Raw> taggedIn(String tag, long after, long upTo) {
+    var out = new ArrayList<Raw>(pageSize);
+    try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(TAGGED_IN_SQL)) {
+      ps.setString(1, tag);
+      ps.setLong(2, after);
+      ps.setLong(3, upTo);
+      ps.setInt(4, pageSize);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new Raw(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getInt(5), rs.getString(6),
+              rs.getBytes(7)));
+        }
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("reading the events of " + tag + ": " + e.getMessage(), e);
+    }
+    return out;
+  }
+
   /** Key-ordered pages, each read while the consumer still works on the one before. */
   private Source<List<Raw>, NotUsed> pages(long start,
       java.util.function.Function<Long, CompletionStage<List<Raw>>> page, java.util.function.ToLongFunction<Raw> nextKey) {

@@ -1,34 +1,35 @@
 package io.fiberlb.audit;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import io.fiberlb.controlplane.LoadBalancerEvent;
 import io.fiberlb.controlplane.model.Enums.Kind;
 import io.fiberlb.serialization.IsoInstant;
-import java.io.IOException;
-import java.io.OutputStream;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A stored event's audit fields and its {@code details_json}, read straight from the Jackson CBOR bytes the journal
- * holds: the CBOR is copied token by token to JSON (the same JSON generator {@code details_json} is written with),
- * and the few fields an audit line names (type, time, actor, resource, ...) are picked up on the way. No Java
- * objects are built: decoding an event into records and writing it out again as JSON was most of the cost of an
- * export (docs/benchmarks.md, "Audit").
+ * holds (RFC 8949): the CBOR is turned into JSON text in one pass over the bytes, and the few fields an audit line
+ * names (type, time, actor, resource, ...) are picked up on the way. No Java objects are built: decoding an event
+ * into records and writing it out again as JSON was most of the cost of an export, and even Jackson's own
+ * token-by-token copy cost about 5 us an event (docs/benchmarks.md, "Audit").
  *
- * <p>{@code details_json} is therefore the event exactly as it was recorded. For an event written by this version
- * that is the same text as writing the decoded event; an event written before a field was added simply lacks the
- * field. The audit RPCs use this for every event read from the journal tables, so they agree with each other.
+ * <p>The JSON is what Jackson's JSON generator writes for the same values (compact; strings escaped as Jackson
+ * does: {@code \" \\ \b \t \n \f \r}, other control characters as a 4-digit hex escape with capital letters; everything else as is), so
+ * {@code details_json} is the event exactly as it was recorded. For an event written by this version that is the
+ * same text as writing the decoded event ({@code StoredEventJsonTest}); an event written before a field was added
+ * simply lacks it. The audit RPCs use this for every event read from the journal tables, so they agree.
  *
- * <p>Not thread-safe: one per thread (a chunk of an export, one call).
+ * <p>Only what Jackson writes for an event is handled: maps with text keys, arrays, text, integers, booleans and
+ * null. Anything else (floats, byte strings, tags, chunked text, compressed payloads, a field an audit line needs
+ * missing) answers empty, and the caller decodes the event the ordinary way.
+ *
+ * <p>Not thread-safe: one per thread.
  */
 final class StoredEventJson {
   /** The wire names of the event classes, from the {@code @JsonSubTypes} that the journal's bytes were written with. */
@@ -40,33 +41,47 @@ final class StoredEventJson {
     }
   }
 
-  private final CBORFactory cbor;
-  private final ObjectMapper json;
-  private final Scratch details = new Scratch();
+  private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
+  private static final int MAX_DEPTH = 64;
 
-  // What one event said, reset for each.
-  private String type;
-  private String childKind;
-  private String childId;
-  private String deletedKind;
-  private String deletedId;
-  private String backendId;
-  private Boolean up;
-  private String at;
-  private String actor;
-  private String peer;
-  private String requestId;
-  private String command;
-  private String reason;
+  // Keys whose values an audit line names: at the top of the event, or inside its "child" or "meta".
+  private static final int K_OTHER = 0;
+  private static final int K_TYPE = 1;
+  private static final int K_KIND = 2;
+  private static final int K_ID = 3;
+  private static final int K_BACKEND_ID = 4;
+  private static final int K_UP = 5;
+  private static final int K_CHILD = 6;
+  private static final int K_META = 7;
+  private static final int K_CHILD_KIND = 8;
+  private static final int K_AT = 9;
+  private static final int K_ACTOR = 10;
+  private static final int K_PEER = 11;
+  private static final int K_REQUEST_ID = 12;
+  private static final int K_COMMAND = 13;
+  private static final int K_REASON = 14;
+  private static final int K_CHILD_ID = 15;
+  private static final byte[][] TOP_KEYS = keys("", "@type", "kind", "id", "backendId", "up", "child", "meta");
+  private static final byte[][] CHILD_KEYS = keys("", "", "", "", "", "", "", "", "@kind", "", "", "", "", "", "",
+      "id");
+  private static final byte[][] META_KEYS = keys("", "", "", "", "", "", "", "", "", "at", "actor", "peer",
+      "requestId", "command", "reason");
 
-  /**
-   * @param cbor reads the journal's bytes (a plain factory: the parser needs nothing of Pekko's configuration)
-   * @param json the {@code jackson-json} mapper {@code details_json} is written with
-   */
-  StoredEventJson(CBORFactory cbor, ObjectMapper json) {
-    this.cbor = cbor;
-    this.json = json;
+  private static byte[][] keys(String... names) {
+    var out = new byte[names.length][];
+    for (int i = 0; i < names.length; i++) out[i] = names[i].isEmpty() ? null : names[i].getBytes(StandardCharsets.UTF_8);
+    return out;
   }
+
+  /** Thrown (without a stack) when the bytes hold something this reader leaves to the decoder. */
+  private static final RuntimeException UNSUPPORTED = new RuntimeException("not a plain CBOR event", null, false, false) {};
+
+  private byte[] in;
+  private int pos;
+  private byte[] out = new byte[2048];
+  private int len;
+  private final String[] found = new String[K_CHILD_ID + 1];
+  private Boolean up;
 
   /** An event's line fields, as {@link AuditJson.Line#event} takes them. Valid until the next {@link #read}. */
   record Fields(String type, long seconds, int nanos, String actor, String peer, String requestId, String command,
@@ -76,109 +91,246 @@ final class StoredEventJson {
     }
   }
 
-  /**
-   * Reads one stored event ({@code payload}: Jackson CBOR, as the journal holds it). Empty when the bytes are not
-   * a plain CBOR event of a shape this class knows (compressed, another serializer, a field it needs missing):
-   * the caller then decodes the event the ordinary way.
-   */
-  java.util.Optional<Fields> read(byte[] payload, String lbId) {
-    if (payload.length == 0 || (payload[0] & 0xff) < 0xa0 || (payload[0] & 0xff) > 0xbf) {
-      return java.util.Optional.empty(); // not a CBOR map: gzip or lz4 (Pekko's compression), or something else
-    }
-    type = childKind = childId = deletedKind = deletedId = backendId = at = actor = peer = requestId = command = null;
-    reason = null;
-    up = null;
-    details.reset();
-    try (JsonParser p = cbor.createParser(payload); JsonGenerator g = json.createGenerator(details, JsonEncoding.UTF8)) {
-      int depth = 0;
-      String top = null;
-      String inner = null;
-      JsonToken t;
-      while ((t = p.nextToken()) != null) {
-        switch (t) {
-          case START_OBJECT, START_ARRAY -> depth++;
-          case END_OBJECT, END_ARRAY -> depth--;
-          case FIELD_NAME -> {
-            if (depth == 1) top = p.currentName();
-            else if (depth == 2) inner = p.currentName();
-          }
-          case VALUE_STRING -> take(depth, top, inner, p.getText());
-          case VALUE_TRUE, VALUE_FALSE -> {
-            if (depth == 1 && "up".equals(top)) up = t == JsonToken.VALUE_TRUE;
-          }
-          case VALUE_EMBEDDED_OBJECT, NOT_AVAILABLE -> {
-            return java.util.Optional.empty(); // binary or a tag: not a shape an event has
-          }
-          default -> { }
-        }
-        g.copyCurrentEvent(p);
-      }
-      g.flush();
-    } catch (IOException | RuntimeException e) {
-      return java.util.Optional.empty();
-    }
-    return fields(lbId);
+  /** Reads one stored event ({@code payload}: Jackson CBOR, as the journal holds it); empty if it cannot. */
+  Optional<Fields> read(byte[] payload, String lbId) {
+    return transcode(payload) ? fields(lbId) : Optional.empty();
   }
 
-  private void take(int depth, String top, String inner, String value) {
-    if (depth == 1) {
-      switch (top) {
-        case "@type" -> type = value;
-        case "kind" -> deletedKind = value;
-        case "id" -> deletedId = value;
-        case "backendId" -> backendId = value;
-        default -> { }
+  /** Only the JSON text of any CBOR map this reader handles, or null: for tests. */
+  String json(byte[] payload) {
+    return transcode(payload) ? new String(out, 0, len, StandardCharsets.UTF_8) : null;
+  }
+
+  private boolean transcode(byte[] payload) {
+    in = payload;
+    pos = 0;
+    len = 0;
+    Arrays.fill(found, null);
+    up = null;
+    try {
+      if (payload.length == 0 || (payload[0] & 0xe0) != 0xa0) return false; // not a map: gzip, lz4, ...
+      value(0, K_OTHER, TOP_KEYS);
+      return pos == payload.length;
+    } catch (RuntimeException e) { // UNSUPPORTED, or bytes cut short
+      return false;
+    }
+  }
+
+  /**
+   * One data item, written as JSON. {@code key} is the key this value belongs to (for the fields picked up),
+   * {@code keys} the table of interesting keys inside it if it is a map.
+   */
+  private void value(int depth, int key, byte[][] keys) {
+    if (depth > MAX_DEPTH) throw UNSUPPORTED;
+    int ib = in[pos++] & 0xff;
+    int major = ib >>> 5;
+    int info = ib & 0x1f;
+    switch (major) {
+      case 0 -> {
+        long n = argument(info);
+        if (n >= 0) integer(n);
+        else ascii(Long.toUnsignedString(n));
       }
-    } else if (depth == 2 && "child".equals(top)) {
-      if ("@kind".equals(inner)) childKind = value;
-      else if ("id".equals(inner)) childId = value;
-    } else if (depth == 2 && "meta".equals(top)) {
-      switch (inner) {
-        case "at" -> at = value;
-        case "actor" -> actor = value;
-        case "peer" -> peer = value;
-        case "requestId" -> requestId = value;
-        case "command" -> command = value;
-        case "reason" -> reason = value;
-        default -> { }
+      case 1 -> {
+        long n = argument(info);
+        ascii(n >= 0 ? Long.toString(-1 - n)
+            : BigInteger.ONE.negate().subtract(new BigInteger(Long.toUnsignedString(n))).toString());
+      }
+      case 3 -> {
+        if (info == 31) throw UNSUPPORTED;
+        int n = length(argument(info));
+        if (key != K_OTHER && depth > 0) found[key] = new String(in, pos, n, StandardCharsets.UTF_8);
+        string(pos, n);
+        pos += n;
+      }
+      case 4 -> {
+        put('[');
+        if (info == 31) {
+          for (int i = 0; in[pos] != (byte) 0xff; i++) {
+            if (i > 0) put(',');
+            value(depth + 1, K_OTHER, null);
+          }
+          pos++;
+        } else {
+          int n = length(argument(info));
+          for (int i = 0; i < n; i++) {
+            if (i > 0) put(',');
+            value(depth + 1, K_OTHER, null);
+          }
+        }
+        put(']');
+      }
+      case 5 -> {
+        // The maps whose keys are looked at: the event itself, and its "child" and "meta".
+        byte[][] inner = depth == 0 ? TOP_KEYS : depth == 1 && key == K_CHILD ? CHILD_KEYS
+            : depth == 1 && key == K_META ? META_KEYS : null;
+        put('{');
+        if (info == 31) {
+          for (int i = 0; in[pos] != (byte) 0xff; i++) entry(depth, i, inner);
+          pos++;
+        } else {
+          int n = length(argument(info));
+          for (int i = 0; i < n; i++) entry(depth, i, inner);
+        }
+        put('}');
+      }
+      case 7 -> {
+        switch (info) {
+          case 20 -> ascii("false");
+          case 21 -> ascii("true");
+          case 22 -> ascii("null");
+          default -> throw UNSUPPORTED; // undefined, floats, simple values
+        }
+        if (key == K_UP && depth == 1 && (info == 20 || info == 21)) up = info == 21;
+      }
+      default -> throw UNSUPPORTED; // byte strings (2), tags (6)
+    }
+  }
+
+  /** One key and its value; {@code keys} maps the keys this map's values are picked up for. */
+  private void entry(int depth, int i, byte[][] keys) {
+    if (i > 0) put(',');
+    int ib = in[pos++] & 0xff;
+    if (ib >>> 5 != 3 || (ib & 0x1f) == 31) throw UNSUPPORTED; // keys are text, not chunked
+    int n = length(argument(ib & 0x1f));
+    int key = K_OTHER;
+    if (keys != null) {
+      for (int k = 0; k < keys.length; k++) {
+        byte[] name = keys[k];
+        if (name != null && name.length == n && name[0] == in[pos] && Arrays.equals(in, pos, pos + n, name, 0, n)) {
+          key = k;
+          break;
+        }
       }
     }
+    string(pos, n);
+    pos += n;
+    put(':');
+    value(depth + 1, key, null);
+  }
+
+  private long argument(int info) {
+    if (info < 24) return info;
+    int bytes = switch (info) {
+      case 24 -> 1;
+      case 25 -> 2;
+      case 26 -> 4;
+      case 27 -> 8;
+      default -> throw UNSUPPORTED;
+    };
+    long v = 0;
+    for (int i = 0; i < bytes; i++) v = v << 8 | (in[pos++] & 0xff);
+    return v;
+  }
+
+  private int length(long n) {
+    if (n < 0 || n > in.length - pos) throw UNSUPPORTED; // more than the bytes left: not ours, or cut short
+    return (int) n;
+  }
+
+  /** UTF-8 text as a JSON string, escaped as Jackson's generator escapes it; a byte at a time (runs are short). */
+  private void string(int from, int n) {
+    ensure(n * 6 + 2);
+    byte[] o = out;
+    int k = len;
+    o[k++] = '"';
+    int end = from + n;
+    for (int i = from; i < end; i++) {
+      byte b = in[i];
+      if (b >= 0x20 && b != '"' && b != '\\' || b < 0) {
+        o[k++] = b;
+        continue;
+      }
+      o[k++] = '\\';
+      switch (b) {
+        case '"' -> o[k++] = '"';
+        case '\\' -> o[k++] = '\\';
+        case '\b' -> o[k++] = 'b';
+        case '\t' -> o[k++] = 't';
+        case '\n' -> o[k++] = 'n';
+        case '\f' -> o[k++] = 'f';
+        case '\r' -> o[k++] = 'r';
+        default -> {
+          o[k++] = 'u';
+          o[k++] = '0';
+          o[k++] = '0';
+          o[k++] = HEX[b >> 4];
+          o[k++] = HEX[b & 0xf];
+        }
+      }
+    }
+    o[k++] = '"';
+    len = k;
+  }
+
+  /** A CBOR integer as JSON: its decimal digits, written in place. */
+  private void integer(long v) {
+    if (v < 0 || v > 999_999_999_999_999_999L) {
+      ascii(Long.toString(v));
+      return;
+    }
+    ensure(19);
+    int digits = 1;
+    for (long x = v; x >= 10; x /= 10) digits++;
+    for (int i = len + digits - 1; i >= len; i--) {
+      out[i] = (byte) ('0' + v % 10);
+      v /= 10;
+    }
+    len += digits;
+  }
+
+  private void put(char c) {
+    ensure(1);
+    out[len++] = (byte) c;
+  }
+
+  private void ascii(String s) {
+    ensure(s.length());
+    for (int i = 0; i < s.length(); i++) out[len++] = (byte) s.charAt(i);
+  }
+
+  private void ensure(int more) {
+    if (len + more > out.length) out = Arrays.copyOf(out, Math.max(out.length * 2, len + more));
   }
 
   /** The audit names, worked out as {@link History#type}, {@link History#resourceKind} and {@link History#resourceId} do. */
-  private java.util.Optional<Fields> fields(String lbId) {
+  private Optional<Fields> fields(String lbId) {
+    String type = found[K_TYPE];
     Class<?> cls = type == null ? null : EVENT_TYPES.get(type);
-    Instant time = at == null ? null : IsoInstant.parse(at);
-    if (cls == null || time == null || actor == null || peer == null || requestId == null || command == null) {
-      return java.util.Optional.empty();
+    Instant time = found[K_AT] == null ? null : IsoInstant.parse(found[K_AT]);
+    if (cls == null || time == null || found[K_ACTOR] == null || found[K_PEER] == null || found[K_REQUEST_ID] == null
+        || found[K_COMMAND] == null) {
+      return Optional.empty();
     }
     String eventType;
     String kind;
     String id;
     if (cls == LoadBalancerEvent.ChildCreated.class || cls == LoadBalancerEvent.ChildUpdated.class) {
-      Kind k = byField(childKind);
-      if (k == null || childId == null) return java.util.Optional.empty();
+      Kind k = byField(found[K_CHILD_KIND]);
+      if (k == null) return Optional.empty();
       eventType = k.typeName + (cls == LoadBalancerEvent.ChildCreated.class ? "Created" : "Updated");
       kind = k.field;
-      id = childId;
+      id = found[K_CHILD_ID];
     } else if (cls == LoadBalancerEvent.ChildDeleted.class) {
-      Kind k = byName(deletedKind);
-      if (k == null || deletedId == null) return java.util.Optional.empty();
+      Kind k = byName(found[K_KIND]);
+      if (k == null) return Optional.empty();
       eventType = k.typeName + "Deleted";
       kind = k.field;
-      id = deletedId;
+      id = found[K_ID];
     } else if (cls == LoadBalancerEvent.BackendHealthChanged.class) {
-      if (up == null || backendId == null) return java.util.Optional.empty();
+      if (up == null) return Optional.empty();
       eventType = up ? "BackendUp" : "BackendDown";
       kind = "backend";
-      id = backendId;
+      id = found[K_BACKEND_ID];
     } else {
       eventType = "LoadBalancer" + cls.getSimpleName();
       kind = "load_balancer";
       id = lbId;
     }
-    return java.util.Optional.of(new Fields(eventType, time.getEpochSecond(), time.getNano(), actor, peer, requestId,
-        command, reason == null ? "" : reason, kind, id, details.buf, details.len));
+    if (id == null) return Optional.empty();
+    String reason = found[K_REASON];
+    return Optional.of(new Fields(eventType, time.getEpochSecond(), time.getNano(), found[K_ACTOR], found[K_PEER],
+        found[K_REQUEST_ID], found[K_COMMAND], reason == null ? "" : reason, kind, id, out, len));
   }
 
   private static Kind byField(String field) {
@@ -189,28 +341,5 @@ final class StoredEventJson {
   private static Kind byName(String name) {
     for (Kind k : Kind.values()) if (k.name().equals(name)) return k;
     return null;
-  }
-
-  /** A reusable byte buffer the JSON generator writes into. */
-  private static final class Scratch extends OutputStream {
-    byte[] buf = new byte[2048];
-    int len;
-
-    void reset() {
-      len = 0;
-    }
-
-    @Override
-    public void write(int b) {
-      if (len == buf.length) buf = Arrays.copyOf(buf, buf.length * 2);
-      buf[len++] = (byte) b;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int n) {
-      if (len + n > buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
-      System.arraycopy(b, off, buf, len, n);
-      len += n;
-    }
   }
 }

@@ -9,8 +9,11 @@ import io.fiberlb.api.v1.ListEventsResponse;
 import io.fiberlb.api.v1.PointInTime;
 import io.fiberlb.api.v1.ExportEventsRequest;
 import io.fiberlb.api.v1.StreamEventsRequest;
+import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
+import java.io.Flushable;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -237,8 +240,12 @@ final class AuditCommands extends ResourceCommands<AuditServiceClient> {
     var request = ExportEventsRequest.newBuilder().setFromOffset(fromOffset);
     if (since != null) request.setFromTime(Flags.timestamp(since));
     PrintWriter stdout = cli.spec.commandLine().getOut();
-    // Not flushed per line: a large export is written in big blocks, and never held whole in memory.
-    var out = new BufferedWriter(stdout, 1 << 16);
+    stdout.flush();
+    // Not flushed per line: a large export is written in big blocks, and never held whole in memory. The lines
+    // arrive as UTF-8 and go out as the same bytes when stdout is the process's own.
+    OutputStream bytes = cli.stdoutBytes == null ? null : new BufferedOutputStream(cli.stdoutBytes, 1 << 16);
+    var text = new BufferedWriter(stdout, 1 << 16);
+    Flushable out = bytes != null ? bytes : text;
     long[] count = {0};
     long[] lastOffset = {fromOffset};
     boolean[] closed = {false};
@@ -247,7 +254,8 @@ final class AuditCommands extends ResourceCommands<AuditServiceClient> {
       if (streamingClient == null) streamingClient = cli.api().streamingClient(AuditServiceClient::create);
       cli.api().stream(streamingClient.exportEvents(), request.build(), chunk -> {
         try {
-          out.write(chunk.getJsonLines().toStringUtf8());
+          if (bytes != null) chunk.getJsonLines().writeTo(bytes);
+          else text.write(chunk.getJsonLines().toStringUtf8());
           lastOffset[0] = chunk.getLastOffset();
           long before = count[0];
           count[0] += chunk.getEvents();
@@ -280,7 +288,7 @@ final class AuditCommands extends ResourceCommands<AuditServiceClient> {
     return 0;
   }
 
-  private static void finish(BufferedWriter out, PrintWriter stdout) {
+  private static void finish(Flushable out, PrintWriter stdout) {
     try {
       out.flush();
     } catch (IOException ignored) {

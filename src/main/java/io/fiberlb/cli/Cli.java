@@ -101,6 +101,11 @@ public final class Cli {
   boolean json;
 
   private Api api;
+  /**
+   * The process's stdout as bytes, when the command line writes to it (not in tests, which capture the writer):
+   * {@code audit export} copies the server's UTF-8 lines straight to it instead of decoding and re-encoding them.
+   */
+  java.io.OutputStream stdoutBytes;
 
   /** {@code fiberlb server}: the server itself, in this process. */
   @Command(name = "server",
@@ -133,6 +138,7 @@ public final class Cli {
   /** Runs one command line and answers the exit code. Shuts down the client's actor system if one was made. */
   public static int run(String... args) {
     Cli cli = new Cli();
+    cli.stdoutBytes = System.out;
     try {
       return commandLine(cli).execute(args);
     } finally {
