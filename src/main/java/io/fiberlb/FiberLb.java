@@ -232,7 +232,7 @@ public final class FiberLb {
    * (docs/benchmarks.md, "Audit"). Unless {@code fiberlb.audit.compress-export} is on (for slow links), the export
    * is asked for as if the client accepted no compression: pekko-grpc then answers uncompressed.
    */
-  private static Function<HttpRequest, CompletionStage<HttpResponse>> exportCompression(
+  static Function<HttpRequest, CompletionStage<HttpResponse>> exportCompression(
       Function<HttpRequest, CompletionStage<HttpResponse>> handler, boolean compress) {
     if (compress) return handler;
     return req -> handler.apply(req.getUri().path().equals(EXPORT_PATH)

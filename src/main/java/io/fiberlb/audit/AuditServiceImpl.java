@@ -489,8 +489,10 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
       Start best = Start.EMPTY;
       int lo = 0;
       int hi = seqs.length - 1;
+      boolean newestFirst = true; // the latest state, and most points asked for, are after the newest snapshot
       while (lo <= hi) {
-        int mid = (lo + hi) >>> 1;
+        int mid = newestFirst ? hi : (lo + hi) >>> 1;
+        newestFirst = false;
         var state = reader.snapshot(pid, seqs[mid]);
         if (state.isEmpty()) { // deleted since it was listed (keep-snapshots = N): look among the newer ones
           lo = mid + 1;
