@@ -313,9 +313,14 @@ class AuditTest {
     assertThat(export(api, all.get(3).getOffset())).isEqualTo(jsonLines(all.subList(4, 10)));
   }
 
-  private static String export(TestServer.Api api, long fromOffset) throws Exception {
-    var chunks = api.stream(api.audit().exportEvents(), ExportEventsRequest.newBuilder().setFromOffset(fromOffset)
-        .build()).runWith(Sink.seq(), api.system()).toCompletableFuture().get();
+  static String export(TestServer.Api api, long fromOffset) throws Exception {
+    return export(api, ExportEventsRequest.newBuilder().setFromOffset(fromOffset).build());
+  }
+
+  /** An export's JSON Lines; each message whole lines, as many as it says. */
+  static String export(TestServer.Api api, ExportEventsRequest request) throws Exception {
+    var chunks = api.stream(api.audit().exportEvents(), request)
+        .runWith(Sink.seq(), api.system()).toCompletableFuture().get();
     var text = new StringBuilder();
     long events = 0;
     for (ExportChunk c : chunks) {
@@ -327,7 +332,7 @@ class AuditTest {
     return text.toString();
   }
 
-  private static String jsonLines(List<AuditEvent> events) {
+  static String jsonLines(List<AuditEvent> events) {
     var out = new StringBuilder();
     for (AuditEvent e : events) {
       io.fiberlb.audit.AuditJson.append(e, out);
