@@ -60,13 +60,6 @@ final class JournalReader {
       // Both key columns, so that H2 walks the primary key in order and stops after the page (it sorts otherwise).
       + " ORDER BY \"persistence_id\", \"sequence_number\" LIMIT ?";
 
-  private static final String TAGGED_SQL = "SELECT j.\"ordering\", j.\"persistence_id\", j.\"sequence_number\","
-      + " j.\"write_timestamp\", j.\"event_ser_id\", j.\"event_ser_manifest\", j.\"event_payload\""
-      + " FROM \"event_tag\" t JOIN \"event_journal\" j ON j.\"ordering\" = t.\"event_id\""
-      + " WHERE t.\"tag\" = ? AND t.\"event_id\" > ? AND j.\"deleted\" = FALSE"
-      // The (tag, event_id) index in its own order: H2 reads the page's rows and stops.
-      + " ORDER BY t.\"tag\", t.\"event_id\" LIMIT ?";
-
   private final JdbcBackend.JdbcDatabaseDef db;
   private final Serialization serialization;
   private final Executor blocking;
@@ -101,7 +94,7 @@ final class JournalReader {
   Source<List<Raw>, NotUsed> taggedRows(String tag, long afterOrdering, long writtenBefore) {
     boolean[] reached = {false};
     return pages(afterOrdering, next -> reached[0] ? CompletableFuture.completedFuture(List.<Raw>of())
-            : rawTagged(tag, next, pageSize),
+            : rawTagged(tag, next),
         Raw::ordering)
         .map(rows -> {
           if (reached[0]) return List.<Raw>of(); // a page read ahead of the cut
@@ -123,6 +116,7 @@ final class JournalReader {
       + " j.\"write_timestamp\", j.\"event_ser_id\", j.\"event_ser_manifest\", j.\"event_payload\""
       + " FROM \"event_tag\" t JOIN \"event_journal\" j ON j.\"ordering\" = t.\"event_id\""
       + " WHERE t.\"tag\" = ? AND t.\"event_id\" > ? AND t.\"event_id\" <= ? AND j.\"deleted\" = FALSE"
+      // The (tag, event_id) index in its own order: H2 reads the page's rows and stops.
       + " ORDER BY t.\"tag\", t.\"event_id\" LIMIT ?";
 
   /**
@@ -237,24 +231,8 @@ final class JournalReader {
     return out;
   }
 
-  private CompletionStage<List<Raw>> rawTagged(String tag, long afterOrdering, int limit) {
-    return CompletableFuture.supplyAsync(() -> {
-      var out = new ArrayList<Raw>(limit);
-      try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(TAGGED_SQL)) {
-        ps.setString(1, tag);
-        ps.setLong(2, afterOrdering);
-        ps.setInt(3, limit);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(new Raw(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getInt(5), rs.getString(6),
-                rs.getBytes(7)));
-          }
-        }
-      } catch (SQLException e) {
-        throw new IllegalStateException("reading the events of " + tag + ": " + e.getMessage(), e);
-      }
-      return out;
-    }, blocking);
+  private CompletionStage<List<Raw>> rawTagged(String tag, long afterOrdering) {
+    return CompletableFuture.supplyAsync(() -> taggedIn(tag, afterOrdering, Long.MAX_VALUE), blocking);
   }
 
   /** Runs blocking reads (the methods below without a {@code CompletionStage}) on the blocking dispatcher. */
