@@ -28,6 +28,7 @@ public final class AuditJson {
   /** A growing buffer of UTF-8 JSON text. */
   static final class Line {
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HEX_UPPER = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
     private byte[] buf;
     private int len;
 
@@ -88,23 +89,28 @@ public final class AuditJson {
     }
 
     Line newline() {
+      return put('\n');
+    }
+
+    Line put(char c) {
       ensure(1);
-      buf[len++] = '\n';
+      buf[len++] = (byte) c;
       return this;
     }
 
-    private void ensure(int more) {
+    void ensure(int more) {
       if (len + more > buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + more));
     }
 
-    private Line ascii(CharSequence s) {
+    Line ascii(CharSequence s) {
       int n = s.length();
       ensure(n);
       for (int i = 0; i < n; i++) buf[len++] = (byte) s.charAt(i);
       return this;
     }
 
-    private Line decimal(long v) {
+    /** A number's decimal digits, written in place (no string made). */
+    Line decimal(long v) {
       if (v < 0 || v > 999_999_999_999_999_999L) return ascii(Long.toString(v));
       ensure(19);
       int digits = 1;
@@ -185,6 +191,45 @@ public final class AuditJson {
       b[n++] = '"';
       len = n;
       return this;
+    }
+
+    /**
+     * UTF-8 text (a CBOR text string) as a JSON string, escaped as Jackson's JSON generator escapes it, the way
+     * {@code details_json} has always been written: {@code \" \\ \b \t \n \f \r}, other control characters as a
+     * 4-digit escape with capital hex letters, everything else as is. A byte at a time: runs are short.
+     */
+    void jacksonString(byte[] s, int from, int n) {
+      ensure(n * 6 + 2);
+      byte[] o = buf;
+      int k = len;
+      o[k++] = '"';
+      int end = from + n;
+      for (int i = from; i < end; i++) {
+        byte b = s[i];
+        if (b >= 0x20 && b != '"' && b != '\\' || b < 0) {
+          o[k++] = b;
+          continue;
+        }
+        o[k++] = '\\';
+        switch (b) {
+          case '"' -> o[k++] = '"';
+          case '\\' -> o[k++] = '\\';
+          case '\b' -> o[k++] = 'b';
+          case '\t' -> o[k++] = 't';
+          case '\n' -> o[k++] = 'n';
+          case '\f' -> o[k++] = 'f';
+          case '\r' -> o[k++] = 'r';
+          default -> {
+            o[k++] = 'u';
+            o[k++] = '0';
+            o[k++] = '0';
+            o[k++] = HEX_UPPER[b >> 4];
+            o[k++] = HEX_UPPER[b & 0xf];
+          }
+        }
+      }
+      o[k++] = '"';
+      len = k;
     }
 
     /** ASCII characters written as they are; the others are escaped. */

@@ -323,8 +323,7 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
       Source<ExportChunk, NotUsed> past = reader.tagWindows(tag, in.getFromOffset())
           .mapAsync(cores, w -> reader.onBlocking(() -> {
             List<JournalReader.Raw> rows = reader.taggedIn(tag, w[0], w[1]);
-            int cut = 0;
-            while (cut < rows.size() && rows.get(cut).writeTimestamp() < settled) cut++;
+            int cut = JournalReader.settled(rows, settled);
             boolean young = cut < rows.size();
             long lastRow = cut > 0 ? rows.get(cut - 1).ordering() : w[0];
             if (!young && w[1] != Long.MAX_VALUE) lastRow = w[1];

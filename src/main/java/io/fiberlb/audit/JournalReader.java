@@ -98,15 +98,21 @@ final class JournalReader {
         Raw::ordering)
         .map(rows -> {
           if (reached[0]) return List.<Raw>of(); // a page read ahead of the cut
-          for (int i = 0; i < rows.size(); i++) {
-            if (rows.get(i).writeTimestamp() >= writtenBefore) {
-              reached[0] = true;
-              return rows.subList(0, i);
-            }
-          }
-          return rows;
+          int settled = settled(rows, writtenBefore);
+          if (settled < rows.size()) reached[0] = true;
+          return rows.subList(0, settled);
         })
         .filter(rows -> !rows.isEmpty());
+  }
+
+  /**
+   * How many of these rows, from the first, were written before {@code writtenBefore} (epoch ms): the settled
+   * part of a page ends at the first row written at or after it.
+   */
+  static int settled(List<Raw> rows, long writtenBefore) {
+    int n = 0;
+    while (n < rows.size() && rows.get(n).writeTimestamp() < writtenBefore) n++;
+    return n;
   }
 
   private static final String WINDOW_SQL = "SELECT \"event_id\" FROM \"event_tag\" WHERE \"tag\" = ? AND \"event_id\" > ?"
@@ -129,17 +135,11 @@ final class JournalReader {
     return Source.unfoldAsync(afterOrdering, after -> {
           if (after == Long.MAX_VALUE) return CompletableFuture.completedFuture(Optional.<Pair<Long, long[]>>empty());
           return onBlocking(() -> {
-            long upTo = Long.MAX_VALUE;
-            try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(WINDOW_SQL)) {
+            long upTo = query(WINDOW_SQL, "reading the events of " + tag, ps -> {
               ps.setString(1, tag);
               ps.setLong(2, after);
               ps.setInt(3, pageSize - 1);
-              try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) upTo = rs.getLong(1);
-              }
-            } catch (SQLException e) {
-              throw new IllegalStateException("reading the events of " + tag + ": " + e.getMessage(), e);
-            }
+            }, rs -> rs.next() ? rs.getLong(1) : Long.MAX_VALUE);
             return Optional.of(Pair.create(upTo, new long[] {after, upTo}));
           });
         })
@@ -148,22 +148,41 @@ final class JournalReader {
 
   /** Blocking: a tag's events in journal positions {@code (after, upTo]}, in journal order, at most a page. */
   List<Raw> taggedIn(String tag, long after, long upTo) {
-    var out = new ArrayList<Raw>(pageSize);
-    try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(TAGGED_IN_SQL)) {
+    return query(TAGGED_IN_SQL, "reading the events of " + tag, ps -> {
       ps.setString(1, tag);
       ps.setLong(2, after);
       ps.setLong(3, upTo);
       ps.setInt(4, pageSize);
+    }, rs -> {
+      var out = new ArrayList<Raw>(pageSize);
+      while (rs.next()) {
+        out.add(new Raw(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getInt(5), rs.getString(6),
+            rs.getBytes(7)));
+      }
+      return out;
+    });
+  }
+
+  @FunctionalInterface
+  private interface Params {
+    void set(PreparedStatement ps) throws SQLException;
+  }
+
+  @FunctionalInterface
+  private interface Rows<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  /** Blocking: one query on a pooled connection; a failure names what was being read. */
+  private <T> T query(String sql, String what, Params params, Rows<T> rows) {
+    try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      params.set(ps);
       try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(new Raw(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getInt(5), rs.getString(6),
-              rs.getBytes(7)));
-        }
+        return rows.read(rs);
       }
     } catch (SQLException e) {
-      throw new IllegalStateException("reading the events of " + tag + ": " + e.getMessage(), e);
+      throw new IllegalStateException(what + ": " + e.getMessage(), e);
     }
-    return out;
   }
 
   /** Key-ordered pages, each read while the consumer still works on the one before. */
@@ -191,11 +210,11 @@ final class JournalReader {
           }
           return chunks;
         })
-        .mapAsync(decoders, chunk -> CompletableFuture.supplyAsync(() -> {
+        .mapAsync(decoders, chunk -> onBlocking(() -> {
           var out = new ArrayList<Entry>(chunk.size());
           for (Raw r : chunk) out.add(decode(r));
           return out;
-        }, blocking))
+        }))
         .mapConcat(entries -> entries);
   }
 
@@ -209,30 +228,27 @@ final class JournalReader {
   }
 
   private CompletionStage<List<Raw>> rawEvents(String persistenceId, long from, long to, int limit) {
-    return CompletableFuture.supplyAsync(() -> queryEvents(persistenceId, from, to, limit), blocking);
+    return onBlocking(() -> queryEvents(persistenceId, from, to, limit));
   }
 
   private List<Raw> queryEvents(String persistenceId, long from, long to, int limit) {
-    var out = new ArrayList<Raw>(Math.min(limit, pageSize));
-    try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(EVENTS_SQL)) {
+    return query(EVENTS_SQL, "reading the events of " + persistenceId, ps -> {
       ps.setString(1, persistenceId);
       ps.setLong(2, from);
       ps.setLong(3, to);
       ps.setInt(4, limit);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(new Raw(rs.getLong(1), persistenceId, rs.getLong(2), rs.getLong(3), rs.getInt(4), rs.getString(5),
-              rs.getBytes(6)));
-        }
+    }, rs -> {
+      var out = new ArrayList<Raw>(Math.min(limit, pageSize));
+      while (rs.next()) {
+        out.add(new Raw(rs.getLong(1), persistenceId, rs.getLong(2), rs.getLong(3), rs.getInt(4), rs.getString(5),
+            rs.getBytes(6)));
       }
-    } catch (SQLException e) {
-      throw new IllegalStateException("reading the events of " + persistenceId + ": " + e.getMessage(), e);
-    }
-    return out;
+      return out;
+    });
   }
 
   private CompletionStage<List<Raw>> rawTagged(String tag, long afterOrdering) {
-    return CompletableFuture.supplyAsync(() -> taggedIn(tag, afterOrdering, Long.MAX_VALUE), blocking);
+    return onBlocking(() -> taggedIn(tag, afterOrdering, Long.MAX_VALUE));
   }
 
   /** Runs blocking reads (the methods below without a {@code CompletionStage}) on the blocking dispatcher. */
@@ -248,30 +264,21 @@ final class JournalReader {
 
   /** Blocking: the sequence numbers after which the entity saved the snapshots it still has, oldest first. */
   long[] snapshotSequenceNrs(String persistenceId) {
-    try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(SNAPSHOT_SEQ_SQL)) {
-      ps.setString(1, persistenceId);
-      var out = new java.util.ArrayList<Long>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) out.add(rs.getLong(1));
-      }
-      return out.stream().mapToLong(Long::longValue).toArray();
-    } catch (SQLException e) {
-      throw new IllegalStateException("listing the snapshots of " + persistenceId + ": " + e.getMessage(), e);
-    }
+    return query(SNAPSHOT_SEQ_SQL, "listing the snapshots of " + persistenceId, ps -> ps.setString(1, persistenceId),
+        rs -> {
+          var out = new ArrayList<Long>();
+          while (rs.next()) out.add(rs.getLong(1));
+          return out.stream().mapToLong(Long::longValue).toArray();
+        });
   }
 
   /** Blocking: the snapshot saved after event {@code sequenceNr}, or empty if there is none (any more). */
   Optional<LoadBalancerState> snapshot(String persistenceId, long sequenceNr) {
-    try (Connection c = db.source().createConnection(); PreparedStatement ps = c.prepareStatement(SNAPSHOT_SQL)) {
+    return query(SNAPSHOT_SQL, "reading a snapshot of " + persistenceId, ps -> {
       ps.setString(1, persistenceId);
       ps.setLong(2, sequenceNr);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of((LoadBalancerState) decode(rs.getBytes(3), rs.getInt(1), rs.getString(2)))
-            : Optional.empty();
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException("reading a snapshot of " + persistenceId + ": " + e.getMessage(), e);
-    }
+    }, rs -> rs.next() ? Optional.of((LoadBalancerState) decode(rs.getBytes(3), rs.getInt(1), rs.getString(2)))
+        : Optional.empty());
   }
 
   /** Blocking: event {@code sequenceNr} of a persistence id, or empty. */

@@ -41,7 +41,6 @@ final class StoredEventJson {
     }
   }
 
-  private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
   private static final int MAX_DEPTH = 64;
 
   // Keys whose values an audit line names: at the top of the event, or inside its "child" or "meta".
@@ -78,8 +77,8 @@ final class StoredEventJson {
 
   private byte[] in;
   private int pos;
-  private byte[] out = new byte[2048];
-  private int len;
+  /** The event's JSON text, reused from one event to the next. */
+  private final AuditJson.Line out = new AuditJson.Line(2048);
   private final String[] found = new String[K_CHILD_ID + 1];
   private Boolean up;
 
@@ -98,13 +97,13 @@ final class StoredEventJson {
 
   /** Only the JSON text of any CBOR map this reader handles, or null: for tests. */
   String json(byte[] payload) {
-    return transcode(payload) ? new String(out, 0, len, StandardCharsets.UTF_8) : null;
+    return transcode(payload) ? new String(out.bytes(), 0, out.length(), StandardCharsets.UTF_8) : null;
   }
 
   private boolean transcode(byte[] payload) {
     in = payload;
     pos = 0;
-    len = 0;
+    out.reset();
     Arrays.fill(found, null);
     up = null;
     try {
@@ -128,43 +127,43 @@ final class StoredEventJson {
     switch (major) {
       case 0 -> {
         long n = argument(info);
-        if (n >= 0) integer(n);
-        else ascii(Long.toUnsignedString(n));
+        if (n >= 0) out.decimal(n);
+        else out.ascii(Long.toUnsignedString(n));
       }
       case 1 -> {
         long n = argument(info);
-        ascii(n >= 0 ? Long.toString(-1 - n)
+        out.ascii(n >= 0 ? Long.toString(-1 - n)
             : BigInteger.ONE.negate().subtract(new BigInteger(Long.toUnsignedString(n))).toString());
       }
       case 3 -> {
         if (info == 31) throw UNSUPPORTED;
         int n = length(argument(info));
         if (key != K_OTHER && depth > 0) found[key] = new String(in, pos, n, StandardCharsets.UTF_8);
-        string(pos, n);
+        out.jacksonString(in, pos, n);
         pos += n;
       }
       case 4 -> {
-        put('[');
+        out.put('[');
         if (info == 31) {
           for (int i = 0; in[pos] != (byte) 0xff; i++) {
-            if (i > 0) put(',');
+            if (i > 0) out.put(',');
             value(depth + 1, K_OTHER, null);
           }
           pos++;
         } else {
           int n = length(argument(info));
           for (int i = 0; i < n; i++) {
-            if (i > 0) put(',');
+            if (i > 0) out.put(',');
             value(depth + 1, K_OTHER, null);
           }
         }
-        put(']');
+        out.put(']');
       }
       case 5 -> {
         // The maps whose keys are looked at: the event itself, and its "child" and "meta".
         byte[][] inner = depth == 0 ? TOP_KEYS : depth == 1 && key == K_CHILD ? CHILD_KEYS
             : depth == 1 && key == K_META ? META_KEYS : null;
-        put('{');
+        out.put('{');
         if (info == 31) {
           for (int i = 0; in[pos] != (byte) 0xff; i++) entry(depth, i, inner);
           pos++;
@@ -172,13 +171,13 @@ final class StoredEventJson {
           int n = length(argument(info));
           for (int i = 0; i < n; i++) entry(depth, i, inner);
         }
-        put('}');
+        out.put('}');
       }
       case 7 -> {
         switch (info) {
-          case 20 -> ascii("false");
-          case 21 -> ascii("true");
-          case 22 -> ascii("null");
+          case 20 -> out.ascii("false");
+          case 21 -> out.ascii("true");
+          case 22 -> out.ascii("null");
           default -> throw UNSUPPORTED; // undefined, floats, simple values
         }
         if (key == K_UP && depth == 1 && (info == 20 || info == 21)) up = info == 21;
@@ -189,7 +188,7 @@ final class StoredEventJson {
 
   /** One key and its value; {@code keys} maps the keys this map's values are picked up for. */
   private void entry(int depth, int i, byte[][] keys) {
-    if (i > 0) put(',');
+    if (i > 0) out.put(',');
     int ib = in[pos++] & 0xff;
     if (ib >>> 5 != 3 || (ib & 0x1f) == 31) throw UNSUPPORTED; // keys are text, not chunked
     int n = length(argument(ib & 0x1f));
@@ -203,9 +202,9 @@ final class StoredEventJson {
         }
       }
     }
-    string(pos, n);
+    out.jacksonString(in, pos, n);
     pos += n;
-    put(':');
+    out.put(':');
     value(depth + 1, key, null);
   }
 
@@ -226,71 +225,6 @@ final class StoredEventJson {
   private int length(long n) {
     if (n < 0 || n > in.length - pos) throw UNSUPPORTED; // more than the bytes left: not ours, or cut short
     return (int) n;
-  }
-
-  /** UTF-8 text as a JSON string, escaped as Jackson's generator escapes it; a byte at a time (runs are short). */
-  private void string(int from, int n) {
-    ensure(n * 6 + 2);
-    byte[] o = out;
-    int k = len;
-    o[k++] = '"';
-    int end = from + n;
-    for (int i = from; i < end; i++) {
-      byte b = in[i];
-      if (b >= 0x20 && b != '"' && b != '\\' || b < 0) {
-        o[k++] = b;
-        continue;
-      }
-      o[k++] = '\\';
-      switch (b) {
-        case '"' -> o[k++] = '"';
-        case '\\' -> o[k++] = '\\';
-        case '\b' -> o[k++] = 'b';
-        case '\t' -> o[k++] = 't';
-        case '\n' -> o[k++] = 'n';
-        case '\f' -> o[k++] = 'f';
-        case '\r' -> o[k++] = 'r';
-        default -> {
-          o[k++] = 'u';
-          o[k++] = '0';
-          o[k++] = '0';
-          o[k++] = HEX[b >> 4];
-          o[k++] = HEX[b & 0xf];
-        }
-      }
-    }
-    o[k++] = '"';
-    len = k;
-  }
-
-  /** A CBOR integer as JSON: its decimal digits, written in place. */
-  private void integer(long v) {
-    if (v < 0 || v > 999_999_999_999_999_999L) {
-      ascii(Long.toString(v));
-      return;
-    }
-    ensure(19);
-    int digits = 1;
-    for (long x = v; x >= 10; x /= 10) digits++;
-    for (int i = len + digits - 1; i >= len; i--) {
-      out[i] = (byte) ('0' + v % 10);
-      v /= 10;
-    }
-    len += digits;
-  }
-
-  private void put(char c) {
-    ensure(1);
-    out[len++] = (byte) c;
-  }
-
-  private void ascii(String s) {
-    ensure(s.length());
-    for (int i = 0; i < s.length(); i++) out[len++] = (byte) s.charAt(i);
-  }
-
-  private void ensure(int more) {
-    if (len + more > out.length) out = Arrays.copyOf(out, Math.max(out.length * 2, len + more));
   }
 
   /** The audit names, worked out as {@link History#type}, {@link History#resourceKind} and {@link History#resourceId} do. */
@@ -330,7 +264,7 @@ final class StoredEventJson {
     if (id == null) return Optional.empty();
     String reason = found[K_REASON];
     return Optional.of(new Fields(eventType, time.getEpochSecond(), time.getNano(), found[K_ACTOR], found[K_PEER],
-        found[K_REQUEST_ID], found[K_COMMAND], reason == null ? "" : reason, kind, id, out, len));
+        found[K_REQUEST_ID], found[K_COMMAND], reason == null ? "" : reason, kind, id, out.bytes(), out.length()));
   }
 
   private static Kind byField(String field) {
