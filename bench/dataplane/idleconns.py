@@ -10,11 +10,23 @@ again, closes them, and prints one JSON object:
      "kib_per_conn", "open_seconds"}
 
 kib_per_conn = (rss_open - rss_before) / opened.
+
+With --jvm (the proxy is a JVM; needs the JDK's jcmd): the live heap too, from `jcmd PID GC.class_histogram` (a
+full GC, then every live object counted; "Total" bytes), once with the connections open (after the RSS reading,
+so the GC does not disturb it) and once after they are closed and SETTLE seconds passed. Adds
+
+    {"heap_open_kib", "heap_closed_kib", "heap_kib_per_conn", "heap_top"}
+
+heap_kib_per_conn = (heap_open - heap_closed) / opened; heap_top: the classes that grew most, as
+[class, instances per connection, bytes per connection]. --histo PREFIX keeps both histograms (PREFIX.open.txt,
+PREFIX.closed.txt).
 """
 import argparse
 import json
+import re
 import resource
 import socket
+import subprocess
 import sys
 import time
 
@@ -49,6 +61,20 @@ def read_response(sock):
         body += chunk
 
 
+def class_histogram(pid):
+    """jcmd PID GC.class_histogram: (total live bytes, {class: (instances, bytes)}, text). Raises on failure."""
+    out = subprocess.run(["jcmd", str(pid), "GC.class_histogram"], capture_output=True, text=True, timeout=120)
+    m = re.search(r"^Total\s+(\d+)\s+(\d+)\s*$", out.stdout, re.M)
+    if out.returncode != 0 or not m:
+        raise RuntimeError(f"jcmd {pid} GC.class_histogram failed: {(out.stderr or out.stdout).strip()[:300]}")
+    classes = {}
+    for line in out.stdout.splitlines():
+        f = re.match(r"^\s*\d+:\s+(\d+)\s+(\d+)\s+(\S+)", line)
+        if f:
+            classes[f.group(3)] = (int(f.group(1)), int(f.group(2)))
+    return int(m.group(2)), classes, out.stdout
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--host", required=True)
@@ -57,6 +83,8 @@ def main():
     ap.add_argument("--pid", required=True, help="the proxy's PID (its process tree is measured)")
     ap.add_argument("--settle", type=float, default=2.0, help="seconds to wait before reading the RSS")
     ap.add_argument("--no-request", action="store_true", help="only connect, send nothing")
+    ap.add_argument("--jvm", action="store_true", help="also the live heap, with jcmd (the proxy is a JVM)")
+    ap.add_argument("--histo", help="with --jvm: keep the class histograms as PREFIX.open.txt, PREFIX.closed.txt")
     args = ap.parse_args()
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -84,17 +112,49 @@ def main():
     open_seconds = time.monotonic() - t0
     time.sleep(args.settle)
     during = procstat.rss_kib(args.pid)
+    opened = len(socks)
+    heap = {}
+    if args.jvm:
+        try:
+            heap["open"] = class_histogram(args.pid)
+        except (OSError, RuntimeError, subprocess.TimeoutExpired) as e:
+            heap["error"] = str(e)
     for s in socks:
         s.close()
     time.sleep(args.settle)
+    if args.jvm and "error" not in heap:
+        try:
+            heap["closed"] = class_histogram(args.pid)
+        except (OSError, RuntimeError, subprocess.TimeoutExpired) as e:
+            heap["error"] = str(e)
     after = procstat.rss_kib(args.pid)
-    opened = len(socks)
-    print(json.dumps({
+    result = {
         "count": args.count, "opened": opened, "failed": failed, "first_error": first_error,
         "rss_before_kib": before, "rss_open_kib": during, "rss_closed_kib": after,
         "kib_per_conn": (during - before) / opened if opened else None,
         "open_seconds": round(open_seconds, 3),
-    }))
+    }
+    if args.jvm:
+        if "error" in heap:
+            result["heap_error"] = heap["error"]
+        else:
+            (open_b, open_c, open_t), (closed_b, closed_c, closed_t) = heap["open"], heap["closed"]
+            result["heap_open_kib"] = round(open_b / 1024, 1)
+            result["heap_closed_kib"] = round(closed_b / 1024, 1)
+            result["heap_kib_per_conn"] = (open_b - closed_b) / 1024 / opened if opened else None
+            grew = []
+            for cls, (n, b) in open_c.items():
+                n0, b0 = closed_c.get(cls, (0, 0))
+                if b > b0:
+                    grew.append((b - b0, n - n0, cls))
+            grew.sort(reverse=True)
+            result["heap_top"] = [[cls, round(dn / opened, 2), round(db / opened, 1)]
+                                  for db, dn, cls in grew[:8]] if opened else []
+            if args.histo:
+                for name, text in (("open", open_t), ("closed", closed_t)):
+                    with open(f"{args.histo}.{name}.txt", "w") as f:
+                        f.write(text)
+    print(json.dumps(result))
     return 0 if opened == args.count else 1
 
 

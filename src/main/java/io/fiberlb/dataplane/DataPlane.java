@@ -3,6 +3,9 @@ package io.fiberlb.dataplane;
 import io.fiberlb.controlplane.LoadBalancerEntity;
 import io.fiberlb.controlplane.LoadBalancerEntity.StatsReply;
 import io.fiberlb.controlplane.LoadBalancerEntity.Traffic;
+import io.fiberlb.dataplane.engine.Engine;
+import io.fiberlb.dataplane.engine.netty.NettyEngine;
+import io.fiberlb.dataplane.engine.pekko.PekkoTcpEngine;
 import io.fiberlb.dataplane.stats.StatsRegistry;
 import io.fiberlb.dataplane.stats.TrafficCounters;
 import java.util.ArrayList;
@@ -20,10 +23,22 @@ public final class DataPlane {
   private final ActorSystem<?> system;
   private final DataPlaneSettings settings;
   private final StatsRegistry stats = new StatsRegistry();
+  private final Engine engine;
 
+  /** Starts the engine {@code settings} name; it stops when the actor system terminates. */
   public DataPlane(ActorSystem<?> system, DataPlaneSettings settings) {
     this.system = system;
     this.settings = settings;
+    this.engine = switch (settings.engine()) {
+      case "pekko" -> new PekkoTcpEngine(system, settings.acceptors(), settings.backlog());
+      default -> new NettyEngine(settings.eventLoops(), settings.backlog(), settings.epoll());
+    };
+    system.getWhenTerminated().thenRun(engine::close);
+    org.slf4j.LoggerFactory.getLogger(DataPlane.class).info("data plane engine: {}", engine.name());
+  }
+
+  public Engine engine() {
+    return engine;
   }
 
   public DataPlaneSettings settings() {

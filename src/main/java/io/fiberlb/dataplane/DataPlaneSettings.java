@@ -11,15 +11,26 @@ import java.time.Duration;
  * @param bindRetryMin first wait before binding again a port that was taken
  * @param bindRetryMax longest wait between bind attempts
  * @param backlog the listen backlog of each listener socket
- * @param acceptors sockets bound per listener (SO_REUSEPORT when more than one), each accepting on its own
+ * @param acceptors the pekko engine's sockets per listener (SO_REUSEPORT when more than one)
+ * @param engine {@code netty} or {@code pekko}: what moves the bytes
+ * @param eventLoops the netty engine's event loops (threads), one per CPU when 0
+ * @param epoll whether the netty engine uses native epoll when it loads (NIO otherwise)
  */
 public record DataPlaneSettings(boolean enabled, Duration drainTimeout, Duration bindRetryMin, Duration bindRetryMax,
-    int backlog, int acceptors) {
+    int backlog, int acceptors, String engine, int eventLoops, boolean epoll) {
+
+  public static final java.util.List<String> ENGINES = java.util.List.of("netty", "pekko");
 
   public static DataPlaneSettings from(Config c) {
     int acceptors = c.getInt("acceptors");
+    String engine = c.getString("engine").trim().toLowerCase(java.util.Locale.ROOT);
+    if (!ENGINES.contains(engine)) {
+      throw new IllegalArgumentException("fiberlb.dataplane.engine (FIBERLB_DATAPLANE_ENGINE): must be one of "
+          + ENGINES + ", got '" + c.getString("engine") + "'");
+    }
     return new DataPlaneSettings(c.getBoolean("enabled"), c.getDuration("drain-timeout"),
         c.getDuration("bind-retry-min"), c.getDuration("bind-retry-max"), c.getInt("backlog"),
-        acceptors > 0 ? acceptors : Runtime.getRuntime().availableProcessors());
+        acceptors > 0 ? acceptors : Runtime.getRuntime().availableProcessors(), engine, c.getInt("event-loops"),
+        c.getBoolean("epoll"));
   }
 }

@@ -9,6 +9,7 @@ import io.fiberlb.controlplane.model.HealthCheck;
 import io.fiberlb.controlplane.model.Listener;
 import io.fiberlb.controlplane.model.Pool;
 import io.fiberlb.dataplane.balance.Endpoint;
+import io.fiberlb.dataplane.engine.ProxiedConnection;
 import io.fiberlb.dataplane.health.HealthMonitor;
 import io.fiberlb.dataplane.listener.ListenerActor;
 import io.fiberlb.dataplane.listener.ListenerConfig;
@@ -131,7 +132,7 @@ public final class LoadBalancerRuntime extends AbstractBehavior<LoadBalancerRunt
         Endpoint e = Endpoint.of(b.address(), b.protocolPort(), b.weight(), b.backup()).withHealthy(healthy);
         if (slots.containsKey(e.key())) continue; // same address:port twice in a pool is refused by the API
         endpoints.add(e);
-        slots.put(e.key(), new PoolRuntime.Slot(b.id(), counters, monitor, ListenerActor.address(e)));
+        slots.put(e.key(), new PoolRuntime.Slot(b.id(), counters, monitor, ProxiedConnection.addressOf(e)));
         placement.put(b.id(), new String[] {p.id(), e.key()});
       }
       PoolRuntime pr = pools.get(p.id());
@@ -205,7 +206,8 @@ public final class LoadBalancerRuntime extends AbstractBehavior<LoadBalancerRunt
       ListenerConfig cfg = ListenerConfig.of(l, a.info().vipAddress(), pool);
       ActorRef<ListenerActor.Command> ref = listeners.get(l.id());
       if (ref == null) {
-        ref = getContext().spawn(ListenerActor.create(cfg, stats.listener(l.id()), entity, dataPlane.settings()),
+        ref = getContext().spawn(ListenerActor.create(cfg, stats.listener(l.id()), entity, dataPlane.settings(),
+            dataPlane.engine()),
             "listener-" + l.id() + "-" + (++spawned));
         listeners.put(l.id(), ref);
       } else if (!cfg.equals(listenerConfigs.get(l.id()))) {

@@ -41,14 +41,24 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The data plane end to end: a real server, configured through the real gRPC API, proxying real TCP connections to
- * real backends on ephemeral loopback ports.
+ * real backends on ephemeral loopback ports. Every test runs against each engine ({@link DataPlaneNettyTest},
+ * {@link DataPlanePekkoTest}).
  */
-class DataPlaneTest {
+abstract class DataPlaneTest {
   static final Map<String, Object> FAST = Map.of(
       "fiberlb.dataplane.enabled", true,
       "fiberlb.dataplane.drain-timeout", "2s",
       "fiberlb.dataplane.bind-retry-min", "100ms",
       "fiberlb.dataplane.bind-retry-max", "400ms");
+
+  /** {@code fiberlb.dataplane.engine} for this run. */
+  abstract String engine();
+
+  Map<String, Object> settings() {
+    var m = new HashMap<String, Object>(FAST);
+    m.put("fiberlb.dataplane.engine", engine());
+    return m;
+  }
 
   Path dir;
   TestServer server;
@@ -58,7 +68,7 @@ class DataPlaneTest {
   @BeforeEach
   void start() throws IOException {
     dir = Files.createTempDirectory("fiberlb-dp");
-    server = new TestServer(dir, FAST);
+    server = new TestServer(dir, settings());
     api = server.as("dp");
     for (String n : List.of("a", "b", "c")) backends.add(new EchoBackend(n));
   }

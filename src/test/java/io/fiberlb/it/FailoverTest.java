@@ -80,7 +80,7 @@ class FailoverTest {
 
   /** The first backend name served through vip:port within the limit, or "". */
   static String serving(String vip, int port, Duration limit) {
-    return Poll.until(limit, () -> {
+    return Poll.lastUntil(limit, () -> {
       try {
         return TcpClient.whoServes(vip, port);
       } catch (IOException e) {

@@ -1,7 +1,7 @@
-package io.fiberlb.dataplane.proxy;
+package io.fiberlb.dataplane.engine.pekko;
 
 import io.fiberlb.dataplane.balance.Endpoint;
-import java.net.InetSocketAddress;
+import io.fiberlb.dataplane.engine.ProxiedConnection;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.Attributes;
@@ -36,35 +36,9 @@ import org.apache.pekko.util.ByteString;
  */
 public final class ProxyStage extends GraphStage<FlowShape<ByteString, ByteString>> {
 
-  /** What the stage asks of its listener: the next backend to try, and where to report what happened. */
-  public interface Connector {
-    /**
-     * The backend for attempt {@code attempt} (0-based), or null when there is none: the client is then closed.
-     *
-     * @param tried the endpoint of the previous failed attempt, or null on the first
-     */
-    Endpoint next(int attempt, Endpoint tried);
-
-    /** The TCP flow to one backend (connect timeout and idle timeout applied). */
-    Flow<ByteString, ByteString, CompletionStage<Tcp.OutgoingConnection>> connect(Endpoint endpoint);
-
-    /** A connect to {@code endpoint} failed: {@code reason} is "refused", "timeout" or "unreachable". */
-    void connectFailed(Endpoint endpoint, String reason);
-
-    /** Connected: the backend connection counts from here until {@link #backendClosed}. */
-    void backendOpened(Endpoint endpoint);
-
-    void backendClosed(Endpoint endpoint, boolean error);
-
-    void bytesIn(Endpoint endpoint, int n);
-
-    void bytesOut(Endpoint endpoint, int n);
-
-    /** No attempt connected: the client is closed. */
-    void gaveUp();
-
-    /** The client connection ended; {@code error} when it ended in a failure (reset, timeout, no backend). */
-    void clientClosed(boolean error);
+  /** How to reach one backend: the TCP flow with the listener's connect and idle timeouts applied. */
+  public interface Connect {
+    Flow<ByteString, ByteString, CompletionStage<Tcp.OutgoingConnection>> to(Endpoint endpoint);
   }
 
   /** Failed because no backend could be reached. */
@@ -77,13 +51,13 @@ public final class ProxyStage extends GraphStage<FlowShape<ByteString, ByteStrin
   private final Inlet<ByteString> in = Inlet.create("Proxy.fromClient");
   private final Outlet<ByteString> out = Outlet.create("Proxy.toClient");
   private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
-  private final Connector connector;
-  private final int maxAttempts;
+  private final ProxiedConnection connector;
+  private final Connect connect;
 
-  /** @param maxAttempts connects tried per client: 3 = the first pick and 2 retries */
-  public ProxyStage(Connector connector, int maxAttempts) {
+  /** @param connector the admitted client's candidates and counters ({@link io.fiberlb.dataplane.engine.Admission}) */
+  public ProxyStage(ProxiedConnection connector, Connect connect) {
     this.connector = connector;
-    this.maxAttempts = maxAttempts;
+    this.connect = connect;
   }
 
   @Override
@@ -114,7 +88,7 @@ public final class ProxyStage extends GraphStage<FlowShape<ByteString, ByteStrin
         public void onPush() {
           ByteString bytes = grab(in);
           traffic = true;
-          connector.bytesIn(endpoint, bytes.size());
+          connector.bytesIn(bytes.size());
           toBackend.push(bytes);
         }
 
@@ -157,7 +131,7 @@ public final class ProxyStage extends GraphStage<FlowShape<ByteString, ByteStrin
     }
 
     private void tryNext(Endpoint previous) {
-      Endpoint next = attempt < maxAttempts ? connector.next(attempt, previous) : null;
+      Endpoint next = connector.next(previous);
       if (next == null) {
         connector.gaveUp();
         failed = true;
@@ -191,7 +165,7 @@ public final class ProxyStage extends GraphStage<FlowShape<ByteString, ByteStrin
           ByteString bytes = receiveSide.grab();
           traffic = true;
           if (!connected) onConnected.invoke(target);
-          connector.bytesOut(target, bytes.size());
+          connector.bytesOut(bytes.size());
           push(out, bytes);
         }
 
@@ -204,7 +178,7 @@ public final class ProxyStage extends GraphStage<FlowShape<ByteString, ByteStrin
         @Override
         public void onUpstreamFailure(Throwable ex) {
           if (!traffic && !connected) {
-            connector.connectFailed(target, reasonOf(ex));
+            connector.connectFailed(target, ProxiedConnection.reasonOf(ex));
             tryNext(target);
             return;
           }
@@ -213,7 +187,7 @@ public final class ProxyStage extends GraphStage<FlowShape<ByteString, ByteStrin
         }
       });
       CompletionStage<Tcp.OutgoingConnection> conn = Source.fromGraph(sendSide.source())
-          .viaMat(connector.connect(next), Keep.right())
+          .viaMat(connect.to(next), Keep.right())
           .to(Sink.fromGraph(receiveSide.sink()))
           .run(subFusingMaterializer());
       conn.thenAccept(c -> onConnected.invoke(target));
@@ -223,21 +197,8 @@ public final class ProxyStage extends GraphStage<FlowShape<ByteString, ByteStrin
 
     @Override
     public void postStop() {
-      if (connected) connector.backendClosed(endpoint, failed);
       connector.clientClosed(failed);
     }
-  }
-
-  /** A short, stable reason for a failed connect, as health checks name them. */
-  static String reasonOf(Throwable ex) {
-    for (Throwable t = ex; t != null; t = t.getCause()) {
-      if (t instanceof java.net.ConnectException) return "refused";
-      if (t instanceof java.util.concurrent.TimeoutException) return "timeout";
-      String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
-      if (m.contains("refused")) return "refused";
-      if (m.contains("timeout") || m.contains("timed out")) return "timeout";
-    }
-    return "unreachable";
   }
 
   /** Just this stage as a flow. */

@@ -1,0 +1,68 @@
+package io.fiberlb.dataplane.engine;
+
+import io.fiberlb.dataplane.PoolRuntime;
+import io.fiberlb.dataplane.balance.ConnectionKey;
+import io.fiberlb.dataplane.balance.Endpoint;
+import io.fiberlb.dataplane.listener.ListenerConfig;
+import io.fiberlb.dataplane.stats.TrafficCounters;
+import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The per-connection rules of one listener, written once for every engine: an engine asks {@link #admit} for each
+ * accepted client and either closes it at once (refused, already counted) or proxies it as the returned
+ * {@link ProxiedConnection} says.
+ *
+ * <p>In this order: allowed_cidrs, connection_limit (an atomic count of open connections), then the default pool's
+ * balancer picks. No actor is asked and nothing is logged: this runs on an engine's I/O thread for every connection.
+ * The configuration is read from an {@link AtomicReference} the listener actor swaps, so a change applies to the
+ * next connection while open ones keep the configuration they were admitted with.
+ */
+public final class Admission {
+  /** Connects tried per client: the balancer's pick and up to two more candidates. */
+  public static final int MAX_ATTEMPTS = 3;
+
+  private final AtomicReference<ListenerConfig> config;
+  private final TrafficCounters counters;
+
+  public Admission(AtomicReference<ListenerConfig> config, TrafficCounters counters) {
+    this.config = config;
+    this.counters = counters;
+  }
+
+  public ListenerConfig config() {
+    return config.get();
+  }
+
+  public TrafficCounters counters() {
+    return counters;
+  }
+
+  /**
+   * Decides on one new client. Null: refused (counted as rejected); the engine closes it at once. Otherwise the
+   * client counts as an open connection until {@link ProxiedConnection#clientClosed} is called exactly once.
+   */
+  public ProxiedConnection admit(InetSocketAddress remote) {
+    ListenerConfig cfg = config.get();
+    if (!cfg.allows(remote.getAddress())) return refuse();
+    long open = counters.active.incrementAndGet();
+    long limit = cfg.listener().connectionLimit();
+    if (limit >= 0 && open > limit) {
+      counters.active.decrementAndGet();
+      return refuse();
+    }
+    PoolRuntime pool = cfg.pool();
+    Endpoint first = pool == null ? null : pool.balancer().pick(ConnectionKey.of(remote));
+    if (first == null) {
+      counters.active.decrementAndGet();
+      return refuse();
+    }
+    counters.total.increment();
+    return new ProxiedConnection(cfg, pool, first, counters);
+  }
+
+  private ProxiedConnection refuse() {
+    counters.rejected.increment();
+    return null;
+  }
+}

@@ -1,0 +1,246 @@
+package io.fiberlb.dataplane.engine.netty;
+
+import io.fiberlb.dataplane.balance.Endpoint;
+import io.fiberlb.dataplane.engine.ProxiedConnection;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One proxied TCP connection on one event loop: the client channel's handler, which connects the backend channel
+ * on the same loop and relays both ways.
+ *
+ * <ul>
+ *   <li>The client is not read until a backend is connected; a connect that fails (refused, timeout) before any
+ *       byte moved is retried on the next candidate ({@link ProxiedConnection#next}), up to three in all. (Native
+ *       epoll still reads a client that half-closes early, auto-read or not: what it sent before its FIN is held,
+ *       bounded by the socket's receive buffer, and written once the backend is connected.)
+ *   <li>Backpressure by writability: while one side's outbound buffer is above its high-water mark the other side
+ *       is not read, so a slow reader holds at most one read beyond the mark (never an unbounded buffer).
+ *   <li>Writes are flushed once per read batch (channelReadComplete), not once per read.
+ *   <li>Half-close both ways: a FIN from one side becomes a FIN to the other once what was read before it is
+ *       written; the connection closes when both sides have finished.
+ *   <li>Idle: no byte either way for the listener's client or backend idle timeout closes both (one timer per
+ *       connection, re-armed lazily rather than touched per read).
+ * </ul>
+ * Nothing here blocks, logs or asks an actor; counters are lock-free.
+ */
+final class TcpProxy extends ChannelInboundHandlerAdapter {
+  private final NettyEngine engine;
+  private final ProxiedConnection conn;
+  private final long idleNanos;
+  private Channel client;
+  private Channel backend;
+  private Endpoint endpoint;
+  private boolean clientEof;
+  private boolean backendEof;
+  private boolean error;
+  private long lastActive;
+  private ScheduledFuture<?> idleTimer;
+  /** Client bytes read before the backend was connected (only a client that half-closes that early). */
+  private java.util.ArrayDeque<ByteBuf> early;
+
+  TcpProxy(NettyEngine engine, ProxiedConnection conn) {
+    this.engine = engine;
+    this.conn = conn;
+    var l = conn.config().listener();
+    long idle = minPositive(l.timeoutClientIdleMs(), l.timeoutBackendIdleMs());
+    this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idle);
+  }
+
+  private static long minPositive(long a, long b) {
+    if (a <= 0) return Math.max(0, b);
+    if (b <= 0) return a;
+    return Math.min(a, b);
+  }
+
+  // ------------------------------------------------------------------ connecting
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    client = ctx.channel();
+    lastActive = System.nanoTime();
+    if (idleNanos > 0) armIdle(idleNanos);
+    connect(null);
+  }
+
+  private void connect(Endpoint failed) {
+    Endpoint next = conn.next(failed);
+    if (next == null) {
+      conn.gaveUp();
+      error = true;
+      client.close();
+      return;
+    }
+    endpoint = next;
+    int connectTimeout = (int) Math.min(Integer.MAX_VALUE, conn.config().listener().timeoutBackendConnectMs());
+    ChannelFuture f = engine.backend(client.eventLoop(), connectTimeout).handler(new FromBackend())
+        .connect(conn.address(next));
+    f.addListener((ChannelFutureListener) this::connected);
+  }
+
+  private void connected(ChannelFuture f) {
+    if (!client.isActive()) { // the client went away (or timed out) while we connected
+      f.channel().close();
+      return;
+    }
+    if (!f.isSuccess()) {
+      conn.connectFailed(endpoint, ProxiedConnection.reasonOf(f.cause()));
+      connect(endpoint);
+      return;
+    }
+    backend = f.channel();
+    conn.backendOpened(endpoint);
+    if (early != null) {
+      for (ByteBuf b; (b = early.poll()) != null; ) {
+        conn.bytesIn(b.readableBytes());
+        backend.write(b, backend.voidPromise());
+      }
+      backend.flush();
+    }
+    if (clientEof) finishWrites(backend);
+    else client.config().setAutoRead(true);
+    backend.config().setAutoRead(true);
+  }
+
+  // ------------------------------------------------------------------ client -> backend
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (backend == null) { // read before connected: epoll reads a client's early FIN and what came before it
+      if (early == null) early = new java.util.ArrayDeque<>(2);
+      early.add((ByteBuf) msg);
+      return;
+    }
+    conn.bytesIn(((ByteBuf) msg).readableBytes());
+    backend.write(msg, backend.voidPromise());
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    lastActive = System.nanoTime();
+    if (backend != null) backend.flush();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (backend != null) backend.config().setAutoRead(client.isWritable());
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof ChannelInputShutdownEvent) {
+      clientEof = true;
+      if (backend != null) finishWrites(backend);
+      if (backendEof) closeBoth();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (idleTimer != null) idleTimer.cancel(false);
+    if (early != null) {
+      early.forEach(ReferenceCountUtil::release);
+      early.clear();
+    }
+    if (backend != null) closeAfterWrites(backend);
+    conn.clientClosed(error);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    error = true; // a reset or a failed write: nothing to log per connection, it is counted
+    closeBoth();
+  }
+
+  // ------------------------------------------------------------------ backend -> client
+
+  private final class FromBackend extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      conn.bytesOut(((ByteBuf) msg).readableBytes());
+      client.write(msg, client.voidPromise());
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      lastActive = System.nanoTime();
+      client.flush();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      client.config().setAutoRead(ctx.channel().isWritable());
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof ChannelInputShutdownEvent) {
+        backendEof = true;
+        finishWrites(client);
+        if (clientEof) closeBoth();
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      if (ctx.channel() == backend) closeAfterWrites(client);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (ctx.channel() != backend) { // a connect attempt: its future reports the failure
+        ctx.close();
+        return;
+      }
+      error = true;
+      closeBoth();
+    }
+  }
+
+  // ------------------------------------------------------------------ endings
+
+  /** FIN to {@code ch} once everything written to it before has gone. */
+  private static void finishWrites(Channel ch) {
+    ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+      if (ch instanceof DuplexChannel d && ch.isActive()) d.shutdownOutput();
+    });
+  }
+
+  private static void closeAfterWrites(Channel ch) {
+    if (ch.isActive()) ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  private void closeBoth() {
+    closeAfterWrites(client);
+    if (backend != null) closeAfterWrites(backend);
+    if (error) {
+      client.close();
+      if (backend != null) backend.close();
+    }
+  }
+
+  private void armIdle(long delayNanos) {
+    idleTimer = client.eventLoop().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void checkIdle() {
+    if (!client.isActive()) return;
+    long quiet = System.nanoTime() - lastActive;
+    if (quiet >= idleNanos) {
+      error = true;
+      closeBoth();
+    } else {
+      armIdle(idleNanos - quiet);
+    }
+  }
+}
