@@ -7,7 +7,7 @@ threads are counted in its /proc/PID/stat), the FiberLB JVM (likewise).
     procstat.py snap NAME=PID ...   one JSON line: wall clock, machine busy CPU seconds (/proc/stat), and per NAME
                                     the tree's CPU seconds (utime+stime) and RSS in KiB. PID "-" gives nulls.
     procstat.py rss PID             the tree's RSS in KiB
-    procstat.py tids PID            every thread (TID) of every process of the tree, one line, for strace -p
+    procstat.py pids PID            the tree's processes, one line (for strace -f -p: it attaches all their threads)
     procstat.py threads PID         the tree's thread names (/proc/PID/task/TID/comm), one a line
 """
 import json
@@ -69,16 +69,6 @@ def rss_kib(pid):
     return total
 
 
-def tids(pid):
-    out = []
-    for p in tree(pid):
-        try:
-            out.extend(int(t) for t in os.listdir(f"/proc/{p}/task"))
-        except OSError:
-            continue
-    return sorted(out)
-
-
 def thread_names(pid):
     names = []
     for p in tree(pid):
@@ -117,8 +107,8 @@ def main(argv):
         print(json.dumps(snap(argv[2:])))
     elif len(argv) == 3 and argv[1] == "rss":
         print(rss_kib(argv[2]))
-    elif len(argv) == 3 and argv[1] == "tids":
-        print(" ".join(str(t) for t in tids(argv[2])))
+    elif len(argv) == 3 and argv[1] == "pids":
+        print(" ".join(str(p) for p in sorted(tree(argv[2]))))
     elif len(argv) == 3 and argv[1] == "threads":
         print("\n".join(thread_names(argv[2])))
     else:

@@ -25,9 +25,9 @@ CONNECTIONS=64
 THREADS=2
 CONNS=2000
 C1K=1000
-C1K_DURATION=5
+C1K_DURATION=4
 RATE=5000
-RATE_DURATION=5
+RATE_DURATION=4
 RATE_CONNECTIONS=16
 SYSCALLS=0
 SYSCALLS_DURATION=3
@@ -635,18 +635,19 @@ fiberlb_udp_setup() { # TARGET; sets UDP_HOST/UDP_PORT, or FL_REASON
   UDP_PORT[$t]=${FL_UDP[$t]}
 }
 
-# Which engine really runs: FIBERLB_DATAPLANE_ENGINE is only a request. Netty names its event-loop threads
-# (e.g. epollEventLoopGroup-2-1, "epollEventLoopG" in /proc); the full list is in TARGET/threads.txt.
+# Which engine really runs: FIBERLB_DATAPLANE_ENGINE is only a request. The server logs "data plane engine: NAME"
+# (netty-epoll, netty-nio, pekko) at start; its threads (names and counts) go to TARGET/threads.txt.
 engine_evidence() { # TARGET
-  local t="$1" n
+  local t="$1" want="${1#fiberlb-}" line
   python3 "$here/procstat.py" threads "${PROXY_PID[$t]}" | sort | uniq -c | sort -rn > "$OUT/$t/threads.txt" || true
-  n="$(awk 'tolower($0) ~ /netty|eventloop|epoll/ {s += $1} END {print s + 0}' "$OUT/$t/threads.txt")"
-  case "$t:$n" in
-    fiberlb-netty:0) echo "WARNING: no Netty event-loop threads (threads.txt): is FIBERLB_DATAPLANE_ENGINE read?" ;;
-    fiberlb-pekko:0) echo "no Netty event-loop threads" ;;
-    fiberlb-netty:*) echo "$n Netty event-loop thread(s)" ;;
-    *) echo "WARNING: $n Netty event-loop thread(s) in the pekko server (threads.txt)" ;;
-  esac
+  line="$(grep -o 'data plane engine: [^ ]*' "$OUT/$t/server.log" | tail -n 1 || true)"
+  if [ -z "$line" ]; then
+    echo "WARNING: server.log does not name the data plane engine (asked for $want)"
+  elif [[ "${line#data plane engine: }" == "$want"* ]]; then
+    echo "$line"
+  else
+    echo "WARNING: asked for $want, server.log says '$line'"
+  fi
 }
 
 # Which targets answer. FiberLB gets --fiberlb-deadline (its listener is reconciled after the API call returns),
@@ -775,13 +776,14 @@ measure() { # RUN TEST TARGET
 }
 
 # Syscalls per keep-alive request (--syscalls): strace -c counts every syscall of every thread of the proxy's
-# process tree (-p for each TID now, -f for threads started meanwhile) while wrk runs; total / wrk's requests.
+# process tree while wrk runs (-p for each process of the tree: nginx's master and workers, HAProxy, the JVM; with
+# -f strace attaches all the threads a process has and follows those it starts); total / wrk's requests.
 syscall_run() { # TARGET
-  local t="$1" base="$RAW/sys.$1" p=() i n tid
-  for tid in $(python3 "$here/procstat.py" tids "${PROXY_PID[$t]}"); do p+=(-p "$tid"); done
+  local t="$1" base="$RAW/sys.$1" p=() i n pid
+  for pid in $(python3 "$here/procstat.py" pids "${PROXY_PID[$t]}"); do p+=(-p "$pid"); done
   strace -c -f -o "$base.strace" "${p[@]}" 2> "$base.strace-log" &
   STRACE_PID=$!
-  for ((i = 0; i < 150; i++)); do # until every thread is attached (one line each), at most 15 s
+  for ((i = 0; i < 150; i++)); do # until every process is attached ("Process N attached [with M threads]"), <= 15 s
     n="$(grep -c 'attached' "$base.strace-log" || true)"
     [ "$n" -ge $((${#p[@]} / 2)) ] && break
     kill -0 "$STRACE_PID" 2>/dev/null || break
@@ -799,15 +801,17 @@ syscall_run() { # TARGET
   STRACE_PID=""
 }
 
-est=$(( (WARMUP > 0 ? ${#ACTIVE[@]} * (2 * WARMUP + 1) : 0) + RUNS * ${#ACTIVE[@]} * (3 * (DURATION + 1) + 9) ))
-[ "$RATE" -gt 0 ] && est=$((est + RUNS * ${#ACTIVE[@]} * (RATE_DURATION + 1)))
-[ "$C1K" -gt 0 ] && est=$((est + RUNS * ${#ACTIVE[@]} * (C1K_DURATION + 3)))
+# A rough estimate of what is left (seconds per test and target, sleeps and overheads included).
+est=$(( (WARMUP > 0 ? ${#ACTIVE[@]} * (2 * WARMUP + 2) : 0) + RUNS * ${#ACTIVE[@]} * (3 * DURATION + 4 + 9) ))
+[ "$RATE" -gt 0 ] && est=$((est + RUNS * ${#ACTIVE[@]} * (RATE_DURATION + 2)))
+[ "$C1K" -gt 0 ] && est=$((est + RUNS * ${#ACTIVE[@]} * (C1K_DURATION + 2)))
 [ "$UDP" = 1 ] && est=$((est + RUNS * ${#UDP_ACTIVE[@]} * (DURATION + 2)))
 [ "$SYSCALLS" = 1 ] && est=$((est + ${#ACTIVE[@]} * (SYSCALLS_DURATION + 4)))
 log "measuring ${ACTIVE[*]}: tests ${TESTS[*]}, $RUNS run(s); about $(((est + 59) / 60)) min from now"
 
 if [ "$WARMUP" -gt 0 ]; then
   for t in "${ACTIVE[@]}"; do
+    [ "$t" = direct ] && continue # no proxy to warm up
     log "warm-up: $t (${WARMUP}s keep-alive, ${WARMUP}s close)"
     wrk_run "$RAW/warmup.ka.$t" "$t" -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --latency
     wrk_run "$RAW/warmup.close.$t" "$t" -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" --latency -H 'Connection: close'

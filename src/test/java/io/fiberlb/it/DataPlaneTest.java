@@ -54,7 +54,7 @@ abstract class DataPlaneTest {
   /** {@code fiberlb.dataplane.engine} for this run. */
   abstract String engine();
 
-  Map<String, Object> settings() {
+  HashMap<String, Object> settings() {
     var m = new HashMap<String, Object>(FAST);
     m.put("fiberlb.dataplane.engine", engine());
     return m;
@@ -114,7 +114,7 @@ abstract class DataPlaneTest {
   }
 
   static void awaitServing(Setup s) {
-    Poll.until(Duration.ofSeconds(10), () -> {
+    Poll.until("a connection accepted on " + s.vip() + ":" + s.port(), Duration.ofSeconds(10), () -> {
       try (Socket c = TcpClient.connect(s.vip(), s.port())) {
         return true;
       } catch (IOException e) {
@@ -382,6 +382,203 @@ abstract class DataPlaneTest {
     assertEquals(bId, downEvent.getResourceId());
     assertTrue(downEvent.getReason().contains("refused"), downEvent.getReason());
     assertEquals(downEvent.getVersion(), events.getEvents(1).getVersion());
+  }
+
+  /** A backend on an ephemeral loopback port that runs {@code serve} for each connection on a thread of its own. */
+  static final class ScriptedBackend implements AutoCloseable {
+    interface Script {
+      void serve(Socket c) throws IOException;
+    }
+
+    final ServerSocket server;
+    final List<Socket> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    ScriptedBackend(Script script) throws IOException {
+      server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      Thread t = new Thread(() -> {
+        while (!server.isClosed()) {
+          try {
+            Socket c = server.accept();
+            accepted.add(c);
+            Thread h = new Thread(() -> {
+              try (c) {
+                script.serve(c);
+              } catch (IOException ignored) {
+                // the proxy or the test closed it
+              }
+            }, "scripted-conn");
+            h.setDaemon(true);
+            h.start();
+          } catch (IOException e) {
+            return;
+          }
+        }
+      }, "scripted-backend");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+      synchronized (accepted) {
+        for (Socket c : accepted) c.close();
+      }
+    }
+  }
+
+  /** A load balancer with one listener over one backend port, serving. */
+  Setup single(int backendPort) throws IOException {
+    LoadBalancer lb = api.createLb("single");
+    Pool pool = api.createPool(lb.getId(), "p");
+    Backend b = api.createBackend(lb.getId(), pool.getId(), "127.0.0.1", backendPort);
+    Listener l = api.createListener(lb.getId(), freePort(), pool.getId());
+    var s = new Setup(lb, pool, l, List.of(b));
+    awaitServing(s);
+    return s;
+  }
+
+  @Test
+  void aBackendThatHalfClosesFirstStillReceivesWhatTheClientSendsAfterwards() throws Exception {
+    var received = new java.util.concurrent.LinkedBlockingQueue<String>(); // one entry per connection
+    try (var greeter = new ScriptedBackend(c -> {
+      c.getOutputStream().write("hello".getBytes(StandardCharsets.UTF_8));
+      c.shutdownOutput(); // FIN first, from the backend
+      received.add(new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    })) {
+      Setup s = single(greeter.port());
+      try (Socket c = TcpClient.connect(s.vip(), s.port())) {
+        assertEquals("hello", new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+            "the backend's bytes, then its FIN");
+        c.getOutputStream().write("late words".getBytes(StandardCharsets.UTF_8));
+        c.shutdownOutput();
+        Poll.until("the backend to receive what the client sent after the backend's FIN", Duration.ofSeconds(10),
+            () -> List.copyOf(received), r -> r.contains("late words"));
+      }
+    }
+  }
+
+  @Test
+  void aClientThatHalfClosesStillReceivesTheWholeAnswer() throws IOException {
+    Setup s = setup(LbAlgorithm.ROUND_ROBIN, ListenerSpec.newBuilder());
+    try (Socket c = TcpClient.connect(s.vip(), s.port())) {
+      c.getOutputStream().write("question".getBytes(StandardCharsets.UTF_8));
+      c.shutdownOutput(); // the client's FIN goes first: the echo backend answers only after it
+      String answer = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(answer.matches("question#[abc]"), answer);
+    }
+  }
+
+  @Test
+  void aSlowReaderHoldsTheBackendBackInsteadOfFillingMemory() throws IOException {
+    byte[] chunk = new byte[64 * 1024];
+    try (var firehose = new ScriptedBackend(c -> {
+      var out = c.getOutputStream();
+      while (true) out.write(chunk); // as fast as the proxy takes it, until the connection goes
+    })) {
+      Setup s = single(firehose.port());
+      try (Socket c = new Socket()) {
+        c.setReceiveBufferSize(64 * 1024); // fixed: no receive-window auto-tuning on the client
+        c.setSoTimeout(10_000);
+        c.connect(new InetSocketAddress(s.vip(), s.port()), 5_000);
+        // The client reads nothing: what the proxy reads from the backend must stop growing, at about the socket
+        // buffers plus the engine's high-water mark, not grow at loopback speed.
+        long[] previous = {-1};
+        long settled = Poll.until("bytes read from the backend to settle", Duration.ofSeconds(15), () -> {
+          long now = listenerCounters(s).bytesOut.sum();
+          long before = previous[0];
+          previous[0] = now;
+          LockSupportPause.ms(200);
+          return now == before ? now : -1;
+        }, n -> n > 0);
+        assertTrue(settled < 16L << 20, "bytes buffered for a client that reads nothing: " + settled);
+        // And the stream resumes once the client reads.
+        byte[] got = c.getInputStream().readNBytes(4 << 20);
+        assertEquals(4 << 20, got.length);
+        assertTrue(listenerCounters(s).bytesOut.sum() > settled, "the backend was read again");
+      }
+    }
+  }
+
+  @Test
+  void aBackendThatReadsNothingHoldsTheClientBack() throws Exception {
+    var release = new java.util.concurrent.CountDownLatch(1);
+    try (var deaf = new ScriptedBackend(c -> {
+      c.setReceiveBufferSize(64 * 1024);
+      try {
+        release.await(); // reads nothing until the test says so
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      c.getInputStream().transferTo(java.io.OutputStream.nullOutputStream()); // then everything, until the end
+    })) {
+      Setup s = single(deaf.port());
+      try (Socket c = TcpClient.connect(s.vip(), s.port())) {
+        Thread writer = new Thread(() -> {
+          byte[] chunk = new byte[64 * 1024];
+          try {
+            while (true) c.getOutputStream().write(chunk); // blocks once every buffer on the way is full
+          } catch (IOException closed) {
+            // the test ended
+          }
+        }, "eager-writer");
+        writer.setDaemon(true);
+        writer.start();
+        long[] previous = {-1};
+        long settled = Poll.until("bytes read from the client to settle", Duration.ofSeconds(15), () -> {
+          long now = listenerCounters(s).bytesIn.sum();
+          long before = previous[0];
+          previous[0] = now;
+          LockSupportPause.ms(200);
+          return now == before ? now : -1;
+        }, n -> n > 0);
+        assertTrue(settled < 16L << 20, "bytes buffered for a backend that reads nothing: " + settled);
+        release.countDown();
+        Poll.until("the client to be read again", Duration.ofSeconds(10), () -> listenerCounters(s).bytesIn.sum(),
+            n -> n > settled);
+      }
+    }
+  }
+
+  @Test
+  void twoThousandConcurrentConnectionsAllComplete() throws IOException {
+    Setup s = setup(LbAlgorithm.ROUND_ROBIN, ListenerSpec.newBuilder());
+    int n = 2_000;
+    List<Socket> open = new ArrayList<>(n);
+    try {
+      for (int i = 0; i < n; i++) {
+        Socket c = TcpClient.connect(s.vip(), s.port());
+        open.add(c);
+        c.getOutputStream().write('a' + i % 26);
+      }
+      Poll.until("2000 connections open through the listener", Duration.ofSeconds(30),
+          () -> listenerCounters(s).active.get(), a -> a == n);
+      Map<String, Integer> served = new HashMap<>();
+      for (int i = 0; i < n; i++) {
+        Socket c = open.get(i);
+        assertEquals('a' + i % 26, c.getInputStream().read(), "connection " + i + " echoed while all were open");
+        c.shutdownOutput();
+        String rest = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(rest.startsWith("#"), "connection " + i + " ended with " + rest);
+        served.merge(rest.substring(1), 1, Integer::sum);
+      }
+      assertEquals(n, served.values().stream().mapToInt(Integer::intValue).sum());
+      assertEquals(3, served.size(), "spread over the three backends: " + served);
+    } finally {
+      for (Socket c : open) c.close();
+    }
+    Poll.until("every connection closed", Duration.ofSeconds(30), () -> listenerCounters(s).active.get(), a -> a == 0);
+  }
+
+  /** A short pause between two samples of a counter (inside a poll, which bounds the whole wait). */
+  static final class LockSupportPause {
+    static void ms(long ms) {
+      java.util.concurrent.locks.LockSupport.parkNanos(ms * 1_000_000);
+    }
   }
 
   Backend getBackend(Setup s, int i) {
