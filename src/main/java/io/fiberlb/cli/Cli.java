@@ -120,7 +120,9 @@ public final class Cli {
           "",
           "Each listener binds its load balancer's VIP and port on the node that runs the load balancer, and proxies"
               + " TCP connections to its default pool; Prometheus metrics are served on 127.0.0.1:9464/metrics"
-              + " (FIBERLB_METRICS_PORT).",
+              + " (FIBERLB_METRICS_PORT). Bytes move through the netty engine (one event loop per CPU, native epoll;"
+              + " FIBERLB_EVENT_LOOPS, FIBERLB_EPOLL=false for NIO) or, with FIBERLB_DATAPLANE_ENGINE=pekko, through"
+              + " Pekko Streams TCP.",
           "",
           "Ctrl-C or SIGTERM: the node leaves the cluster, hands its load balancers over and exits (the JVM reports 130/143). Exit status 1: the cluster removed (downed) this node, so a supervisor should restart it."})
   static final class Server implements Callable<Integer> {
