@@ -339,8 +339,9 @@ abstract class DataPlaneTest {
     var hc = api.call(api.healthChecks().createHealthCheck(), io.fiberlb.api.v1.CreateHealthCheckRequest.newBuilder()
         .setLoadBalancerId(s.lb().getId()).setHealthCheck(io.fiberlb.api.v1.HealthCheckSpec.newBuilder()
             .setType(io.fiberlb.api.v1.HealthCheck.Type.TCP)
-            .setInterval(com.google.protobuf.Duration.newBuilder().setNanos(200_000_000))
-            .setTimeout(com.google.protobuf.Duration.newBuilder().setNanos(100_000_000))
+            .setInterval(com.google.protobuf.Duration.newBuilder().setNanos(400_000_000))
+            // 300 ms: a loaded 2-core machine must not time out the healthy backends' probes
+            .setTimeout(com.google.protobuf.Duration.newBuilder().setNanos(300_000_000))
             .setRise(2).setFall(2)).build());
     api.call(api.pools().updatePool(), UpdatePoolRequest.newBuilder().setLoadBalancerId(s.lb().getId())
         .setId(s.pool().getId()).setPool(PoolSpec.newBuilder().setHealthCheckId(hc.getId())).build());
