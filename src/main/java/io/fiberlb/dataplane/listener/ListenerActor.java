@@ -1,8 +1,6 @@
 package io.fiberlb.dataplane.listener;
 
 import inet.ipaddr.IPAddressString;
-import io.fiberlb.controlplane.LoadBalancerEntity;
-import io.fiberlb.controlplane.model.Listener;
 import io.fiberlb.dataplane.DataPlaneSettings;
 import io.fiberlb.dataplane.PoolRuntime;
 import io.fiberlb.dataplane.balance.ConnectionKey;
@@ -10,6 +8,8 @@ import io.fiberlb.dataplane.balance.Endpoint;
 import io.fiberlb.dataplane.health.HealthMonitor;
 import io.fiberlb.dataplane.proxy.ProxyStage;
 import io.fiberlb.dataplane.stats.TrafficCounters;
+import io.fiberlb.port.DataPlaneReport;
+import io.fiberlb.port.DesiredListener;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -77,14 +77,14 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
   static final int MAX_ATTEMPTS = 3;
 
   public static Behavior<Command> create(ListenerConfig config, TrafficCounters counters,
-      ActorRef<LoadBalancerEntity.Command> entity, DataPlaneSettings settings) {
+      ActorRef<DataPlaneReport> entity, DataPlaneSettings settings) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
         new ListenerActor(ctx, timers, config, counters, entity, settings)));
   }
 
   private final TimerScheduler<Command> timers;
   private final TrafficCounters counters;
-  private final ActorRef<LoadBalancerEntity.Command> entity;
+  private final ActorRef<DataPlaneReport> entity;
   private final DataPlaneSettings settings;
   private final Materializer mat;
   private final AtomicReference<ListenerConfig> current;
@@ -95,7 +95,7 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
   private String reported = "";
 
   private ListenerActor(ActorContext<Command> ctx, TimerScheduler<Command> timers, ListenerConfig config,
-      TrafficCounters counters, ActorRef<LoadBalancerEntity.Command> entity, DataPlaneSettings settings) {
+      TrafficCounters counters, ActorRef<DataPlaneReport> entity, DataPlaneSettings settings) {
     super(ctx);
     this.timers = timers;
     this.counters = counters;
@@ -123,7 +123,7 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
         .build();
   }
 
-  private Listener listener() {
+  private DesiredListener listener() {
     return current.get().listener();
   }
 
@@ -209,7 +209,7 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
   private void report(String error) {
     if (error.equals(reported)) return;
     reported = error;
-    entity.tell(new LoadBalancerEntity.ListenerReport(listener().id(), error));
+    entity.tell(new DataPlaneReport.ListenerStatus(listener().id(), error));
   }
 
   /** Stops accepting now; connections open on the old socket finish within the drain timeout, then are closed. */
@@ -238,7 +238,7 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
 
   private void accept(Tcp.IncomingConnection c, SharedKillSwitch ks) {
     ListenerConfig cfg = current.get();
-    Listener l = cfg.listener();
+    DesiredListener l = cfg.listener();
     InetSocketAddress remote = c.remoteAddress();
     if (!cfg.allows(remote.getAddress())) {
       reject(c);
@@ -312,7 +312,7 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
 
     @Override
     public Flow<ByteString, ByteString, CompletionStage<Tcp.OutgoingConnection>> connect(Endpoint e) {
-      Listener l = cfg.listener();
+      DesiredListener l = cfg.listener();
       Optional<Duration> idle = l.timeoutBackendIdleMs() > 0
           ? Optional.of(Duration.ofMillis(l.timeoutBackendIdleMs())) : Optional.empty();
       PoolRuntime.Slot s = slot(e);
