@@ -669,8 +669,8 @@ public final class LoadBalancerEntity
     DesiredLoadBalancer desired = DesiredStates.of(a);
     if (runtime == null) {
       runtime = ctx.spawn(dataPlane.runtime(lbId, reports), "runtime");
-    } else if (desired.equals(published)) {
-      return; // names, descriptions, tags: nothing the data plane runs
+    } else if (desired.sameConfiguration(published)) {
+      return; // names, descriptions, tags, health verdicts: nothing the running data plane needs
     }
     runtime.tell(new RuntimeCommand.Apply(desired));
     published = desired;

@@ -39,6 +39,17 @@ public record DesiredLoadBalancer(
     journaledHealth = Map.copyOf(journaledHealth);
   }
 
+  /** This configuration with other seeds. */
+  public DesiredLoadBalancer withJournaledHealth(Map<String, Boolean> seeds) {
+    return new DesiredLoadBalancer(id, orgId, projectId, vipAddress, adminStateUp, listeners, pools, backends,
+        healthChecks, seeds);
+  }
+
+  /** Whether {@code other} runs the same: equal but perhaps for the seeds, which a running monitor ignores. */
+  public boolean sameConfiguration(DesiredLoadBalancer other) {
+    return other != null && equals(other.withJournaledHealth(journaledHealth));
+  }
+
   /** The health check that probes this pool's backends, or null when they are not checked (none, or disabled). */
   public DesiredHealthCheck healthCheckOf(DesiredPool pool) {
     if (pool.healthCheckId().isEmpty()) return null;
