@@ -29,6 +29,7 @@ import io.fiberlb.controlplane.model.Caller;
 import io.fiberlb.controlplane.model.HealthCheck;
 import io.fiberlb.controlplane.model.Listener;
 import io.fiberlb.controlplane.model.Pool;
+import io.fiberlb.port.StatsSnapshot;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -140,14 +141,14 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
       Caller caller = gw.caller(md, "");
       String lbId = id("load_balancer_id", in.getLoadBalancerId());
       return gw.ask(lbId, r -> new LoadBalancerEntity.GetStats(caller, r),
-          reply -> stats(lbId, (LoadBalancerEntity.StatsReply) reply));
+          reply -> stats(lbId, ((LoadBalancerEntity.StatsReply) reply).stats()));
     });
   }
 
   /** Each listener and backend as it is; the load balancer's totals are the sums over its listeners. */
-  private static LoadBalancerStats stats(String lbId, LoadBalancerEntity.StatsReply s) {
+  private static LoadBalancerStats stats(String lbId, StatsSnapshot s) {
     var out = LoadBalancerStats.newBuilder().setLoadBalancerId(lbId).setNode(s.node());
-    for (LoadBalancerEntity.Traffic t : s.listeners()) {
+    for (io.fiberlb.port.TrafficStats t : s.listeners()) {
       out.addListeners(traffic(t));
       out.setBytesIn(out.getBytesIn() + t.bytesIn())
           .setBytesOut(out.getBytesOut() + t.bytesOut())
@@ -161,7 +162,7 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
     return out.build();
   }
 
-  private static TrafficStats traffic(LoadBalancerEntity.Traffic t) {
+  private static TrafficStats traffic(io.fiberlb.port.TrafficStats t) {
     return TrafficStats.newBuilder().setId(t.id()).setBytesIn(t.bytesIn()).setBytesOut(t.bytesOut())
         .setActiveConnections(t.activeConnections()).setTotalConnections(t.totalConnections())
         .setRequestErrors(t.requestErrors()).setRejectedConnections(t.rejectedConnections())

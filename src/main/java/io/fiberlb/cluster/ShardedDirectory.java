@@ -5,7 +5,7 @@ import io.fiberlb.controlplane.Directory;
 import io.fiberlb.controlplane.LoadBalancerEntity;
 import io.fiberlb.controlplane.ProjectEntity;
 import io.fiberlb.controlplane.VipPoolEntity;
-import io.fiberlb.dataplane.DataPlane;
+import io.fiberlb.port.DataPlanePort;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -24,7 +24,7 @@ public final class ShardedDirectory implements Directory {
   }
 
   /** @param dataPlane serves the listeners of the load balancers that run on this node; null for none */
-  public static ShardedDirectory init(ActorSystem<?> system, ControlPlaneSettings settings, DataPlane dataPlane) {
+  public static ShardedDirectory init(ActorSystem<?> system, ControlPlaneSettings settings, DataPlanePort dataPlane) {
     ClusterSharding sharding = ClusterSharding.get(system);
     ShardedDirectory directory = new ShardedDirectory(sharding);
     sharding.init(Entity.of(LoadBalancerEntity.TYPE_KEY,

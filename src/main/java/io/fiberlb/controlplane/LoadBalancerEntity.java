@@ -24,8 +24,11 @@ import io.fiberlb.controlplane.model.LoadBalancerPatch;
 import io.fiberlb.controlplane.model.Rejection;
 import io.fiberlb.controlplane.model.Usage;
 import io.fiberlb.controlplane.model.Validation;
-import io.fiberlb.dataplane.DataPlane;
-import io.fiberlb.dataplane.LoadBalancerRuntime;
+import io.fiberlb.port.DataPlanePort;
+import io.fiberlb.port.DataPlaneReport;
+import io.fiberlb.port.DesiredLoadBalancer;
+import io.fiberlb.port.RuntimeCommand;
+import io.fiberlb.port.StatsSnapshot;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -125,12 +128,6 @@ public final class LoadBalancerEntity
     public Resume {}
   }
 
-  /** From this load balancer's data plane: a health checker moved a backend up or down. */
-  public record HealthReport(String backendId, boolean up, String reason) implements Command {}
-
-  /** From this load balancer's data plane: a listener can serve ({@code error} empty) or cannot, and why. */
-  public record ListenerReport(String listenerId, String error) implements Command {}
-
   /** Live traffic counters of this load balancer, from the node that runs it. */
   public record GetStats(Caller caller, ActorRef<Reply> replyTo) implements UserCommand {}
 
@@ -145,6 +142,9 @@ public final class LoadBalancerEntity
   private record Retry(String why) implements Command {}
 
   private record Idle(long at) implements Command {}
+
+  /** A report of this load balancer's data plane (bind errors, health transitions), through a message adapter. */
+  private record FromDataPlane(DataPlaneReport report) implements Command {}
 
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
   @JsonSubTypes({
@@ -184,12 +184,11 @@ public final class LoadBalancerEntity
     public Rejected {}
   }
 
-  /** Counters of one listener or backend, as {@code GetLoadBalancerStats} reports them. */
-  public record Traffic(String id, long activeConnections, long totalConnections, long bytesIn, long bytesOut,
-      long rejectedConnections, long connectFailures, long requestErrors) implements CborSerializable {}
-
-  /** @param node the cluster node serving the load balancer, empty when it runs no data plane */
-  public record StatsReply(String node, List<Traffic> listeners, List<Traffic> backends) implements Reply {}
+  /** Live traffic counters, from the node that serves the load balancer. */
+  public record StatsReply(StatsSnapshot stats) implements Reply {
+    @JsonCreator
+    public StatsReply {}
+  }
 
   // ------------------------------------------------------------------ construction
 
@@ -210,7 +209,7 @@ public final class LoadBalancerEntity
 
   /** @param dataPlane serves the load balancer's listeners on this node; null for none (control-plane tests) */
   public static Behavior<Command> create(String lbId, Directory directory, ControlPlaneSettings settings,
-      ActorRef<ClusterSharding.ShardCommand> shard, DataPlane dataPlane) {
+      ActorRef<ClusterSharding.ShardCommand> shard, DataPlanePort dataPlane) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new LoadBalancerEntity(lbId, ctx, timers, directory,
         settings, dataPlane, () -> {
           if (shard != null) shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
@@ -223,8 +222,12 @@ public final class LoadBalancerEntity
   private final Directory directory;
   private final ControlPlaneSettings settings;
   private final Runnable passivate;
-  private final DataPlane dataPlane;
-  private ActorRef<LoadBalancerRuntime.Command> runtime;
+  private final DataPlanePort dataPlane;
+  /** Where the data plane's reports come in; null without a data plane. */
+  private final ActorRef<DataPlaneReport> reports;
+  private ActorRef<RuntimeCommand> runtime;
+  /** What the runtime was last told to run, so that a change that leaves it equal is not sent again. */
+  private DesiredLoadBalancer published;
   /** What the data plane last reported of listeners that cannot serve, by listener id. Not journaled. */
   private final java.util.Map<String, String> listenerErrors = new java.util.HashMap<>();
 
@@ -240,7 +243,7 @@ public final class LoadBalancerEntity
   private record PendingWrite(LoadBalancerEvent event, ActorRef<Reply> replyTo, Function<LoadBalancerState, Reply> reply) {}
 
   private LoadBalancerEntity(String lbId, ActorContext<Command> ctx, TimerScheduler<Command> timers,
-      Directory directory, ControlPlaneSettings settings, DataPlane dataPlane, Runnable passivate) {
+      Directory directory, ControlPlaneSettings settings, DataPlanePort dataPlane, Runnable passivate) {
     super(PersistenceId.of(TYPE_KEY.name(), lbId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.lbId = lbId;
@@ -250,6 +253,7 @@ public final class LoadBalancerEntity
     this.settings = settings;
     this.passivate = passivate;
     this.dataPlane = dataPlane;
+    this.reports = dataPlane == null ? null : ctx.messageAdapter(DataPlaneReport.class, FromDataPlane::new);
   }
 
   @Override
@@ -337,8 +341,7 @@ public final class LoadBalancerEntity
     if (cmd instanceof CleanupDone d) return onCleanupDone(state, d);
     if (cmd instanceof CheckDone d) return onCheckDone(d);
     if (cmd instanceof Retry) return onRetry(state);
-    if (cmd instanceof HealthReport r) return onHealthReport(state, r);
-    if (cmd instanceof ListenerReport r) return onListenerReport(r);
+    if (cmd instanceof FromDataPlane r) return onDataPlaneReport(state, r.report());
     if (cmd instanceof Resume) return Effect().noReply();
     if (cmd instanceof Idle) {
       if (state instanceof NotCreated && pending == null && waiters.isEmpty()) passivate.run();
@@ -644,8 +647,9 @@ public final class LoadBalancerEntity
   // ------------------------------------------------------------------ data plane
 
   /**
-   * Every persisted event goes through here, so replay (onRecovered) and live changes reach the data plane by one
-   * path: it is handed the whole new state and converges on it.
+   * Every persisted change of configuration goes through here, so replay (onRecovered) and live changes reach the
+   * data plane by one path: it is handed what should run and converges on it. Health transitions do not: see
+   * {@link #onHealthTransition}.
    */
   private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<LoadBalancerEvent, LoadBalancerState> persist(
       LoadBalancerEvent event) {
@@ -654,35 +658,50 @@ public final class LoadBalancerEntity
 
   private void publish(LoadBalancerState state) {
     if (dataPlane == null) return;
-    if (runtime == null) {
-      if (!(state instanceof Active)) return;
-      runtime = ctx.spawn(dataPlane.runtime(lbId, ctx.getSelf()), "runtime");
-    }
-    runtime.tell(new LoadBalancerRuntime.Sync(state));
-    if (!(state instanceof Active)) {
-      runtime = null; // it stops itself once the load balancer is gone
+    if (!(state instanceof Active a)) {
+      if (runtime == null) return;
+      runtime.tell(new RuntimeCommand.Remove()); // it stops itself and its listeners drain
+      runtime = null;
+      published = null;
       listenerErrors.clear();
+      return;
     }
+    DesiredLoadBalancer desired = DesiredStates.of(a);
+    if (runtime == null) {
+      runtime = ctx.spawn(dataPlane.runtime(lbId, reports), "runtime");
+    } else if (desired.sameConfiguration(published)) {
+      return; // names, descriptions, tags, health verdicts: nothing the running data plane needs
+    }
+    runtime.tell(new RuntimeCommand.Apply(desired));
+    published = desired;
   }
 
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onHealthReport(LoadBalancerState state, HealthReport r) {
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onDataPlaneReport(LoadBalancerState state,
+      DataPlaneReport report) {
+    if (report instanceof DataPlaneReport.HealthTransition t) return onHealthTransition(state, t);
+    var l = (DataPlaneReport.ListenerStatus) report;
+    if (l.error().isEmpty()) listenerErrors.remove(l.listenerId());
+    else listenerErrors.put(l.listenerId(), l.error());
+    return Effect().noReply();
+  }
+
+  /**
+   * Journals a backend's new verdict, and publishes nothing: the runtime applied the transition itself before it
+   * reported it, and health is not configuration, so a flapping backend never makes the data plane diff anything.
+   */
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onHealthTransition(LoadBalancerState state,
+      DataPlaneReport.HealthTransition r) {
     if (!(state instanceof Active a) || !(a.children().get(r.backendId()) instanceof Backend)) return Effect().noReply();
     LoadBalancerState.Health known = a.health().get(r.backendId());
     boolean knownUp = known == null || known.up();
     if (knownUp == r.up()) return Effect().noReply();
     var meta = EventMeta.system("", "HealthCheck", "backend " + r.backendId() + (r.up() ? " up: " : " down: ") + r.reason());
-    return persist(new LoadBalancerEvent.BackendHealthChanged(r.backendId(), r.up(), r.reason(), meta)).thenNoReply();
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onListenerReport(ListenerReport r) {
-    if (r.error().isEmpty()) listenerErrors.remove(r.listenerId());
-    else listenerErrors.put(r.listenerId(), r.error());
-    return Effect().noReply();
+    return Effect().persist(new LoadBalancerEvent.BackendHealthChanged(r.backendId(), r.up(), r.reason(), meta))
+        .thenNoReply();
   }
 
   private StatsReply stats() {
-    if (dataPlane == null) return new StatsReply("", List.of(), List.of());
-    return dataPlane.stats(lbId);
+    return new StatsReply(dataPlane == null ? StatsSnapshot.none() : dataPlane.stats(lbId));
   }
 
   // ------------------------------------------------------------------ shared machinery

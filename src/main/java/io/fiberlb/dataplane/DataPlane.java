@@ -1,13 +1,15 @@
 package io.fiberlb.dataplane;
 
-import io.fiberlb.controlplane.LoadBalancerEntity;
-import io.fiberlb.controlplane.LoadBalancerEntity.StatsReply;
-import io.fiberlb.controlplane.LoadBalancerEntity.Traffic;
 import io.fiberlb.dataplane.engine.Engine;
 import io.fiberlb.dataplane.engine.netty.NettyEngine;
 import io.fiberlb.dataplane.engine.pekko.PekkoTcpEngine;
 import io.fiberlb.dataplane.stats.StatsRegistry;
 import io.fiberlb.dataplane.stats.TrafficCounters;
+import io.fiberlb.port.DataPlanePort;
+import io.fiberlb.port.DataPlaneReport;
+import io.fiberlb.port.RuntimeCommand;
+import io.fiberlb.port.StatsSnapshot;
+import io.fiberlb.port.TrafficStats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,9 +19,9 @@ import org.apache.pekko.actor.typed.Behavior;
 
 /**
  * The data plane of one node: what each load balancer entity running here spawns to serve its listeners, and the
- * counters of all of them.
+ * counters of all of them. The control plane knows it only as a {@link DataPlanePort}.
  */
-public final class DataPlane {
+public final class DataPlane implements DataPlanePort {
   private final ActorSystem<?> system;
   private final DataPlaneSettings settings;
   private final StatsRegistry stats = new StatsRegistry();
@@ -49,24 +51,26 @@ public final class DataPlane {
     return stats;
   }
 
-  /** The runtime child of one load balancer entity; it reports health and listener trouble to {@code entity}. */
-  public Behavior<LoadBalancerRuntime.Command> runtime(String lbId, ActorRef<LoadBalancerEntity.Command> entity) {
-    return LoadBalancerRuntime.create(lbId, entity, this);
+  /** The runtime child of one load balancer entity; it reports health and listener trouble to {@code reports}. */
+  @Override
+  public Behavior<RuntimeCommand> runtime(String lbId, ActorRef<DataPlaneReport> reports) {
+    return LoadBalancerRuntime.create(lbId, reports, this);
   }
 
   /** The counters of a load balancer served here, as GetLoadBalancerStats reports them. */
-  public StatsReply stats(String lbId) {
+  @Override
+  public StatsSnapshot stats(String lbId) {
     String node = system.address().toString();
     StatsRegistry.LoadBalancerStats s = stats.find(lbId);
-    if (s == null) return new StatsReply(node, List.of(), List.of());
-    return new StatsReply(node, traffic(s.listeners), traffic(s.backends));
+    if (s == null) return new StatsSnapshot(node, List.of(), List.of());
+    return new StatsSnapshot(node, traffic(s.listeners), traffic(s.backends));
   }
 
-  private static List<Traffic> traffic(Map<String, TrafficCounters> byId) {
-    var out = new ArrayList<Traffic>();
-    byId.forEach((id, c) -> out.add(new Traffic(id, c.active.get(), c.total.sum(), c.bytesIn.sum(), c.bytesOut.sum(),
-        c.rejected.sum(), c.connectFailures.sum(), c.errors.sum())));
-    out.sort(java.util.Comparator.comparing(Traffic::id));
+  private static List<TrafficStats> traffic(Map<String, TrafficCounters> byId) {
+    var out = new ArrayList<TrafficStats>();
+    byId.forEach((id, c) -> out.add(new TrafficStats(id, c.active.get(), c.total.sum(), c.bytesIn.sum(),
+        c.bytesOut.sum(), c.rejected.sum(), c.connectFailures.sum(), c.errors.sum())));
+    out.sort(java.util.Comparator.comparing(TrafficStats::id));
     return out;
   }
 }

@@ -1,13 +1,5 @@
 package io.fiberlb.dataplane;
 
-import io.fiberlb.controlplane.LoadBalancerEntity;
-import io.fiberlb.controlplane.LoadBalancerState;
-import io.fiberlb.controlplane.LoadBalancerState.Active;
-import io.fiberlb.controlplane.model.Backend;
-import io.fiberlb.controlplane.model.Child;
-import io.fiberlb.controlplane.model.HealthCheck;
-import io.fiberlb.controlplane.model.Listener;
-import io.fiberlb.controlplane.model.Pool;
 import io.fiberlb.dataplane.balance.Endpoint;
 import io.fiberlb.dataplane.engine.ProxiedConnection;
 import io.fiberlb.dataplane.health.HealthMonitor;
@@ -15,6 +7,13 @@ import io.fiberlb.dataplane.listener.ListenerActor;
 import io.fiberlb.dataplane.listener.ListenerConfig;
 import io.fiberlb.dataplane.stats.BackendHealthGauge;
 import io.fiberlb.dataplane.stats.StatsRegistry;
+import io.fiberlb.port.DataPlaneReport;
+import io.fiberlb.port.DesiredBackend;
+import io.fiberlb.port.DesiredHealthCheck;
+import io.fiberlb.port.DesiredListener;
+import io.fiberlb.port.DesiredLoadBalancer;
+import io.fiberlb.port.DesiredPool;
+import io.fiberlb.port.RuntimeCommand;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -31,32 +30,27 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * The data plane of one load balancer, on the node that runs its entity: pool balancers, listener actors and health
- * monitors, converged on each state the entity hands over. Replay and live changes take the same path: after
- * recovery the entity sends its recovered state, after every persisted event the new one, and this actor starts,
- * reconfigures or stops whatever differs. It is the entity's child, so it stops (and its listeners drain) when the
- * entity stops or moves to another node.
+ * monitors, converged on each {@link DesiredLoadBalancer} the entity publishes. Replay and live changes take the
+ * same path: after recovery the entity publishes what it recovered, after every change of configuration what is
+ * desired now, and this actor starts, reconfigures or stops whatever differs. It is the entity's child, so it stops
+ * (and its listeners drain) when the entity stops or moves to another node, or when told {@code Remove}.
  *
- * <p>Health: a monitor's UP/DOWN transition changes the pool's balancer snapshot here at once, and is sent to the
- * entity to be journaled (BackendHealthChanged). The verdicts this actor holds are the freshest; the journaled
- * ones seed them after a restart.
+ * <p>Health: a monitor's UP/DOWN transition changes the pool's balancer snapshot here at once, and is reported
+ * ({@link DataPlaneReport.HealthTransition}) to be journaled. The entity does not publish again for it, so a flap
+ * costs no diff. The verdicts this actor holds are the freshest; the journaled ones only seed a monitor it starts.
  */
-public final class LoadBalancerRuntime extends AbstractBehavior<LoadBalancerRuntime.Command> {
+public final class LoadBalancerRuntime extends AbstractBehavior<RuntimeCommand> {
 
-  public sealed interface Command {}
+  private record Health(HealthMonitor.Transition transition) implements RuntimeCommand.Internal {}
 
-  /** The entity's state after recovery or after an event. */
-  public record Sync(LoadBalancerState state) implements Command {}
-
-  private record Health(HealthMonitor.Transition transition) implements Command {}
-
-  static Behavior<Command> create(String lbId, ActorRef<LoadBalancerEntity.Command> entity, DataPlane dataPlane) {
-    return Behaviors.setup(ctx -> new LoadBalancerRuntime(ctx, lbId, entity, dataPlane));
+  static Behavior<RuntimeCommand> create(String lbId, ActorRef<DataPlaneReport> reports, DataPlane dataPlane) {
+    return Behaviors.setup(ctx -> new LoadBalancerRuntime(ctx, lbId, reports, dataPlane));
   }
 
-  private record Monitor(ActorRef<HealthMonitor.Command> ref, HealthCheck check, HealthMonitor.Target target) {}
+  private record Monitor(ActorRef<HealthMonitor.Command> ref, DesiredHealthCheck check, HealthMonitor.Target target) {}
 
   private final String lbId;
-  private final ActorRef<LoadBalancerEntity.Command> entity;
+  private final ActorRef<DataPlaneReport> reports;
   private final DataPlane dataPlane;
   private final ActorRef<HealthMonitor.Transition> healthAdapter;
   private StatsRegistry.LoadBalancerStats stats;
@@ -70,19 +64,20 @@ public final class LoadBalancerRuntime extends AbstractBehavior<LoadBalancerRunt
   private final Map<String, String[]> placement = new HashMap<>();
   private long spawned;
 
-  private LoadBalancerRuntime(ActorContext<Command> ctx, String lbId, ActorRef<LoadBalancerEntity.Command> entity,
+  private LoadBalancerRuntime(ActorContext<RuntimeCommand> ctx, String lbId, ActorRef<DataPlaneReport> reports,
       DataPlane dataPlane) {
     super(ctx);
     this.lbId = lbId;
-    this.entity = entity;
+    this.reports = reports;
     this.dataPlane = dataPlane;
     this.healthAdapter = ctx.messageAdapter(HealthMonitor.Transition.class, Health::new);
   }
 
   @Override
-  public Receive<Command> createReceive() {
+  public Receive<RuntimeCommand> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Sync.class, this::onSync)
+        .onMessage(RuntimeCommand.Apply.class, this::onApply)
+        .onMessage(RuntimeCommand.Remove.class, r -> Behaviors.stopped()) // children stop, listeners drain
         .onMessage(Health.class, this::onHealth)
         .onSignal(PostStop.class, s -> {
           dataPlane.stats().remove(lbId);
@@ -91,33 +86,30 @@ public final class LoadBalancerRuntime extends AbstractBehavior<LoadBalancerRunt
         .build();
   }
 
-  private Behavior<Command> onSync(Sync sync) {
-    if (!(sync.state() instanceof Active a)) return Behaviors.stopped(); // deleted: children stop and drain
-    if (stats == null) stats = dataPlane.stats().loadBalancer(lbId, a.info().orgId(), a.info().projectId());
-    syncPools(a);
-    syncListeners(a);
+  private Behavior<RuntimeCommand> onApply(RuntimeCommand.Apply apply) {
+    DesiredLoadBalancer d = apply.desired();
+    if (stats == null) stats = dataPlane.stats().loadBalancer(lbId, d.orgId(), d.projectId());
+    syncPools(d);
+    syncListeners(d);
     return this;
   }
 
   // ------------------------------------------------------------------ pools, backends and their monitors
 
-  private void syncPools(Active a) {
-    boolean lbUp = a.info().adminStateUp();
-    Map<String, List<Backend>> byPool = new HashMap<>();
-    for (Child c : a.children().values()) {
-      if (c instanceof Backend b) byPool.computeIfAbsent(b.poolId(), k -> new ArrayList<>()).add(b);
-    }
+  private void syncPools(DesiredLoadBalancer d) {
+    boolean lbUp = d.adminStateUp();
+    Map<String, List<DesiredBackend>> byPool = new HashMap<>();
+    for (DesiredBackend b : d.backends()) byPool.computeIfAbsent(b.poolId(), k -> new ArrayList<>()).add(b);
     Set<String> seenPools = new HashSet<>();
     Set<String> seenBackends = new HashSet<>();
     Set<String> monitored = new HashSet<>();
     placement.clear();
-    for (Child c : a.children().values()) {
-      if (!(c instanceof Pool p)) continue;
+    for (DesiredPool p : d.pools()) {
       seenPools.add(p.id());
-      HealthCheck hc = a.monitored(p) ? (HealthCheck) a.children().get(p.healthCheckId()) : null;
+      DesiredHealthCheck hc = d.healthCheckOf(p);
       List<Endpoint> endpoints = new ArrayList<>();
       Map<String, PoolRuntime.Slot> slots = new HashMap<>();
-      for (Backend b : byPool.getOrDefault(p.id(), List.of())) {
+      for (DesiredBackend b : byPool.getOrDefault(p.id(), List.of())) {
         seenBackends.add(b.id());
         var counters = stats.backend(b.id(), p.id());
         if (!lbUp || !p.adminStateUp() || !b.adminStateUp()) continue;
@@ -125,8 +117,8 @@ public final class LoadBalancerRuntime extends AbstractBehavior<LoadBalancerRunt
         ActorRef<HealthMonitor.Command> monitor = null;
         if (hc != null) {
           monitored.add(b.id());
-          LoadBalancerState.Health journaled = a.health().get(b.id());
-          healthy = verdicts.computeIfAbsent(b.id(), k -> journaled == null || journaled.up());
+          Boolean journaled = d.journaledHealth().get(b.id());
+          healthy = verdicts.computeIfAbsent(b.id(), k -> journaled == null || journaled);
           monitor = monitor(b, hc, healthy);
         }
         Endpoint e = Endpoint.of(b.address(), b.protocolPort(), b.weight(), b.backup()).withHealthy(healthy);
@@ -161,7 +153,7 @@ public final class LoadBalancerRuntime extends AbstractBehavior<LoadBalancerRunt
     }
   }
 
-  private ActorRef<HealthMonitor.Command> monitor(Backend b, HealthCheck hc, boolean healthy) {
+  private ActorRef<HealthMonitor.Command> monitor(DesiredBackend b, DesiredHealthCheck hc, boolean healthy) {
     int port = b.monitorPort() > 0 ? b.monitorPort() : b.protocolPort();
     var target = new HealthMonitor.Target(b.id(), b.address(), port);
     Monitor m = monitors.get(b.id());
@@ -180,7 +172,7 @@ public final class LoadBalancerRuntime extends AbstractBehavior<LoadBalancerRunt
     return m.ref();
   }
 
-  private Behavior<Command> onHealth(Health h) {
+  private Behavior<RuntimeCommand> onHealth(Health h) {
     HealthMonitor.Transition t = h.transition();
     if (!monitors.containsKey(t.backendId())) return this; // a late report from a monitor already stopped
     verdicts.put(t.backendId(), t.up());
@@ -191,22 +183,24 @@ public final class LoadBalancerRuntime extends AbstractBehavior<LoadBalancerRunt
     }
     getContext().getLog().info("load balancer {}: backend {} {} ({})", lbId, t.backendId(), t.up() ? "UP" : "DOWN",
         t.reason());
-    entity.tell(new LoadBalancerEntity.HealthReport(t.backendId(), t.up(), t.reason()));
+    reports.tell(new DataPlaneReport.HealthTransition(t.backendId(), t.up(), t.reason()));
     return this;
   }
 
   // ------------------------------------------------------------------ listeners
 
-  private void syncListeners(Active a) {
+  private void syncListeners(DesiredLoadBalancer d) {
     Set<String> wanted = new HashSet<>();
-    for (Child c : a.children().values()) {
-      if (!(c instanceof Listener l) || !l.adminStateUp() || !a.info().adminStateUp()) continue;
+    Set<String> all = new HashSet<>();
+    for (DesiredListener l : d.listeners()) {
+      all.add(l.id());
+      if (!l.adminStateUp() || !d.adminStateUp()) continue;
       wanted.add(l.id());
       PoolRuntime pool = l.defaultPoolId().isEmpty() ? null : pools.get(l.defaultPoolId());
-      ListenerConfig cfg = ListenerConfig.of(l, a.info().vipAddress(), pool);
+      ListenerConfig cfg = ListenerConfig.of(l, d.vipAddress(), pool);
       ActorRef<ListenerActor.Command> ref = listeners.get(l.id());
       if (ref == null) {
-        ref = getContext().spawn(ListenerActor.create(cfg, stats.listener(l.id()), entity, dataPlane.settings(),
+        ref = getContext().spawn(ListenerActor.create(cfg, stats.listener(l.id()), reports, dataPlane.settings(),
             dataPlane.engine()),
             "listener-" + l.id() + "-" + (++spawned));
         listeners.put(l.id(), ref);
@@ -221,8 +215,8 @@ public final class LoadBalancerRuntime extends AbstractBehavior<LoadBalancerRunt
       getContext().stop(e.getValue()); // stops accepting; open connections drain
       it.remove();
       listenerConfigs.remove(e.getKey());
-      entity.tell(new LoadBalancerEntity.ListenerReport(e.getKey(), ""));
+      reports.tell(new DataPlaneReport.ListenerStatus(e.getKey(), ""));
     }
-    stats.listeners.keySet().retainAll(a.children().keySet());
+    stats.listeners.keySet().retainAll(all);
   }
 }

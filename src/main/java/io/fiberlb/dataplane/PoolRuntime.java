@@ -1,13 +1,14 @@
 package io.fiberlb.dataplane;
 
-import io.fiberlb.controlplane.model.Enums.LbAlgorithm;
-import io.fiberlb.controlplane.model.Enums.SessionPersistenceType;
-import io.fiberlb.controlplane.model.Pool;
 import io.fiberlb.dataplane.balance.AffinityTable;
+import io.fiberlb.dataplane.balance.Algorithm;
 import io.fiberlb.dataplane.balance.Endpoint;
 import io.fiberlb.dataplane.balance.PoolBalancer;
 import io.fiberlb.dataplane.health.HealthMonitor;
 import io.fiberlb.dataplane.stats.TrafficCounters;
+import io.fiberlb.port.DesiredPool;
+import io.fiberlb.port.LbAlgorithm;
+import io.fiberlb.port.SessionPersistenceType;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -36,19 +37,32 @@ public final class PoolRuntime {
   final PoolBalancer balancer;
   volatile Map<String, Slot> slots = Map.of();
 
-  PoolRuntime(Pool pool, List<Endpoint> endpoints) {
+  PoolRuntime(DesiredPool pool, List<Endpoint> endpoints) {
     this.poolId = pool.id();
     this.algorithm = pool.lbAlgorithm();
     this.persistence = pool.sessionPersistence();
     this.persistenceTimeoutMs = pool.sessionPersistenceTimeoutMs();
     this.balancer = persistence == SessionPersistenceType.SOURCE_IP
-        ? PoolBalancer.create(algorithm, endpoints,
+        ? PoolBalancer.create(algorithm(algorithm), endpoints,
             AffinityTable.create(Duration.ofMillis(persistenceTimeoutMs), AFFINITY_CAPACITY))
-        : PoolBalancer.create(algorithm, endpoints);
+        : PoolBalancer.create(algorithm(algorithm), endpoints);
+  }
+
+  /** The balancer for a pool's algorithm; a switch, so that a new algorithm does not compile until it is mapped. */
+  static Algorithm algorithm(LbAlgorithm a) {
+    return switch (a) {
+      case ROUND_ROBIN -> Algorithm.ROUND_ROBIN;
+      case WEIGHTED_ROUND_ROBIN -> Algorithm.WEIGHTED_ROUND_ROBIN;
+      case LEAST_CONNECTIONS -> Algorithm.LEAST_CONNECTIONS;
+      case SOURCE_IP -> Algorithm.SOURCE_IP;
+      case SOURCE_IP_PORT -> Algorithm.SOURCE_IP_PORT;
+      case MAGLEV -> Algorithm.MAGLEV;
+      case RANDOM_TWO_CHOICES -> Algorithm.RANDOM_TWO_CHOICES;
+    };
   }
 
   /** Whether a pool with this configuration can keep this balancer (only the endpoints differ). */
-  boolean sameShape(Pool pool) {
+  boolean sameShape(DesiredPool pool) {
     return pool.lbAlgorithm() == algorithm && pool.sessionPersistence() == persistence
         && pool.sessionPersistenceTimeoutMs() == persistenceTimeoutMs;
   }

@@ -2,6 +2,7 @@ package io.fiberlb.controlplane.model;
 
 import inet.ipaddr.IPAddressString;
 import io.fiberlb.controlplane.model.Enums.Protocol;
+import io.fiberlb.port.ExpectedCodes;
 import io.fiberlb.util.Durations;
 import java.util.List;
 import java.util.Optional;

@@ -1,6 +1,5 @@
 package io.fiberlb.dataplane.balance;
 
-import io.fiberlb.controlplane.model.Enums.LbAlgorithm;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,16 +24,16 @@ public final class Balancers {
    */
   public static final int DEFAULT_MAGLEV_TABLE_SIZE = 65537;
 
-  public static Balancer create(LbAlgorithm algorithm, List<Endpoint> endpoints) {
+  public static Balancer create(Algorithm algorithm, List<Endpoint> endpoints) {
     return create(algorithm, endpoints, new AtomicLong());
   }
 
   /**
-   * Same as {@link #create(LbAlgorithm, List)}; the rotating algorithms (round robin, weighted round robin and the
+   * Same as {@link #create(Algorithm, List)}; the rotating algorithms (round robin, weighted round robin and the
    * tie-breaking of least connections) advance {@code sequence}, so a holder that passes the same sequence to each
    * rebuild continues the rotation instead of starting over at the first endpoint.
    */
-  static Balancer create(LbAlgorithm algorithm, List<Endpoint> endpoints, AtomicLong sequence) {
+  static Balancer create(Algorithm algorithm, List<Endpoint> endpoints, AtomicLong sequence) {
     List<Endpoint> eligible = eligible(endpoints);
     if (eligible.isEmpty()) return NONE;
     return switch (algorithm) {
@@ -50,32 +49,32 @@ public final class Balancers {
 
   /** Plain rotation over the eligible endpoints; weights other than 0 are ignored (see weightedRoundRobin). */
   public static Balancer roundRobin(List<Endpoint> endpoints) {
-    return create(LbAlgorithm.ROUND_ROBIN, endpoints);
+    return create(Algorithm.ROUND_ROBIN, endpoints);
   }
 
   /** Smooth weighted round robin, as nginx does it. */
   public static Balancer weightedRoundRobin(List<Endpoint> endpoints) {
-    return create(LbAlgorithm.WEIGHTED_ROUND_ROBIN, endpoints);
+    return create(Algorithm.WEIGHTED_ROUND_ROBIN, endpoints);
   }
 
   /** Fewest open connections per unit of weight; ties spread in rotation. */
   public static Balancer leastConnections(List<Endpoint> endpoints) {
-    return create(LbAlgorithm.LEAST_CONNECTIONS, endpoints);
+    return create(Algorithm.LEAST_CONNECTIONS, endpoints);
   }
 
   /** Weighted rendezvous hashing of the client address. */
   public static Balancer sourceIp(List<Endpoint> endpoints) {
-    return create(LbAlgorithm.SOURCE_IP, endpoints);
+    return create(Algorithm.SOURCE_IP, endpoints);
   }
 
   /** Weighted rendezvous hashing of the client address and port. */
   public static Balancer sourceIpPort(List<Endpoint> endpoints) {
-    return create(LbAlgorithm.SOURCE_IP_PORT, endpoints);
+    return create(Algorithm.SOURCE_IP_PORT, endpoints);
   }
 
   /** A Maglev lookup table of {@link #DEFAULT_MAGLEV_TABLE_SIZE} entries, keyed on client address and port. */
   public static Balancer maglev(List<Endpoint> endpoints) {
-    return create(LbAlgorithm.MAGLEV, endpoints);
+    return create(Algorithm.MAGLEV, endpoints);
   }
 
   /** A Maglev lookup table of {@code tableSize} entries, which must be prime and at least the endpoint count. */
@@ -87,7 +86,7 @@ public final class Balancers {
 
   /** Two random candidates drawn by weight; the one with fewer open connections per unit of weight wins. */
   public static Balancer powerOfTwoChoices(List<Endpoint> endpoints) {
-    return create(LbAlgorithm.RANDOM_TWO_CHOICES, endpoints);
+    return create(Algorithm.RANDOM_TWO_CHOICES, endpoints);
   }
 
   /**

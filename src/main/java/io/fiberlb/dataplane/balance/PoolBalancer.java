@@ -1,6 +1,5 @@
 package io.fiberlb.dataplane.balance;
 
-import io.fiberlb.controlplane.model.Enums.LbAlgorithm;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * table remembers the choice.
  */
 public final class PoolBalancer implements Balancer {
-  private final LbAlgorithm algorithm;
+  private final Algorithm algorithm;
   private final AffinityTable affinity;
   private final AtomicLong sequence = new AtomicLong();
   private volatile Snapshot snapshot;
@@ -36,22 +35,22 @@ public final class PoolBalancer implements Balancer {
    */
   private record Snapshot(List<Endpoint> endpoints, Map<String, Endpoint> sticky, Balancer balancer) {}
 
-  private PoolBalancer(LbAlgorithm algorithm, List<Endpoint> endpoints, AffinityTable affinity) {
+  private PoolBalancer(Algorithm algorithm, List<Endpoint> endpoints, AffinityTable affinity) {
     this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
     this.affinity = affinity;
     this.snapshot = build(List.copyOf(endpoints));
   }
 
-  public static PoolBalancer create(LbAlgorithm algorithm, List<Endpoint> endpoints) {
+  public static PoolBalancer create(Algorithm algorithm, List<Endpoint> endpoints) {
     return new PoolBalancer(algorithm, endpoints, null);
   }
 
   /** With session persistence SOURCE_IP, remembered in {@code affinity}. */
-  public static PoolBalancer create(LbAlgorithm algorithm, List<Endpoint> endpoints, AffinityTable affinity) {
+  public static PoolBalancer create(Algorithm algorithm, List<Endpoint> endpoints, AffinityTable affinity) {
     return new PoolBalancer(algorithm, endpoints, Objects.requireNonNull(affinity, "affinity"));
   }
 
-  public LbAlgorithm algorithm() {
+  public Algorithm algorithm() {
     return algorithm;
   }
 

@@ -6,8 +6,8 @@
  * connection, calls {@code pick(ConnectionKey.of(remoteAddress))}: {@code null} means no endpoint is eligible (close
  * the connection and count it); otherwise call {@link io.fiberlb.dataplane.balance.Endpoint#connectionOpened()} once
  * connected and {@link io.fiberlb.dataplane.balance.Endpoint#connectionClosed()} when the connection ends. The health
- * checker calls {@code setHealthy(key, up)}; the control plane calls {@code update(endpoints)}. Each algorithm of
- * {@code LbAlgorithm} is a small immutable class behind {@link io.fiberlb.dataplane.balance.Balancer}, built by
+ * checker calls {@code setHealthy(key, up)}; the control plane calls {@code update(endpoints)}. Each {@link io.fiberlb.dataplane.balance.Algorithm}
+ * is a small immutable class behind {@link io.fiberlb.dataplane.balance.Balancer}, built by
  * {@link io.fiberlb.dataplane.balance.Balancers}.
  */
 package io.fiberlb.dataplane.balance;

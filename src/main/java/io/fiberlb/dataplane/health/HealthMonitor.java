@@ -1,7 +1,7 @@
 package io.fiberlb.dataplane.health;
 
-import io.fiberlb.controlplane.model.HealthCheck;
 import io.fiberlb.dataplane.stats.BackendHealthGauge;
+import io.fiberlb.port.DesiredHealthCheck;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -29,7 +29,7 @@ public final class HealthMonitor {
   public record Target(String backendId, String address, int port) {}
 
   /** The health check or the target changed: probe this from now on, keeping the current verdict. */
-  public record Reconfigure(HealthCheck check, Target target) implements Command {}
+  public record Reconfigure(DesiredHealthCheck check, Target target) implements Command {}
 
   /** The listener failed to connect to this backend: counts as one failed probe ({@code reason}: refused, timeout). */
   public record PassiveFailure(String reason) implements Command {}
@@ -43,7 +43,7 @@ public final class HealthMonitor {
   /** A probe finished; {@code generation} tells a result of the current configuration from a stale one. */
   private record Probed(long generation, Probe.Result result) implements Command {}
 
-  public static Behavior<Command> create(HealthCheck check, Target target, boolean initiallyUp,
+  public static Behavior<Command> create(DesiredHealthCheck check, Target target, boolean initiallyUp,
       ActorRef<Transition> reportTo, BackendHealthGauge gauge) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
         new Monitor(ctx, timers, reportTo, gauge, check, target, initiallyUp).behavior()));
@@ -56,7 +56,7 @@ public final class HealthMonitor {
     private final ActorRef<Transition> reportTo;
     private final BackendHealthGauge gauge;
 
-    private HealthCheck check;
+    private DesiredHealthCheck check;
     private Target target;
     private Probe probe;
     private boolean up;
@@ -67,7 +67,7 @@ public final class HealthMonitor {
     private long inFlightStarted;
 
     Monitor(ActorContext<Command> ctx, TimerScheduler<Command> timers, ActorRef<Transition> reportTo,
-        BackendHealthGauge gauge, HealthCheck check, Target target, boolean initiallyUp) {
+        BackendHealthGauge gauge, DesiredHealthCheck check, Target target, boolean initiallyUp) {
       this.ctx = ctx;
       this.timers = timers;
       this.reportTo = reportTo;
@@ -133,7 +133,7 @@ public final class HealthMonitor {
     }
 
     /** Probe this from now on: a new generation, counts from zero, the first probe within one interval. */
-    private void adopt(HealthCheck newCheck, Target newTarget) {
+    private void adopt(DesiredHealthCheck newCheck, Target newTarget) {
       check = newCheck;
       target = newTarget;
       probe = Probe.of(newCheck, newTarget);

@@ -1,8 +1,8 @@
 package io.fiberlb.dataplane.health;
 
-import io.fiberlb.controlplane.model.Enums.HealthCheckType;
-import io.fiberlb.controlplane.model.ExpectedCodes;
-import io.fiberlb.controlplane.model.HealthCheck;
+import io.fiberlb.port.DesiredHealthCheck;
+import io.fiberlb.port.ExpectedCodes;
+import io.fiberlb.port.HealthCheckType;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
@@ -60,7 +60,7 @@ record Probe(HealthCheckType type, String address, int port, Duration timeout, S
     }
   }
 
-  static Probe of(HealthCheck check, HealthMonitor.Target target) {
+  static Probe of(DesiredHealthCheck check, HealthMonitor.Target target) {
     // The API validates expected codes; the default only guards against a record that bypassed it.
     ExpectedCodes codes = ExpectedCodes.parse(check.expectedCodes()).orElse(DEFAULT_CODES);
     return new Probe(check.type(), target.address(), target.port(), Duration.ofMillis(check.timeoutMs()),

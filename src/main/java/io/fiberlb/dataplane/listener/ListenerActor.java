@@ -1,11 +1,11 @@
 package io.fiberlb.dataplane.listener;
 
-import io.fiberlb.controlplane.LoadBalancerEntity;
-import io.fiberlb.controlplane.model.Listener;
 import io.fiberlb.dataplane.DataPlaneSettings;
 import io.fiberlb.dataplane.engine.Admission;
 import io.fiberlb.dataplane.engine.Engine;
 import io.fiberlb.dataplane.stats.TrafficCounters;
+import io.fiberlb.port.DataPlaneReport;
+import io.fiberlb.port.DesiredListener;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -44,14 +44,14 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
   private record RetryBind(long generation) implements Command {}
 
   public static Behavior<Command> create(ListenerConfig config, TrafficCounters counters,
-      ActorRef<LoadBalancerEntity.Command> entity, DataPlaneSettings settings, Engine engine) {
+      ActorRef<DataPlaneReport> entity, DataPlaneSettings settings, Engine engine) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
         new ListenerActor(ctx, timers, config, counters, entity, settings, engine)));
   }
 
   private final TimerScheduler<Command> timers;
   private final TrafficCounters counters;
-  private final ActorRef<LoadBalancerEntity.Command> entity;
+  private final ActorRef<DataPlaneReport> entity;
   private final DataPlaneSettings settings;
   private final Engine engine;
   private final AtomicReference<ListenerConfig> current;
@@ -63,7 +63,7 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
   private String reported = "";
 
   private ListenerActor(ActorContext<Command> ctx, TimerScheduler<Command> timers, ListenerConfig config,
-      TrafficCounters counters, ActorRef<LoadBalancerEntity.Command> entity, DataPlaneSettings settings,
+      TrafficCounters counters, ActorRef<DataPlaneReport> entity, DataPlaneSettings settings,
       Engine engine) {
     super(ctx);
     this.timers = timers;
@@ -93,7 +93,7 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
         .build();
   }
 
-  private Listener listener() {
+  private DesiredListener listener() {
     return current.get().listener();
   }
 
@@ -146,7 +146,7 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
   private void report(String error) {
     if (error.equals(reported)) return;
     reported = error;
-    entity.tell(new LoadBalancerEntity.ListenerReport(listener().id(), error));
+    entity.tell(new DataPlaneReport.ListenerStatus(listener().id(), error));
   }
 
   /** Stops accepting now; connections open on the old socket finish within the drain timeout, then are closed. */

@@ -3,8 +3,8 @@ package io.fiberlb.dataplane.listener;
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressNetwork;
 import inet.ipaddr.IPAddressString;
-import io.fiberlb.controlplane.model.Listener;
 import io.fiberlb.dataplane.PoolRuntime;
+import io.fiberlb.port.DesiredListener;
 import java.net.InetAddress;
 import java.util.List;
 
@@ -15,9 +15,9 @@ import java.util.List;
  *
  * @param pool the default pool, or null: connections are then closed at once
  */
-public record ListenerConfig(Listener listener, String vip, PoolRuntime pool, List<IPAddress> allowed) {
+public record ListenerConfig(DesiredListener listener, String vip, PoolRuntime pool, List<IPAddress> allowed) {
 
-  public static ListenerConfig of(Listener listener, String vip, PoolRuntime pool) {
+  public static ListenerConfig of(DesiredListener listener, String vip, PoolRuntime pool) {
     List<IPAddress> cidrs = listener.allowedCidrs().stream()
         .map(c -> new IPAddressString(c).getAddress())
         .filter(a -> a != null)

@@ -1,6 +1,5 @@
 package io.fiberlb.dataplane.balance;
 
-import io.fiberlb.controlplane.model.Enums.LbAlgorithm;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -31,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class BalancerBench {
   @Param({"ROUND_ROBIN", "WEIGHTED_ROUND_ROBIN", "LEAST_CONNECTIONS", "SOURCE_IP", "SOURCE_IP_PORT", "MAGLEV",
       "RANDOM_TWO_CHOICES"})
-  LbAlgorithm algorithm;
+  Algorithm algorithm;
 
   @Param({"10", "100"})
   int backends;

@@ -2,7 +2,6 @@ package io.fiberlb.dataplane.balance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fiberlb.controlplane.model.Enums.LbAlgorithm;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,16 +23,16 @@ class DistributionTest {
   private static final int PICKS = 100_000;
 
   @ParameterizedTest
-  @EnumSource(LbAlgorithm.class)
-  void eachEndpointGetsItsShare(LbAlgorithm algorithm) {
+  @EnumSource(Algorithm.class)
+  void eachEndpointGetsItsShare(Algorithm algorithm) {
     for (int[] weights : new int[][] {{1, 2, 3, 4}, {5, 1, 1, 3, 10, 2, 7, 1, 4, 6}, {1, 1, 1}}) {
       List<Endpoint> set = Fixtures.endpoints(weights);
       Balancer balancer = Balancers.create(algorithm, set);
-      Map<String, Integer> counts = algorithm == LbAlgorithm.LEAST_CONNECTIONS
-          || algorithm == LbAlgorithm.RANDOM_TWO_CHOICES ? closedLoop(balancer, set) : openLoop(balancer, set);
-      double total = algorithm == LbAlgorithm.ROUND_ROBIN ? set.size() : Fixtures.totalWeight(set);
+      Map<String, Integer> counts = algorithm == Algorithm.LEAST_CONNECTIONS
+          || algorithm == Algorithm.RANDOM_TWO_CHOICES ? closedLoop(balancer, set) : openLoop(balancer, set);
+      double total = algorithm == Algorithm.ROUND_ROBIN ? set.size() : Fixtures.totalWeight(set);
       for (Endpoint e : set) {
-        double share = (algorithm == LbAlgorithm.ROUND_ROBIN ? 1 : e.weight()) / total;
+        double share = (algorithm == Algorithm.ROUND_ROBIN ? 1 : e.weight()) / total;
         double expected = PICKS * share;
         double tolerance = exact(algorithm) ? 1 : 0.05 * expected;
         assertThat((double) counts.get(e.key())).as("%s %s", algorithm, e)
@@ -42,8 +41,8 @@ class DistributionTest {
     }
   }
 
-  private static boolean exact(LbAlgorithm algorithm) {
-    return algorithm == LbAlgorithm.ROUND_ROBIN || algorithm == LbAlgorithm.WEIGHTED_ROUND_ROBIN;
+  private static boolean exact(Algorithm algorithm) {
+    return algorithm == Algorithm.ROUND_ROBIN || algorithm == Algorithm.WEIGHTED_ROUND_ROBIN;
   }
 
   private static Map<String, Integer> openLoop(Balancer balancer, List<Endpoint> set) {

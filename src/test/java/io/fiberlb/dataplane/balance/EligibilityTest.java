@@ -4,7 +4,6 @@ import static io.fiberlb.dataplane.balance.Fixtures.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fiberlb.controlplane.model.Enums.LbAlgorithm;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -29,8 +28,8 @@ class EligibilityTest {
   }
 
   @ParameterizedTest
-  @EnumSource(LbAlgorithm.class)
-  void backupsOnlyWhenNoPrimaryIsEligible(LbAlgorithm algorithm) {
+  @EnumSource(Algorithm.class)
+  void backupsOnlyWhenNoPrimaryIsEligible(Algorithm algorithm) {
     assertThat(picked(Balancers.create(algorithm, List.of(P1, B1, P2, B2))))
         .containsExactlyInAnyOrder(P1.key(), P2.key());
     assertThat(picked(Balancers.create(algorithm, List.of(P1.withHealthy(false), B1, P2.withWeight(0), B2))))
@@ -40,8 +39,8 @@ class EligibilityTest {
   }
 
   @ParameterizedTest
-  @EnumSource(LbAlgorithm.class)
-  void weightZeroDrains(LbAlgorithm algorithm) {
+  @EnumSource(Algorithm.class)
+  void weightZeroDrains(Algorithm algorithm) {
     assertThat(picked(Balancers.create(algorithm, List.of(P1.withWeight(0), P2)))).containsExactly(P2.key());
     assertThat(picked(Balancers.create(algorithm, List.of(P1, B1.withWeight(0), P2.withWeight(0)))))
         .containsExactly(P1.key());
@@ -50,8 +49,8 @@ class EligibilityTest {
   }
 
   @ParameterizedTest
-  @EnumSource(LbAlgorithm.class)
-  void nothingEligibleGivesNull(LbAlgorithm algorithm) {
+  @EnumSource(Algorithm.class)
+  void nothingEligibleGivesNull(Algorithm algorithm) {
     Balancer allDown = Balancers.create(algorithm, List.of(P1.withHealthy(false), B1.withHealthy(false)));
     assertThat(allDown.pick(client(1))).isNull();
     assertThat(allDown.candidates()).isEmpty();
@@ -59,14 +58,14 @@ class EligibilityTest {
   }
 
   @ParameterizedTest
-  @EnumSource(LbAlgorithm.class)
-  void oneEligibleGetsEverything(LbAlgorithm algorithm) {
+  @EnumSource(Algorithm.class)
+  void oneEligibleGetsEverything(Algorithm algorithm) {
     assertThat(picked(Balancers.create(algorithm, List.of(P1.withHealthy(false), P2, B1)))).containsExactly(P2.key());
   }
 
   @ParameterizedTest
-  @EnumSource(LbAlgorithm.class)
-  void duplicateKeysAreRejected(LbAlgorithm algorithm) {
+  @EnumSource(Algorithm.class)
+  void duplicateKeysAreRejected(Algorithm algorithm) {
     assertThatThrownBy(() -> Balancers.create(algorithm, List.of(P1, Endpoint.of("10.0.0.1", 80, 5))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("duplicate endpoint 10.0.0.1:80");
   }

@@ -6,7 +6,6 @@ import static io.fiberlb.dataplane.balance.Fixtures.sequence;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fiberlb.controlplane.model.Enums.LbAlgorithm;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,7 +19,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class PoolBalancerTest {
   @Test
   void healthChangesSwapTheSnapshot() {
-    PoolBalancer pool = PoolBalancer.create(LbAlgorithm.ROUND_ROBIN, named("abc", 1, 1, 1));
+    PoolBalancer pool = PoolBalancer.create(Algorithm.ROUND_ROBIN, named("abc", 1, 1, 1));
     assertThat(pool.setHealthy("b:80", false)).isTrue();
     assertThat(pool.setHealthy("b:80", false)).as("no change").isFalse();
     assertThat(pool.setHealthy("z:80", false)).as("unknown").isFalse();
@@ -34,7 +33,7 @@ class PoolBalancerTest {
   @Test
   void backupsTakeOverWhenTheLastPrimaryGoesDownAndHandBack() {
     List<Endpoint> endpoints = List.of(Endpoint.of("p", 80), Endpoint.of("q", 80), Endpoint.of("s", 80, 1, true));
-    PoolBalancer pool = PoolBalancer.create(LbAlgorithm.LEAST_CONNECTIONS, endpoints);
+    PoolBalancer pool = PoolBalancer.create(Algorithm.LEAST_CONNECTIONS, endpoints);
     pool.setHealthy("p:80", false);
     assertThat(sequence(pool, 3)).containsOnly("q");
     pool.setHealthy("q:80", false);
@@ -47,7 +46,7 @@ class PoolBalancerTest {
 
   @Test
   void aConfigurationUpdateKeepsHealthAndOpenConnectionCounts() {
-    PoolBalancer pool = PoolBalancer.create(LbAlgorithm.LEAST_CONNECTIONS, named("ab", 1, 1));
+    PoolBalancer pool = PoolBalancer.create(Algorithm.LEAST_CONNECTIONS, named("ab", 1, 1));
     Endpoint a = pool.endpoints().get(0);
     a.connectionOpened();
     a.connectionOpened();
@@ -72,7 +71,7 @@ class PoolBalancerTest {
 
   @Test
   void maglevComesBackToTheSameAssignmentAfterAFlap() {
-    PoolBalancer pool = PoolBalancer.create(LbAlgorithm.MAGLEV, Fixtures.endpoints(10, i -> 1));
+    PoolBalancer pool = PoolBalancer.create(Algorithm.MAGLEV, Fixtures.endpoints(10, i -> 1));
     String[] before = new String[1_000];
     for (int i = 0; i < before.length; i++) before[i] = pool.pick(client(i)).key();
     pool.setHealthy("10.0.0.4:8080", false);
@@ -86,8 +85,8 @@ class PoolBalancerTest {
    * it never returns null (b is always up) and never the endpoint that was down all along.
    */
   @ParameterizedTest
-  @EnumSource(LbAlgorithm.class)
-  void picksRacingWithSwapsAlwaysSeeAWholeSnapshot(LbAlgorithm algorithm) throws Exception {
+  @EnumSource(Algorithm.class)
+  void picksRacingWithSwapsAlwaysSeeAWholeSnapshot(Algorithm algorithm) throws Exception {
     List<Endpoint> endpoints = new ArrayList<>(named("abc", 2, 1, 1));
     endpoints.set(2, endpoints.get(2).withHealthy(false));
     PoolBalancer pool = PoolBalancer.create(algorithm, endpoints);

@@ -4,7 +4,6 @@ import static io.fiberlb.dataplane.balance.Fixtures.named;
 import static io.fiberlb.dataplane.balance.Fixtures.sequence;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fiberlb.controlplane.model.Enums.LbAlgorithm;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +30,7 @@ class RoundRobinTest {
   @Test
   void aPoolRebuildContinuesTheRotation() {
     // A PoolBalancer shares one sequence across rebuilds: a health change does not send the next pick to "a".
-    PoolBalancer pool = PoolBalancer.create(LbAlgorithm.ROUND_ROBIN, named("abcd", 1, 1, 1, 1));
+    PoolBalancer pool = PoolBalancer.create(Algorithm.ROUND_ROBIN, named("abcd", 1, 1, 1, 1));
     assertThat(sequence(pool, 2)).containsExactly("a", "b");
     pool.setHealthy("d:80", false);
     assertThat(sequence(pool, 4)).containsExactly("c", "a", "b", "c");

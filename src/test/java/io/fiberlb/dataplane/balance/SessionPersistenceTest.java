@@ -5,7 +5,6 @@ import static io.fiberlb.dataplane.balance.Fixtures.named;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.fiberlb.controlplane.model.Enums.LbAlgorithm;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -34,7 +33,7 @@ class SessionPersistenceTest {
 
   @Test
   void aClientSticksWithinTheTimeoutMeasuredFromItsLastConnection() {
-    PoolBalancer pool = PoolBalancer.create(LbAlgorithm.ROUND_ROBIN, named("abc", 1, 1, 1), table(1024));
+    PoolBalancer pool = PoolBalancer.create(Algorithm.ROUND_ROBIN, named("abc", 1, 1, 1), table(1024));
     Endpoint first = pool.pick(sameClientNewPort(40000));
     assertThat(first.address()).isEqualTo("a");
     Set<String> others = new HashSet<>();
@@ -49,7 +48,7 @@ class SessionPersistenceTest {
   @Test
   void aClientIsForgottenAfterTheTimeout() {
     AffinityTable affinity = table(1024);
-    PoolBalancer pool = PoolBalancer.create(LbAlgorithm.ROUND_ROBIN, named("abc", 1, 1, 1), affinity);
+    PoolBalancer pool = PoolBalancer.create(Algorithm.ROUND_ROBIN, named("abc", 1, 1, 1), affinity);
     assertThat(pool.pick(sameClientNewPort(40000)).address()).isEqualTo("a");
     assertThat(affinity.size()).isEqualTo(1);
     advance(TIMEOUT.minusNanos(1));
@@ -64,7 +63,7 @@ class SessionPersistenceTest {
   void theTableIsBoundedAndForgetsTheIdlestFirst() {
     AffinityTable affinity = table(64);
     assertThat(affinity.capacity()).isEqualTo(64);
-    PoolBalancer pool = PoolBalancer.create(LbAlgorithm.ROUND_ROBIN, named("abc", 1, 1, 1), affinity);
+    PoolBalancer pool = PoolBalancer.create(Algorithm.ROUND_ROBIN, named("abc", 1, 1, 1), affinity);
     for (int i = 0; i < 10_000; i++) {
       pool.pick(client(i));
       assertThat(affinity.size()).isLessThanOrEqualTo(64);
@@ -86,7 +85,7 @@ class SessionPersistenceTest {
 
   @Test
   void aPinToAnEndpointThatWentDownIsReplaced() {
-    PoolBalancer pool = PoolBalancer.create(LbAlgorithm.ROUND_ROBIN, named("abc", 1, 1, 1), table(1024));
+    PoolBalancer pool = PoolBalancer.create(Algorithm.ROUND_ROBIN, named("abc", 1, 1, 1), table(1024));
     assertThat(pool.pick(sameClientNewPort(1)).address()).isEqualTo("a");
     pool.setHealthy("a:80", false);
     Endpoint moved = pool.pick(sameClientNewPort(2));
@@ -98,7 +97,7 @@ class SessionPersistenceTest {
 
   @Test
   void drainingStopsNewClientsButRememberedOnesFinish() {
-    PoolBalancer pool = PoolBalancer.create(LbAlgorithm.ROUND_ROBIN, named("ab", 1, 1), table(1024));
+    PoolBalancer pool = PoolBalancer.create(Algorithm.ROUND_ROBIN, named("ab", 1, 1), table(1024));
     assertThat(pool.pick(sameClientNewPort(1)).address()).isEqualTo("a");
     pool.update(named("ab", 0, 1)); // a drains
     for (int i = 0; i < 5; i++) assertThat(pool.pick(client(i)).address()).isEqualTo("b");
@@ -110,7 +109,7 @@ class SessionPersistenceTest {
   @Test
   void aPinToABackupIsDroppedWhenAPrimaryIsBack() {
     List<Endpoint> endpoints = List.of(Endpoint.of("p", 80), Endpoint.of("s", 80, 1, true));
-    PoolBalancer pool = PoolBalancer.create(LbAlgorithm.ROUND_ROBIN, endpoints, table(1024));
+    PoolBalancer pool = PoolBalancer.create(Algorithm.ROUND_ROBIN, endpoints, table(1024));
     pool.setHealthy("p:80", false);
     assertThat(pool.pick(sameClientNewPort(1)).address()).isEqualTo("s");
     pool.setHealthy("p:80", true);
@@ -120,7 +119,7 @@ class SessionPersistenceTest {
   @Test
   void concurrentConnectionsOfManyClientsEachStayOnOneEndpoint() throws Exception {
     AffinityTable affinity = AffinityTable.create(Duration.ofMinutes(5), 4096);
-    PoolBalancer pool = PoolBalancer.create(LbAlgorithm.RANDOM_TWO_CHOICES, Fixtures.endpoints(10, i -> 1), affinity);
+    PoolBalancer pool = PoolBalancer.create(Algorithm.RANDOM_TWO_CHOICES, Fixtures.endpoints(10, i -> 1), affinity);
     int clients = 500;
     String[][] seen = new String[4][clients * 20];
     List<Thread> threads = new ArrayList<>();

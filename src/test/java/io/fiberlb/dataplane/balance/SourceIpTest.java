@@ -5,7 +5,6 @@ import static io.fiberlb.dataplane.balance.Fixtures.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
-import io.fiberlb.controlplane.model.Enums.LbAlgorithm;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -34,8 +33,8 @@ class SourceIpTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = LbAlgorithm.class, names = {"SOURCE_IP", "SOURCE_IP_PORT"})
-  void aClientKeepsItsEndpointWhileTheSetIsStableWhateverTheInputOrder(LbAlgorithm algorithm) {
+  @EnumSource(value = Algorithm.class, names = {"SOURCE_IP", "SOURCE_IP_PORT"})
+  void aClientKeepsItsEndpointWhileTheSetIsStableWhateverTheInputOrder(Algorithm algorithm) {
     List<Endpoint> set = endpoints(10, i -> 1 + i % 3);
     List<Endpoint> shuffled = new ArrayList<>(set);
     Collections.shuffle(shuffled, new Random(7));
@@ -62,8 +61,8 @@ class SourceIpTest {
 
   /** Rendezvous hashing moves exactly the removed endpoint's clients, no others, and spreads them over the rest. */
   @ParameterizedTest
-  @EnumSource(value = LbAlgorithm.class, names = {"SOURCE_IP", "SOURCE_IP_PORT"})
-  void removingOneOfNMovesOnlyItsOwnClients(LbAlgorithm algorithm) {
+  @EnumSource(value = Algorithm.class, names = {"SOURCE_IP", "SOURCE_IP_PORT"})
+  void removingOneOfNMovesOnlyItsOwnClients(Algorithm algorithm) {
     for (boolean mixed : new boolean[] {false, true}) {
       List<Endpoint> set = endpoints(10, i -> mixed ? 1 + i % 4 : 1);
       String[] before = assignment(Balancers.create(algorithm, set));

@@ -3,8 +3,6 @@ package io.fiberlb.dataplane.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
-import io.fiberlb.controlplane.model.Enums.HealthCheckType;
-import io.fiberlb.controlplane.model.HealthCheck;
 import io.fiberlb.dataplane.health.HealthMonitor.PassiveFailure;
 import io.fiberlb.dataplane.health.HealthMonitor.Reconfigure;
 import io.fiberlb.dataplane.health.HealthMonitor.Target;
@@ -13,8 +11,9 @@ import io.fiberlb.dataplane.health.TestBackends.HttpBackend;
 import io.fiberlb.dataplane.health.TestBackends.RawBackend;
 import io.fiberlb.dataplane.stats.BackendHealthGauge;
 import io.fiberlb.it.Poll;
+import io.fiberlb.port.DesiredHealthCheck;
+import io.fiberlb.port.HealthCheckType;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -110,7 +109,7 @@ class HealthMonitorTest {
     backends.add(http);
     var gauge = new BackendHealthGauge();
     TestProbe<Seen> seen = testKit.createTestProbe();
-    HealthCheck only200 = check(HealthCheckType.HTTP, 150, 100, 1, 1, "200");
+    DesiredHealthCheck only200 = check(HealthCheckType.HTTP, 150, 100, 1, 1, "200");
     Target target = target("b2", http.port);
     ActorRef<HealthMonitor.Command> monitor =
         testKit.spawn(HealthMonitor.create(only200, target, false, recorder(gauge, seen), gauge));
@@ -167,7 +166,7 @@ class HealthMonitorTest {
     RawBackend backend = raw(TestBackends.READ_TO_EOF);
     var gauge = new BackendHealthGauge();
     TestProbe<Seen> seen = testKit.createTestProbe();
-    HealthCheck check = check(HealthCheckType.TCP, 200, 100, 1, 3, "200");
+    DesiredHealthCheck check = check(HealthCheckType.TCP, 200, 100, 1, 3, "200");
     Target target = target("b4", backend.port);
     ActorRef<HealthMonitor.Command> monitor =
         testKit.spawn(HealthMonitor.create(check, target, true, recorder(gauge, seen), gauge));
@@ -181,8 +180,9 @@ class HealthMonitorTest {
     assertThat(gauge.probeFailures.sum()).isZero();
 
     monitor.tell(new PassiveFailure("refused (passive) 1"));
-    // Handing over the same probe under another name and version changes nothing, the count included.
-    monitor.tell(new Reconfigure(renamed(check), target));
+    // Handing over the same probe again (any change of the load balancer republishes it) changes nothing, the count
+    // included.
+    monitor.tell(new Reconfigure(copy(check), target));
     monitor.tell(new PassiveFailure("refused (passive) 2"));
     monitor.tell(new PassiveFailure("refused (passive) 3"));
     Seen down = seen.expectMessageClass(Seen.class, WAIT);
@@ -261,15 +261,15 @@ class HealthMonitorTest {
     return new Target(backendId, "127.0.0.1", port);
   }
 
-  private static HealthCheck check(HealthCheckType type, long intervalMs, long timeoutMs, int rise, int fall,
+  private static DesiredHealthCheck check(HealthCheckType type, long intervalMs, long timeoutMs, int rise, int fall,
       String expectedCodes) {
-    return new HealthCheck("hc", "", type, intervalMs, timeoutMs, rise, fall, "GET", "/healthz", expectedCodes, true,
-        List.of(), 1, 1, Instant.EPOCH, Instant.EPOCH);
+    return new DesiredHealthCheck("hc", type, intervalMs, timeoutMs, rise, fall, "GET", "/healthz", expectedCodes,
+        true);
   }
 
-  private static HealthCheck renamed(HealthCheck c) {
-    return new HealthCheck(c.id(), "renamed", c.type(), c.intervalMs(), c.timeoutMs(), c.rise(), c.fall(),
-        c.httpMethod(), c.urlPath(), c.expectedCodes(), c.adminStateUp(), List.of("tag"), c.version() + 1,
-        c.createdVersion(), c.createdAt(), Instant.now());
+  /** The same probe as a new value, as a republished load balancer hands it over again. */
+  private static DesiredHealthCheck copy(DesiredHealthCheck c) {
+    return new DesiredHealthCheck(new String(c.id()), c.type(), c.intervalMs(), c.timeoutMs(), c.rise(), c.fall(),
+        c.httpMethod(), c.urlPath(), c.expectedCodes(), c.adminStateUp());
   }
 }

@@ -2,12 +2,10 @@ package io.fiberlb.dataplane.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fiberlb.controlplane.model.Enums.HealthCheckType;
-import io.fiberlb.controlplane.model.ExpectedCodes;
-import io.fiberlb.controlplane.model.HealthCheck;
+import io.fiberlb.port.DesiredHealthCheck;
+import io.fiberlb.port.ExpectedCodes;
+import io.fiberlb.port.HealthCheckType;
 import java.net.ConnectException;
-import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.stream.StreamTcpException;
@@ -17,8 +15,8 @@ import org.junit.jupiter.api.Test;
 class ProbeTest {
   @Test
   void requestNamesTheHostAndClosesTheConnection() {
-    var check = new HealthCheck("hc", "", HealthCheckType.HTTP, 1000, 500, 1, 1, "HEAD", "/ready?full=1", "200", true,
-        List.of(), 1, 1, Instant.EPOCH, Instant.EPOCH);
+    var check = new DesiredHealthCheck("hc", HealthCheckType.HTTP, 1000, 500, 1, 1, "HEAD", "/ready?full=1", "200",
+        true);
     assertThat(Probe.of(check, new HealthMonitor.Target("b", "10.0.0.5", 8080)).request().utf8String()).isEqualTo(
         "HEAD /ready?full=1 HTTP/1.1\r\nHost: 10.0.0.5:8080\r\nConnection: close\r\nUser-Agent: FiberLB-health\r\n\r\n");
     assertThat(Probe.of(check, new HealthMonitor.Target("b", "2001:db8::1", 80)).request().utf8String())

@@ -1,4 +1,4 @@
-package io.fiberlb.controlplane.model;
+package io.fiberlb.port;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -7,8 +7,8 @@ import java.util.regex.Pattern;
 
 /**
  * The HTTP status codes a health check accepts ({@code "200"}, {@code "200,204"}, {@code "200-299"}), parsed once.
- * One parser serves both the field rule in {@link Validation} and the HTTP probe, so what the API accepts is
- * exactly what the probe understands.
+ * One parser serves both the field rule in the control plane's {@code Validation} and the data plane's HTTP probe,
+ * so what the API accepts is exactly what the probe understands; it lives in the port because both planes use it.
  *
  * @param ranges inclusive ranges in the order written; a single code is a range of one
  */

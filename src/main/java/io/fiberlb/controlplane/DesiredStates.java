@@ -1,0 +1,106 @@
+package io.fiberlb.controlplane;
+
+import io.fiberlb.controlplane.LoadBalancerState.Active;
+import io.fiberlb.controlplane.model.Backend;
+import io.fiberlb.controlplane.model.Child;
+import io.fiberlb.controlplane.model.HealthCheck;
+import io.fiberlb.controlplane.model.Listener;
+import io.fiberlb.controlplane.model.LoadBalancerInfo;
+import io.fiberlb.controlplane.model.Pool;
+import io.fiberlb.port.DesiredBackend;
+import io.fiberlb.port.DesiredHealthCheck;
+import io.fiberlb.port.DesiredListener;
+import io.fiberlb.port.DesiredLoadBalancer;
+import io.fiberlb.port.DesiredPool;
+import io.fiberlb.port.HealthCheckType;
+import io.fiberlb.port.LbAlgorithm;
+import io.fiberlb.port.Protocol;
+import io.fiberlb.port.SessionPersistenceType;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The entity's state as the data plane should run it ({@link DesiredLoadBalancer}). Only configuration goes over:
+ * names, descriptions, tags and versions stay behind, so an edit of those gives an equal value and reconfigures
+ * nothing. The domain enums map to the port's by name; each mapping is a switch, so a new constant on either side
+ * does not compile until it is mapped.
+ */
+public final class DesiredStates {
+  private DesiredStates() {}
+
+  public static DesiredLoadBalancer of(Active state) {
+    var listeners = new ArrayList<DesiredListener>();
+    var pools = new ArrayList<DesiredPool>();
+    var backends = new ArrayList<DesiredBackend>();
+    var checks = new HashMap<String, DesiredHealthCheck>();
+    for (Child c : state.children().values()) {
+      if (c instanceof Listener l) listeners.add(listener(l));
+      else if (c instanceof Pool p) pools.add(pool(p));
+      else if (c instanceof Backend b) backends.add(backend(b));
+      else if (c instanceof HealthCheck h) checks.put(h.id(), healthCheck(h));
+    }
+    var health = new HashMap<String, Boolean>();
+    state.health().forEach((backendId, h) -> health.put(backendId, h.up()));
+    LoadBalancerInfo info = state.info();
+    return new DesiredLoadBalancer(info.id(), info.orgId(), info.projectId(), info.vipAddress(), info.adminStateUp(),
+        listeners, pools, backends, checks, health);
+  }
+
+  static DesiredListener listener(Listener l) {
+    return new DesiredListener(l.id(), protocol(l.protocol()), l.protocolPort(), l.defaultPoolId(),
+        l.connectionLimit(), l.timeoutClientIdleMs(), l.timeoutBackendConnectMs(), l.timeoutBackendIdleMs(),
+        List.copyOf(l.allowedCidrs()), l.adminStateUp());
+  }
+
+  static DesiredPool pool(Pool p) {
+    return new DesiredPool(p.id(), protocol(p.protocol()), algorithm(p.lbAlgorithm()),
+        persistence(p.sessionPersistence()), p.sessionPersistenceTimeoutMs(), p.healthCheckId(), p.adminStateUp());
+  }
+
+  static DesiredBackend backend(Backend b) {
+    return new DesiredBackend(b.id(), b.poolId(), b.address(), b.protocolPort(), b.weight(), b.adminStateUp(),
+        b.backup(), b.monitorPort());
+  }
+
+  static DesiredHealthCheck healthCheck(HealthCheck h) {
+    return new DesiredHealthCheck(h.id(), checkType(h.type()), h.intervalMs(), h.timeoutMs(), h.rise(), h.fall(),
+        h.httpMethod(), h.urlPath(), h.expectedCodes(), h.adminStateUp());
+  }
+
+  static Protocol protocol(io.fiberlb.controlplane.model.Enums.Protocol p) {
+    return switch (p) {
+      case TCP -> Protocol.TCP;
+      case UDP -> Protocol.UDP;
+      case HTTP -> Protocol.HTTP;
+      case TERMINATED_HTTPS -> Protocol.TERMINATED_HTTPS;
+    };
+  }
+
+  static LbAlgorithm algorithm(io.fiberlb.controlplane.model.Enums.LbAlgorithm a) {
+    return switch (a) {
+      case ROUND_ROBIN -> LbAlgorithm.ROUND_ROBIN;
+      case WEIGHTED_ROUND_ROBIN -> LbAlgorithm.WEIGHTED_ROUND_ROBIN;
+      case LEAST_CONNECTIONS -> LbAlgorithm.LEAST_CONNECTIONS;
+      case SOURCE_IP -> LbAlgorithm.SOURCE_IP;
+      case SOURCE_IP_PORT -> LbAlgorithm.SOURCE_IP_PORT;
+      case MAGLEV -> LbAlgorithm.MAGLEV;
+      case RANDOM_TWO_CHOICES -> LbAlgorithm.RANDOM_TWO_CHOICES;
+    };
+  }
+
+  static SessionPersistenceType persistence(io.fiberlb.controlplane.model.Enums.SessionPersistenceType s) {
+    return switch (s) {
+      case NONE -> SessionPersistenceType.NONE;
+      case SOURCE_IP -> SessionPersistenceType.SOURCE_IP;
+    };
+  }
+
+  static HealthCheckType checkType(io.fiberlb.controlplane.model.Enums.HealthCheckType t) {
+    return switch (t) {
+      case TCP -> HealthCheckType.TCP;
+      case HTTP -> HealthCheckType.HTTP;
+    };
+  }
+}

@@ -1,0 +1,17 @@
+package io.fiberlb.port;
+
+/**
+ * What the control plane tells one load balancer's runtime in the data plane: run this, or run nothing.
+ * {@link Internal} is for messages the data plane sends its own runtime (health transitions of its monitors).
+ */
+public sealed interface RuntimeCommand permits RuntimeCommand.Apply, RuntimeCommand.Remove, RuntimeCommand.Internal {
+
+  /** Converge on {@code desired}: start, reconfigure or stop whatever differs. */
+  record Apply(DesiredLoadBalancer desired) implements RuntimeCommand {}
+
+  /** The load balancer is gone: stop its listeners (open connections drain) and monitors. */
+  record Remove() implements RuntimeCommand {}
+
+  /** A message of the data plane's own, never sent by the control plane. */
+  non-sealed interface Internal extends RuntimeCommand {}
+}
