@@ -87,7 +87,8 @@ public final class ProtoMapper {
       type = switch (s.getType()) {
         case TCP -> Enums.HealthCheckType.TCP;
         case HTTP -> Enums.HealthCheckType.HTTP;
-        default -> throw Errors.invalid("health_check.type: must be one of TCP, HTTP, got " + s.getType());
+        case UDP_CONNECT -> Enums.HealthCheckType.UDP_CONNECT;
+        default -> throw Errors.invalid("health_check.type: must be one of TCP, HTTP, UDP_CONNECT, got " + s.getType());
       };
     }
     return new ChildPatch.HealthCheckPatch(s.hasName() ? s.getName() : null, type,

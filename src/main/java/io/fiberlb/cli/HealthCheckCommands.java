@@ -26,6 +26,7 @@ import picocli.CommandLine.Parameters;
         "  fiberlb healthcheck create --lb LB --type HTTP --interval 2s \\",
         "      --timeout 1s --rise 2 --fall 3 --url-path /health",
         "  fiberlb healthcheck create --lb LB --type TCP",
+        "  fiberlb healthcheck create --lb LB --type UDP_CONNECT --interval 5s --timeout 2s",
         "  fiberlb healthcheck update --lb LB HC --expected-codes 200-299"})
 final class HealthCheckCommands extends ResourceCommands<HealthCheckServiceClient> {
   HealthCheckCommands() {
@@ -42,7 +43,9 @@ final class HealthCheckCommands extends ResourceCommands<HealthCheckServiceClien
     @Option(names = "--type", order = 11, paramLabel = "TYPE", converter = Flags.HealthCheckTypeValue.class,
         completionCandidates = Flags.HealthCheckTypeValue.class,
         description = "One of ${COMPLETION-CANDIDATES}. TCP probes by connecting, HTTP by a request that must"
-            + " answer with --expected-codes. Required on create.")
+            + " answer with --expected-codes (both for TCP pools). UDP_CONNECT (UDP pools only) sends one datagram:"
+            + " an ICMP port unreachable fails it (refused); a reply, or silence until --timeout, passes, as in"
+            + " Octavia. Required on create.")
     HealthCheck.Type type;
 
     @Option(names = "--interval", order = 12, paramLabel = "DURATION", converter = Flags.DurationValue.class,

@@ -24,6 +24,8 @@ import picocli.CommandLine.Parameters;
     footer = {
         "  fiberlb listener create --lb LB --name http --protocol TCP \\",
         "      --protocol-port 80 --default-pool-id POOL",
+        "  fiberlb listener create --lb LB --name dns --protocol UDP \\",
+        "      --protocol-port 53 --default-pool-id UDP_POOL --timeout-client-idle 30s",
         "  fiberlb listener update --lb LB LISTENER --timeout-client-idle 5m \\",
         "      --allowed-cidrs 10.0.0.0/8,192.168.0.0/16",
         "  fiberlb listener list --lb LB"})
@@ -46,8 +48,9 @@ final class ListenerCommands extends ResourceCommands<ListenerServiceClient> {
 
     @Option(names = "--protocol", order = 12, paramLabel = "PROTOCOL", converter = Flags.ProtocolValue.class,
         completionCandidates = Flags.ProtocolValue.class,
-        description = "One of ${COMPLETION-CANDIDATES} (only TCP is served yet). Cannot change after create."
-            + " Default on create: TCP.")
+        description = "One of ${COMPLETION-CANDIDATES} (TCP and UDP are served; UDP needs the netty engine and a"
+            + " UDP default pool, and its flows end after --timeout-client-idle). A TCP and a UDP listener may share"
+            + " a port number. Cannot change after create. Default on create: TCP.")
     Protocol protocol;
 
     @Option(names = "--protocol-port", order = 13, paramLabel = "PORT",

@@ -27,6 +27,8 @@ import picocli.CommandLine.Parameters;
     footer = {
         "  fiberlb pool create --lb LB --name web --protocol TCP \\",
         "      --lb-algorithm MAGLEV --health-check-id HC",
+        "  fiberlb pool create --lb LB --name dns --protocol UDP \\",
+        "      --lb-algorithm SOURCE_IP_PORT --health-check-id UDP_HC",
         "  fiberlb pool update --lb LB POOL --session-persistence SOURCE_IP \\",
         "      --session-persistence-timeout 30m",
         "  fiberlb pool update --lb LB POOL --health-check-id ''   # detach the check"})
@@ -49,8 +51,9 @@ final class PoolCommands extends ResourceCommands<PoolServiceClient> {
 
     @Option(names = "--protocol", order = 12, paramLabel = "PROTOCOL", converter = Flags.ProtocolValue.class,
         completionCandidates = Flags.ProtocolValue.class,
-        description = "One of ${COMPLETION-CANDIDATES} (only TCP is served yet). Cannot change after create."
-            + " Default on create: TCP.")
+        description = "One of ${COMPLETION-CANDIDATES} (TCP and UDP are served). A UDP pool serves UDP"
+            + " listeners and takes UDP_CONNECT health checks; a TCP pool serves TCP listeners and takes TCP or HTTP"
+            + " checks. Cannot change after create. Default on create: TCP.")
     Protocol protocol;
 
     @Option(names = "--lb-algorithm", order = 13, paramLabel = "ALGORITHM",

@@ -101,6 +101,7 @@ public final class DesiredStates {
     return switch (t) {
       case TCP -> HealthCheckType.TCP;
       case HTTP -> HealthCheckType.HTTP;
+      case UDP_CONNECT -> HealthCheckType.UDP_CONNECT;
     };
   }
 }

@@ -11,6 +11,9 @@ import io.fiberlb.controlplane.Views.ChildView;
 import io.fiberlb.controlplane.Views.LoadBalancerView;
 import io.fiberlb.controlplane.model.Backend;
 import io.fiberlb.controlplane.model.Child;
+import io.fiberlb.controlplane.model.Enums.HealthCheckType;
+import io.fiberlb.controlplane.model.Enums.Protocol;
+import io.fiberlb.controlplane.model.HealthCheck;
 import io.fiberlb.controlplane.model.Enums.Kind;
 import io.fiberlb.controlplane.model.Enums.OperatingStatus;
 import io.fiberlb.controlplane.model.Enums.ProvisioningStatus;
@@ -297,9 +300,12 @@ public sealed interface LoadBalancerState extends CborSerializable {
           return Optional.of(Rejection.exists(field + ".name: '" + candidate.name() + "' is already used by "
               + field.replace('_', ' ') + " " + other.id() + " in this load balancer"));
         }
-        if (candidate instanceof Listener l && ((Listener) other).protocolPort() == l.protocolPort()) {
+        // One listener per (transport, port): a TCP and a UDP listener may share a port number, as in Octavia.
+        if (candidate instanceof Listener l && other instanceof Listener o && o.protocolPort() == l.protocolPort()
+            && o.protocol().datagram() == l.protocol().datagram()) {
           return Optional.of(Rejection.exists("listener.protocol_port: port " + l.protocolPort()
-              + " is already used by listener " + other.id() + " on this load balancer"));
+              + " is already used by listener " + other.id() + " on this load balancer ("
+              + (l.protocol().datagram() ? "UDP" : "TCP") + ")"));
         }
         if (candidate instanceof Backend b && other instanceof Backend o && o.poolId().equals(b.poolId())
             && o.address().equalsIgnoreCase(b.address()) && o.protocolPort() == b.protocolPort()) {
@@ -307,15 +313,44 @@ public sealed interface LoadBalancerState extends CborSerializable {
               + " is already backend " + o.id() + " of pool " + b.poolId()));
         }
       }
-      if (candidate instanceof Listener l && !l.defaultPoolId().isEmpty() && find(Kind.POOL, l.defaultPoolId()).isEmpty()) {
-        return Optional.of(Rejection.notFound("listener.default_pool_id: no pool " + l.defaultPoolId()
-            + " in load balancer " + info.id()));
+      if (candidate instanceof Listener l && !l.defaultPoolId().isEmpty()) {
+        Optional<Child> pool = find(Kind.POOL, l.defaultPoolId());
+        if (pool.isEmpty()) {
+          return Optional.of(Rejection.notFound("listener.default_pool_id: no pool " + l.defaultPoolId()
+              + " in load balancer " + info.id()));
+        }
+        Protocol pp = ((Pool) pool.get()).protocol();
+        if (pp != l.protocol()) { // Octavia: ListenerPoolProtocolMismatch, 409
+          return Optional.of(Rejection.precondition("listener.default_pool_id: pool " + l.defaultPoolId() + " is a "
+              + pp + " pool; a " + l.protocol() + " listener needs a " + l.protocol() + " pool"));
+        }
       }
-      if (candidate instanceof Pool p && !p.healthCheckId().isEmpty() && find(Kind.HEALTH_CHECK, p.healthCheckId()).isEmpty()) {
-        return Optional.of(Rejection.notFound("pool.health_check_id: no health check " + p.healthCheckId()
-            + " in load balancer " + info.id()));
+      if (candidate instanceof Pool p && !p.healthCheckId().isEmpty()) {
+        Optional<Child> hc = find(Kind.HEALTH_CHECK, p.healthCheckId());
+        if (hc.isEmpty()) {
+          return Optional.of(Rejection.notFound("pool.health_check_id: no health check " + p.healthCheckId()
+              + " in load balancer " + info.id()));
+        }
+        HealthCheckType type = ((HealthCheck) hc.get()).type();
+        if (!type.probes(p.protocol())) {
+          return Optional.of(Rejection.precondition("pool.health_check_id: health check " + p.healthCheckId()
+              + " is " + type + ", which cannot probe a " + p.protocol() + " pool (" + fitting(p.protocol()) + ")"));
+        }
+      }
+      if (candidate instanceof HealthCheck h) {
+        for (Child other : children.values()) {
+          if (other instanceof Pool p && p.healthCheckId().equals(h.id()) && !h.type().probes(p.protocol())) {
+            return Optional.of(Rejection.precondition("health_check.type: " + h.type() + " cannot probe " + p.protocol()
+                + " pool " + p.id() + ", which uses this health check (" + fitting(p.protocol()) + ")"));
+          }
+        }
       }
       return Optional.empty();
+    }
+
+    /** The health check types a pool of {@code protocol} takes, for error messages. */
+    private static String fitting(Protocol protocol) {
+      return protocol == Protocol.UDP ? "a UDP pool takes UDP_CONNECT" : "a " + protocol + " pool takes TCP or HTTP";
     }
 
     /** A pool that a listener uses, or a health check that a pool uses, stays until the user lets go of it. */

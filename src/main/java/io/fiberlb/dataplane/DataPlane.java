@@ -33,7 +33,7 @@ public final class DataPlane implements DataPlanePort {
     this.settings = settings;
     this.engine = switch (settings.engine()) {
       case "pekko" -> new PekkoTcpEngine(system, settings.acceptors(), settings.backlog());
-      default -> new NettyEngine(settings.eventLoops(), settings.backlog(), settings.epoll());
+      default -> new NettyEngine(settings.eventLoops(), settings.backlog(), settings.epoll(), settings.udpMaxFlows());
     };
     system.getWhenTerminated().thenRun(engine::close);
     org.slf4j.LoggerFactory.getLogger(DataPlane.class).info("data plane engine: {}", engine.name());

@@ -15,9 +15,10 @@ import java.time.Duration;
  * @param engine {@code netty} or {@code pekko}: what moves the bytes
  * @param eventLoops the netty engine's event loops (threads), one per CPU when 0
  * @param epoll whether the netty engine uses native epoll when it loads (NIO otherwise)
+ * @param udpMaxFlows UDP flows one listener keeps open at once when its connection_limit is unlimited
  */
 public record DataPlaneSettings(boolean enabled, Duration drainTimeout, Duration bindRetryMin, Duration bindRetryMax,
-    int backlog, int acceptors, String engine, int eventLoops, boolean epoll) {
+    int backlog, int acceptors, String engine, int eventLoops, boolean epoll, int udpMaxFlows) {
 
   public static final java.util.List<String> ENGINES = java.util.List.of("netty", "pekko");
 
@@ -31,6 +32,15 @@ public record DataPlaneSettings(boolean enabled, Duration drainTimeout, Duration
     return new DataPlaneSettings(c.getBoolean("enabled"), c.getDuration("drain-timeout"),
         c.getDuration("bind-retry-min"), c.getDuration("bind-retry-max"), c.getInt("backlog"),
         acceptors > 0 ? acceptors : Runtime.getRuntime().availableProcessors(), engine, c.getInt("event-loops"),
-        c.getBoolean("epoll"));
+        c.getBoolean("epoll"), udpMaxFlows(c));
+  }
+
+  private static int udpMaxFlows(Config c) {
+    int n = c.getInt("udp-max-flows");
+    if (n < 1) {
+      throw new IllegalArgumentException("fiberlb.dataplane.udp-max-flows (FIBERLB_UDP_MAX_FLOWS): must be at least 1,"
+          + " got " + n);
+    }
+    return n;
   }
 }

@@ -114,6 +114,10 @@ public final class DataPlaneMetrics {
           : "Connects to the backend that failed or timed out.", c -> c.connectFailures.sum());
       counter("request_errors", noun + " connections that ended in an error (reset, idle timeout, backend failure):"
           + " Octavia's request_errors.", c -> c.errors.sum());
+      if (kind.equals("listener")) {
+        counter("dropped_datagrams", "UDP datagrams of admitted flows dropped instead of queued (a send buffer full,"
+            + " or a burst while the flow's backend socket was set up).", c -> c.datagramsDropped.sum());
+      }
     }
 
     private void counter(String what, String help, ToDoubleFunction<TrafficCounters> value) {

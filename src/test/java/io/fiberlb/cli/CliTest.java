@@ -97,6 +97,20 @@ class CliTest {
   }
 
   @Test
+  void udpIsOfferedAndExplainedInTheHelp() {
+    assertThat(run("listener", "create", "--help").out().replaceAll("\\s+", " "))
+        .contains("One of TCP, UDP, HTTP, TERMINATED_HTTPS", "TCP and UDP are served", "UDP needs the netty engine");
+    assertThat(run("pool", "create", "--help").out().replaceAll("\\s+", " "))
+        .contains("A UDP pool serves UDP listeners and takes UDP_CONNECT health checks");
+    assertThat(run("healthcheck", "create", "--help").out().replaceAll("\\s+", " "))
+        .contains("One of TCP, HTTP, UDP_CONNECT.", "UDP_CONNECT (UDP pools only)", "ICMP port unreachable");
+    // The examples of each resource show a UDP create.
+    assertThat(run("listener", "--help").out()).contains("--protocol UDP");
+    assertThat(run("pool", "--help").out()).contains("--protocol UDP");
+    assertThat(run("healthcheck", "--help").out()).contains("--type UDP_CONNECT");
+  }
+
+  @Test
   void versionIsPrinted() {
     Result r = run("--version");
     assertThat(r.code()).isZero();

@@ -84,6 +84,16 @@ class FlagsTest {
   }
 
   @Test
+  void udpFlags() {
+    assertThat(parse(new ListenerCommands.Fields(), "--protocol", "udp", "--protocol-port", "53").spec().getProtocol())
+        .isEqualTo(Protocol.UDP);
+    assertThat(parse(new PoolCommands.Fields(), "--protocol", "UDP").spec().getProtocol()).isEqualTo(Protocol.UDP);
+    assertThat(parse(new HealthCheckCommands.Fields(), "--type", "udp-connect").spec().getType())
+        .isEqualTo(HealthCheck.Type.UDP_CONNECT);
+    assertThat(new Flags.HealthCheckTypeValue().convert("UDP_CONNECT")).isEqualTo(HealthCheck.Type.UDP_CONNECT);
+  }
+
+  @Test
   void poolFlags() {
     PoolSpec s = parse(new PoolCommands.Fields(), "--lb-algorithm", "round-robin", "--protocol", "TCP",
         "--session-persistence", "source_ip", "--session-persistence-timeout", "30m", "--health-check-id", "").spec();
@@ -145,7 +155,7 @@ class FlagsTest {
         .isInstanceOf(TypeConversionException.class);
     assertThatThrownBy(() -> new Flags.HealthCheckTypeValue().convert("icmp"))
         .isInstanceOf(TypeConversionException.class)
-        .hasMessage("'icmp' is not a health check type; use one of TCP, HTTP");
+        .hasMessage("'icmp' is not a health check type; use one of TCP, HTTP, UDP_CONNECT");
   }
 
   @Test

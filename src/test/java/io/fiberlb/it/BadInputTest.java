@@ -33,6 +33,9 @@ class BadInputTest {
   private String listener;
   private String backend;
   private String hc;
+  /** A UDP pool watched by a UDP_CONNECT check, served by a UDP listener on port 80 beside the TCP one. */
+  private String udpPool;
+  private String udpHc;
 
   @BeforeAll
   void start() throws Exception {
@@ -45,6 +48,15 @@ class BadInputTest {
     backend = api.createBackend(lb, pool, "10.0.0.1", 80).getId();
     listener = api.call(api.listeners().createListener(), CreateListenerRequest.newBuilder().setLoadBalancerId(lb)
         .setListener(ListenerSpec.newBuilder().setName("http").setProtocolPort(80).setDefaultPoolId(pool)).build()).getId();
+    udpHc = api.call(api.healthChecks().createHealthCheck(), CreateHealthCheckRequest.newBuilder().setLoadBalancerId(lb)
+        .setHealthCheck(HealthCheckSpec.newBuilder().setType(HealthCheck.Type.UDP_CONNECT)).build()).getId();
+    udpPool = api.call(api.pools().createPool(), CreatePoolRequest.newBuilder().setLoadBalancerId(lb)
+        .setPool(PoolSpec.newBuilder().setName("pool-udp").setProtocol(Protocol.UDP).setHealthCheckId(udpHc)).build())
+        .getId();
+    // A TCP and a UDP listener share port 80: one listener per (transport, port).
+    api.call(api.listeners().createListener(), CreateListenerRequest.newBuilder().setLoadBalancerId(lb)
+        .setListener(ListenerSpec.newBuilder().setName("udp").setProtocol(Protocol.UDP).setProtocolPort(80)
+            .setDefaultPoolId(udpPool)).build());
   }
 
   @AfterAll
@@ -149,8 +161,19 @@ class BadInputTest {
             t -> t.createListener(ListenerSpec.newBuilder().setProtocolPort(70000))),
         c("listener port zero", INVALID, "listener.protocol_port: must be 1..65535, got 0",
             t -> t.updateListener(ListenerSpec.newBuilder().setProtocolPort(0))),
-        c("listener protocol UDP", INVALID, "listener.protocol: UDP is not supported yet; supported: TCP",
-            t -> t.createListener(ListenerSpec.newBuilder().setProtocol(Protocol.UDP).setProtocolPort(53))),
+        c("listener protocol HTTP", INVALID, "listener.protocol: HTTP is not supported yet; supported: TCP, UDP",
+            t -> t.createListener(ListenerSpec.newBuilder().setProtocol(Protocol.HTTP).setProtocolPort(53))),
+        c("UDP listener with a TCP pool", Status.Code.FAILED_PRECONDITION,
+            "listener.default_pool_id: pool %POOL% is a TCP pool; a UDP listener needs a UDP pool",
+            t -> t.createListener(ListenerSpec.newBuilder().setProtocol(Protocol.UDP).setProtocolPort(53)
+                .setDefaultPoolId(t.pool))),
+        c("TCP listener with a UDP pool", Status.Code.FAILED_PRECONDITION,
+            "is a UDP pool; a TCP listener needs a TCP pool",
+            t -> t.updateListener(ListenerSpec.newBuilder().setDefaultPoolId(t.udpPool))),
+        c("UDP listener port taken", Status.Code.ALREADY_EXISTS,
+            "listener.protocol_port: port 80 is already used by listener",
+            t -> t.createListener(ListenerSpec.newBuilder().setProtocol(Protocol.UDP).setProtocolPort(80)
+                .setDefaultPoolId(t.udpPool))),
         c("listener protocol unset", INVALID, "listener.protocol: must be one of TCP",
             t -> t.createListener(ListenerSpec.newBuilder().setProtocol(Protocol.PROTOCOL_UNSPECIFIED).setProtocolPort(53))),
         c("listener port taken", Status.Code.ALREADY_EXISTS, "listener.protocol_port: port 80 is already used by listener",
@@ -187,6 +210,14 @@ class BadInputTest {
             t -> t.updatePool(PoolSpec.newBuilder().setSessionPersistence(SessionPersistence.newBuilder()))),
         c("pool unknown health check", Status.Code.NOT_FOUND, "pool.health_check_id: no health check " + MISSING,
             t -> t.updatePool(PoolSpec.newBuilder().setHealthCheckId(MISSING))),
+        c("pool UDP_CONNECT check on a TCP pool", Status.Code.FAILED_PRECONDITION,
+            "pool.health_check_id: health check %UDPHC% is UDP_CONNECT, which cannot probe a TCP pool (a TCP pool"
+                + " takes TCP or HTTP)",
+            t -> t.updatePool(PoolSpec.newBuilder().setHealthCheckId(t.udpHc))),
+        c("pool TCP check on a UDP pool", Status.Code.FAILED_PRECONDITION,
+            "pool.health_check_id: health check %HC% is TCP, which cannot probe a UDP pool (a UDP pool takes"
+                + " UDP_CONNECT)",
+            t -> t.createPool(PoolSpec.newBuilder().setProtocol(Protocol.UDP).setHealthCheckId(t.hc))),
         c("pool name taken", Status.Code.ALREADY_EXISTS, "pool.name: 'pool-a' is already used",
             t -> t.createPool(PoolSpec.newBuilder().setName("pool-a"))),
         c("pool in use", Status.Code.FAILED_PRECONDITION, "is the default pool of listener",
@@ -229,6 +260,9 @@ class BadInputTest {
             t -> t.updateHc(HealthCheckSpec.newBuilder().setExpectedCodes("2xx"))),
         c("hc expected codes range", INVALID, "health_check.expected_codes: must be like 200, 200,204 or 200-299 (codes 100..599), got '299-200'",
             t -> t.updateHc(HealthCheckSpec.newBuilder().setExpectedCodes("299-200"))),
+        c("hc type no longer fits its pool", Status.Code.FAILED_PRECONDITION,
+            "health_check.type: UDP_CONNECT cannot probe TCP pool %POOL%, which uses this health check",
+            t -> t.updateHc(HealthCheckSpec.newBuilder().setType(HealthCheck.Type.UDP_CONNECT))),
         c("hc in use", Status.Code.FAILED_PRECONDITION, "is used by pool",
             t -> t.api.call(t.api.healthChecks().deleteHealthCheck(), DeleteHealthCheckRequest.newBuilder()
                 .setLoadBalancerId(t.lb).setId(t.hc).build())));
@@ -246,7 +280,8 @@ class BadInputTest {
     assertThatThrownBy(() -> c.call().accept(this)).satisfies(t -> {
       Status s = statusOf(t);
       assertThat(s.getCode()).as(s.toString()).isEqualTo(c.code());
-      assertThat(s.getDescription()).contains(c.message());
+      assertThat(s.getDescription()).contains(c.message().replace("%POOL%", pool).replace("%HC%", hc)
+          .replace("%UDPHC%", udpHc));
     });
     assertThat(tree()).isEqualTo(before);
     assertThat(lbs()).isEqualTo(lbsBefore);

@@ -7,7 +7,14 @@ package io.fiberlb.controlplane.model;
 public final class Enums {
   private Enums() {}
 
-  public enum Protocol { TCP, UDP, HTTP, TERMINATED_HTTPS }
+  public enum Protocol {
+    TCP, UDP, HTTP, TERMINATED_HTTPS;
+
+    /** The transport a listener of this protocol binds: its port is unique per transport on a load balancer. */
+    public boolean datagram() {
+      return this == UDP;
+    }
+  }
 
   public enum LbAlgorithm {
     ROUND_ROBIN, WEIGHTED_ROUND_ROBIN, LEAST_CONNECTIONS, SOURCE_IP, SOURCE_IP_PORT, MAGLEV, RANDOM_TWO_CHOICES
@@ -15,7 +22,14 @@ public final class Enums {
 
   public enum SessionPersistenceType { NONE, SOURCE_IP }
 
-  public enum HealthCheckType { TCP, HTTP }
+  public enum HealthCheckType {
+    TCP, HTTP, UDP_CONNECT;
+
+    /** Whether this check can probe the backends of a pool of {@code protocol}: UDP_CONNECT for UDP, the rest TCP. */
+    public boolean probes(Protocol protocol) {
+      return (this == UDP_CONNECT) == (protocol == Protocol.UDP);
+    }
+  }
 
   public enum ProvisioningStatus { ACTIVE, PENDING_CREATE, PENDING_UPDATE, PENDING_DELETE, DELETED, ERROR }
 

@@ -77,8 +77,8 @@ public final class Validation {
             + Durations.formatMillis(ms));
   }
 
-  private static void tcpOnly(Check c, String field, Protocol p) {
-    c.rule(p == Protocol.TCP, field, p + " is not supported yet; supported: TCP");
+  private static void served(Check c, String field, Protocol p) {
+    c.rule(p == Protocol.TCP || p == Protocol.UDP, field, p + " is not supported yet; supported: TCP, UDP");
   }
 
   public static boolean isIpLiteral(String address) {
@@ -139,7 +139,7 @@ public final class Validation {
 
   private static void listener(Check c, Listener l, Listener before) {
     text(c, "listener.description", l.description(), MAX_DESCRIPTION);
-    tcpOnly(c, "listener.protocol", l.protocol());
+    served(c, "listener.protocol", l.protocol());
     if (before != null) {
       c.rule(before.protocol() == l.protocol(), "listener.protocol", "cannot be changed after create");
     }
@@ -158,7 +158,7 @@ public final class Validation {
 
   private static void pool(Check c, Pool p, Pool before) {
     text(c, "pool.description", p.description(), MAX_DESCRIPTION);
-    tcpOnly(c, "pool.protocol", p.protocol());
+    served(c, "pool.protocol", p.protocol());
     if (before != null) {
       c.rule(before.protocol() == p.protocol(), "pool.protocol", "cannot be changed after create");
     }

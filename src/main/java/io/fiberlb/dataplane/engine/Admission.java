@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * accepted client and either closes it at once (refused, already counted) or proxies it as the returned
  * {@link ProxiedConnection} says.
  *
- * <p>In this order: allowed_cidrs, connection_limit (an atomic count of open connections), then the default pool's
- * balancer picks. No actor is asked and nothing is logged: this runs on an engine's I/O thread for every connection.
+ * <p>In this order: allowed_cidrs, connection_limit (an atomic count of open connections; of open flows for UDP),
+ * then the default pool's balancer picks. No actor is asked and nothing is logged: this runs on an engine's I/O thread for every connection.
  * The configuration is read from an {@link AtomicReference} the listener actor swaps, so a change applies to the
  * next connection while open ones keep the configuration they were admitted with.
  */
@@ -43,10 +43,24 @@ public final class Admission {
    * client counts as an open connection until {@link ProxiedConnection#clientClosed} is called exactly once.
    */
   public ProxiedConnection admit(InetSocketAddress remote) {
+    return admit(remote, -1);
+  }
+
+  /**
+   * Decides on one new UDP flow (the first datagram from a client address and port with no flow yet), as
+   * {@link #admit(InetSocketAddress)} does for a connection: connection_limit caps the flows open at once, and
+   * {@code maxFlows} caps them when the listener sets no limit, so that a flood of source ports cannot grow the flow
+   * table without bound.
+   */
+  public ProxiedConnection admitFlow(InetSocketAddress remote, long maxFlows) {
+    return admit(remote, maxFlows);
+  }
+
+  private ProxiedConnection admit(InetSocketAddress remote, long limitWhenUnlimited) {
     ListenerConfig cfg = config.get();
     if (!cfg.allows(remote.getAddress())) return refuse();
     long open = counters.active.incrementAndGet();
-    long limit = cfg.listener().connectionLimit();
+    long limit = cfg.listener().connectionLimit() >= 0 ? cfg.listener().connectionLimit() : limitWhenUnlimited;
     if (limit >= 0 && open > limit) {
       counters.active.decrementAndGet();
       return refuse();

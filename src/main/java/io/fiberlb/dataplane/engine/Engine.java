@@ -22,6 +22,14 @@ public interface Engine extends AutoCloseable {
    */
   CompletionStage<Binding> bindTcp(InetSocketAddress at, Admission admission);
 
+  /**
+   * Starts serving UDP on {@code at}: each client address and port is one flow (admitted by {@link Admission#admitFlow})
+   * with a connected socket to its backend, until it has been idle for the listener's client idle timeout. Completes
+   * when every socket of the listener is bound; fails with the bind error, or with an
+   * {@link UnsupportedOperationException} when this engine does not serve UDP.
+   */
+  CompletionStage<Binding> bindUdp(InetSocketAddress at, Admission admission);
+
   /** Stops the engine's threads; bindings still open are closed. */
   @Override
   void close();
@@ -29,8 +37,9 @@ public interface Engine extends AutoCloseable {
   /** One bound listener. */
   interface Binding {
     /**
-     * Stops accepting at once; connections already open may finish for {@code drain}, then are closed. Safe to call
-     * more than once (later calls do nothing).
+     * Stops accepting at once (for UDP: no new flow; datagrams of open flows still pass); connections or flows
+     * already open may finish for {@code drain}, then are closed. Safe to call more than once (later calls do
+     * nothing).
      */
     void unbind(Duration drain);
   }

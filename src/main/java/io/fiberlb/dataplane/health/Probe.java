@@ -32,7 +32,8 @@ import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
 
 /**
- * How one backend is probed: a short Pekko Streams TCP connection (and for HTTP one request and its status line).
+ * How one backend is probed: a short Pekko Streams TCP connection (and for HTTP one request and its status line);
+ * UDP_CONNECT sends one datagram instead ({@link UdpProbe}).
  * No thread waits on a probe; each is bounded by the check's timeout from start to verdict, and its connection is
  * closed as soon as the verdict is known, or when {@link Running#cancel()} is called. A probe that gets no answer
  * is also cut off by the connection's idle timeout (the check's timeout), so none can outlive its monitor for long.
@@ -53,10 +54,10 @@ record Probe(HealthCheckType type, String address, int port, Duration timeout, S
   /** What one probe found: {@code reason} is empty on success; {@code nanos} from start to verdict. */
   record Result(boolean ok, String reason, long nanos) {}
 
-  /** A probe under way: its verdict, and a way to drop its connection early. */
-  record Running(CompletionStage<Result> result, UniqueKillSwitch killSwitch) {
+  /** A probe under way: its verdict, and a way to drop its connection (or socket) early. */
+  record Running(CompletionStage<Result> result, Runnable canceller) {
     void cancel() {
-      killSwitch.abort(new Abandoned("cancelled"));
+      canceller.run();
     }
   }
 
@@ -68,6 +69,7 @@ record Probe(HealthCheckType type, String address, int port, Duration timeout, S
   }
 
   Running start(ActorSystem<?> system) {
+    if (type == HealthCheckType.UDP_CONNECT) return UdpProbe.start(system, address, port, timeout);
     long started = System.nanoTime();
     // Unresolved: a host name is resolved by Pekko's asynchronous DNS, never on the caller's thread.
     var remote = InetSocketAddress.createUnresolved(address, port);
@@ -112,7 +114,7 @@ record Probe(HealthCheckType type, String address, int port, Duration timeout, S
       verdict.complete(r != null ? r : new Result(false, reason(e), System.nanoTime() - started));
       if (r != null) killSwitch.shutdown();
     });
-    return new Running(verdict, killSwitch);
+    return new Running(verdict, () -> killSwitch.abort(new Abandoned("cancelled")));
   }
 
   /** Why a probe's stream was cut short: a timeout or its monitor moved on. */

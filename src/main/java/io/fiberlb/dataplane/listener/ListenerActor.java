@@ -20,9 +20,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * One listener's lifecycle: binds {@code vip:protocol_port} through the node's {@link Engine}, which accepts and
- * proxies each connection as {@link Admission} decides (allowed_cidrs, connection_limit, the default pool's pick,
- * retries). This actor keeps the configuration, the bind backoff and what is reported to the entity; no byte and no
+ * One listener's lifecycle: binds {@code vip:protocol_port} through the node's {@link Engine} (TCP or UDP, as the
+ * listener's protocol says), which accepts and proxies each connection or UDP flow as {@link Admission} decides
+ * (allowed_cidrs, connection_limit, the default pool's pick, retries). This actor keeps the configuration, the bind backoff and what is reported to the entity; no byte and no
  * connection passes through it.
  *
  * <p>A configuration change that keeps the socket (pool, limits, CIDRs, timeouts) applies to new connections at
@@ -39,7 +39,8 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
 
   private record Bound(Engine.Binding binding, long generation) implements Command {}
 
-  private record BindFailed(String reason, long generation) implements Command {}
+  /** {@code permanent}: the engine cannot serve this listener at all (UDP on the pekko engine); no retry helps. */
+  private record BindFailed(String reason, boolean permanent, long generation) implements Command {}
 
   private record RetryBind(long generation) implements Command {}
 
@@ -111,10 +112,13 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
   private void bind() {
     long gen = ++generation;
     ListenerConfig cfg = current.get();
-    CompletionStage<Engine.Binding> b = engine.bindTcp(new InetSocketAddress(cfg.vip(), cfg.listener().protocolPort()),
-        admission);
+    var at = new InetSocketAddress(cfg.vip(), cfg.listener().protocolPort());
+    CompletionStage<Engine.Binding> b = cfg.listener().protocol() == io.fiberlb.port.Protocol.UDP
+        ? engine.bindUdp(at, admission)
+        : engine.bindTcp(at, admission);
     binding = b;
-    getContext().pipeToSelf(b, (ok, err) -> ok != null ? new Bound(ok, gen) : new BindFailed(bindError(cfg, err), gen));
+    getContext().pipeToSelf(b, (ok, err) -> ok != null ? new Bound(ok, gen)
+        : new BindFailed(bindError(cfg, err), unsupported(err), gen));
   }
 
   private Behavior<Command> onBound(Bound b) {
@@ -132,6 +136,11 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
   private Behavior<Command> onBindFailed(BindFailed f) {
     if (f.generation() != generation) return this;
     binding = null;
+    if (f.permanent()) {
+      getContext().getLog().warn("listener {}: {}", listener().id(), f.reason());
+      report(f.reason());
+      return this;
+    }
     long min = settings.bindRetryMin().toMillis();
     long delay = Math.min(settings.bindRetryMax().toMillis(), min << Math.min(bindFailures, 16));
     bindFailures++;
@@ -156,7 +165,18 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
     if (b != null) b.thenAccept(bound -> bound.unbind(settings.drainTimeout()));
   }
 
+  private static Throwable unwrap(Throwable err) {
+    Throwable t = err;
+    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) t = t.getCause();
+    return t;
+  }
+
+  private static boolean unsupported(Throwable err) {
+    return err != null && unwrap(err) instanceof UnsupportedOperationException;
+  }
+
   private static String bindError(ListenerConfig cfg, Throwable err) {
+    if (unsupported(err)) return String.valueOf(unwrap(err).getMessage());
     String why = String.valueOf(err.getMessage());
     for (Throwable t = err; t != null; t = t.getCause()) {
       if (t instanceof java.net.BindException be) why = be.getMessage();

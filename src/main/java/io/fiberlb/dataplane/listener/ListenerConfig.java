@@ -39,6 +39,7 @@ public record ListenerConfig(DesiredListener listener, String vip, PoolRuntime p
 
   /** Whether moving from {@code other} to this needs a new socket. */
   public boolean sameSocket(ListenerConfig other) {
-    return other != null && other.vip.equals(vip) && other.listener.protocolPort() == listener.protocolPort();
+    return other != null && other.vip.equals(vip) && other.listener.protocolPort() == listener.protocolPort()
+        && other.listener.protocol() == listener.protocol();
   }
 }

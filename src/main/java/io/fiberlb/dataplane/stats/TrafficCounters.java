@@ -22,6 +22,12 @@ public final class TrafficCounters {
   public final LongAdder connectFailures = new LongAdder();
   /** Connections that ended in an error (reset, idle timeout, backend failure): Octavia's request_errors. */
   public final LongAdder errors = new LongAdder();
+  /**
+   * Listener, UDP only: datagrams of admitted flows dropped rather than queued (a socket's send buffer full, or more
+   * than a few datagrams arriving while a flow's backend socket is still being set up). UDP may drop; the proxy
+   * never buffers without bound.
+   */
+  public final LongAdder datagramsDropped = new LongAdder();
 
   public void opened() {
     active.incrementAndGet();

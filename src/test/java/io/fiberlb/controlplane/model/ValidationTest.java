@@ -53,7 +53,8 @@ class ValidationTest {
     var changed = new Listener("l", "", "", Enums.Protocol.UDP, 80, "", -1, 1, 1, 1, List.of(), true, List.of(), 2, 1,
         Instant.EPOCH, Instant.EPOCH);
     assertThat(Validation.child(changed, before)).contains(Rejection.invalid(
-        "listener.protocol: UDP is not supported yet; supported: TCP"));
+        "listener.protocol: cannot be changed after create"));
+    assertThat(Validation.child(changed, null)).isEmpty();
     assertThat(l.protocolPort()).isZero();
     assertThat(Validation.child(l, null)).contains(Rejection.invalid("listener.protocol_port: must be 1..65535, got 0"));
   }

@@ -13,6 +13,7 @@ import io.fiberlb.dataplane.stats.BackendHealthGauge;
 import io.fiberlb.it.Poll;
 import io.fiberlb.port.DesiredHealthCheck;
 import io.fiberlb.port.HealthCheckType;
+import io.fiberlb.it.UdpEchoBackend;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,6 +102,44 @@ class HealthMonitorTest {
     assertThat(seen.expectMessageClass(Seen.class, WAIT).transition()).as("the next report after UP")
         .isEqualTo(new Transition("b1", false, "refused"));
     testKit.stop(monitor);
+  }
+
+  @Test
+  void udpConnectFailsOnPortUnreachableAndPassesOnAReplyOrOnSilence() throws Exception {
+    UdpEchoBackend echo = new UdpEchoBackend("u");
+    backends.add(echo);
+    int port = echo.port();
+    var gauge = new BackendHealthGauge();
+    TestProbe<Seen> seen = testKit.createTestProbe();
+    ActorRef<HealthMonitor.Command> monitor = testKit.spawn(HealthMonitor.create(
+        check(HealthCheckType.UDP_CONNECT, 150, 100, 2, 2, "200"), target("u1", port), true, recorder(gauge, seen),
+        gauge));
+    awaitAtLeast(() -> gauge.probes.sum(), 2);
+    assertThat(gauge.probeFailures.sum()).isZero();
+    assertThat(echo.received.get()).as("probe datagrams that reached the backend").isGreaterThanOrEqualTo(2);
+
+    echo.stop(); // a closed port: ICMP port unreachable
+    Seen down = seen.expectMessageClass(Seen.class, WAIT);
+    assertThat(down.transition()).isEqualTo(new Transition("u1", false, "refused"));
+    assertThat(down.failures()).isEqualTo(2);
+    echo.start(port);
+    assertThat(seen.expectMessageClass(Seen.class, WAIT).transition())
+        .isEqualTo(new Transition("u1", true, "passed 2 checks"));
+    testKit.stop(monitor);
+
+    // A backend that never answers: silence until the timeout passes, as Octavia's UDP-CONNECT has it.
+    UdpEchoBackend quiet = UdpEchoBackend.silent("q");
+    backends.add(quiet);
+    var quietGauge = new BackendHealthGauge();
+    TestProbe<Seen> quietSeen = testKit.createTestProbe();
+    ActorRef<HealthMonitor.Command> quietMonitor = testKit.spawn(HealthMonitor.create(
+        check(HealthCheckType.UDP_CONNECT, 150, 100, 2, 2, "200"), target("q1", quiet.port()), false,
+        recorder(quietGauge, quietSeen), quietGauge));
+    Seen up = quietSeen.expectMessageClass(Seen.class, WAIT);
+    assertThat(up.transition()).isEqualTo(new Transition("q1", true, "passed 2 checks"));
+    assertThat(up.failures()).isZero();
+    assertThat(quiet.received.get()).as("the silent backend got the probes").isGreaterThanOrEqualTo(2);
+    testKit.stop(quietMonitor);
   }
 
   @Test

@@ -11,17 +11,20 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -42,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * The event-loop engine: one Netty event loop per core (native epoll on Linux, NIO elsewhere). Each listener is
  * bound once per event loop with SO_REUSEPORT, so the kernel spreads new connections over the loops and every loop
  * accepts its own; each client's backend channel is registered on the client channel's own loop, so one thread
- * owns both sockets of a proxied connection and no byte crosses threads ({@link TcpProxy}).
+ * owns both sockets of a proxied connection and no byte crosses threads ({@link TcpProxy}). UDP listeners are bound
+ * the same way, one datagram socket per loop, and keep a flow table per socket ({@link UdpProxy}).
  *
  * <p>Why not Pekko Streams TCP alone: there every read crosses the selector actor, the connection actors and the
  * stream actor (about ten messages per request-response, docs/benchmarks.md); here a read is one epoll wake-up,
@@ -56,12 +60,15 @@ public final class NettyEngine implements Engine {
   private final int backlog;
   private final Class<? extends ServerChannel> serverChannel;
   final Class<? extends Channel> socketChannel;
+  private final Class<? extends Channel> datagramChannel;
+  private final int udpMaxFlows;
 
   /**
    * @param threads event loops (0: one per CPU)
    * @param preferEpoll use native epoll when it loads; NIO otherwise
+   * @param udpMaxFlows UDP flows per listener when its connection_limit is unlimited
    */
-  public NettyEngine(int threads, int backlog, boolean preferEpoll) {
+  public NettyEngine(int threads, int backlog, boolean preferEpoll, int udpMaxFlows) {
     int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     this.epoll = preferEpoll && Epoll.isAvailable();
     if (preferEpoll && !epoll) {
@@ -72,6 +79,8 @@ public final class NettyEngine implements Engine {
     this.backlog = backlog;
     this.serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     this.socketChannel = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    this.datagramChannel = epoll ? EpollDatagramChannel.class : NioDatagramChannel.class;
+    this.udpMaxFlows = udpMaxFlows;
   }
 
   @Override
@@ -113,27 +122,7 @@ public final class NettyEngine implements Engine {
     } else {
       binds.add(server(group, group, child).bind(at));
     }
-    CompletableFuture<Binding> done = new CompletableFuture<>();
-    var outcome = new Object() {
-      int pending = binds.size();
-      Throwable failure;
-    };
-    for (ChannelFuture f : binds) {
-      f.addListener(x -> {
-        synchronized (outcome) {
-          if (!x.isSuccess() && outcome.failure == null) outcome.failure = x.cause();
-          if (--outcome.pending > 0) return;
-        }
-        List<Channel> sockets = binds.stream().filter(ChannelFuture::isSuccess).map(ChannelFuture::channel).toList();
-        if (outcome.failure != null) {
-          sockets.forEach(Channel::close); // give back the others, so that a retry starts clean
-          done.completeExceptionally(outcome.failure);
-        } else {
-          done.complete(new Bound(sockets, open));
-        }
-      });
-    }
-    return done;
+    return allBound(binds, sockets -> new Bound(sockets, open));
   }
 
   private ServerBootstrap server(EventLoopGroup parent, EventLoopGroup children, ChannelInitializer<Channel> child) {
@@ -152,6 +141,95 @@ public final class NettyEngine implements Engine {
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .option(ChannelOption.TCP_NODELAY, true);
+  }
+
+  @Override
+  public CompletionStage<Binding> bindUdp(InetSocketAddress at, Admission admission) {
+    List<UdpProxy> handlers = new ArrayList<>();
+    List<ChannelFuture> binds = new ArrayList<>();
+    if (epoll) {
+      // One socket per loop: the kernel hashes each client's 4-tuple to one of them, so a flow stays on one loop.
+      for (EventExecutor e : group) {
+        UdpProxy h = new UdpProxy(this, admission, udpMaxFlows);
+        handlers.add(h);
+        binds.add(datagram((EventLoop) e).option(EpollChannelOption.SO_REUSEPORT, true).handler(h).bind(at));
+      }
+    } else {
+      UdpProxy h = new UdpProxy(this, admission, udpMaxFlows);
+      handlers.add(h);
+      binds.add(datagram(group.next()).handler(h).bind(at));
+    }
+    return allBound(binds, sockets -> new UdpBound(sockets, handlers));
+  }
+
+  /** A datagram socket on {@code loop}: every read takes a buffer big enough for the largest datagram. */
+  private Bootstrap datagram(EventLoop loop) {
+    return new Bootstrap().group(loop).channel(datagramChannel)
+        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM));
+  }
+
+  /** Largest UDP payload (IPv4: 65,535 - 8 UDP - 20 IP header bytes; IPv6 jumbograms aside). */
+  static final int MAX_DATAGRAM = 65_507;
+
+  /** A bootstrap for one UDP flow's backend socket, on the VIP socket's own event loop. */
+  Bootstrap udpBackend(EventLoop loop) {
+    return datagram(loop);
+  }
+
+  /** Completes with {@code bound} once every socket is bound, or fails with the first error and closes the rest. */
+  private static CompletionStage<Binding> allBound(List<ChannelFuture> binds,
+      java.util.function.Function<List<Channel>, Binding> bound) {
+    CompletableFuture<Binding> done = new CompletableFuture<>();
+    var outcome = new Object() {
+      int pending = binds.size();
+      Throwable failure;
+    };
+    for (ChannelFuture f : binds) {
+      f.addListener(x -> {
+        synchronized (outcome) {
+          if (!x.isSuccess() && outcome.failure == null) outcome.failure = x.cause();
+          if (--outcome.pending > 0) return;
+        }
+        List<Channel> sockets = binds.stream().filter(ChannelFuture::isSuccess).map(ChannelFuture::channel).toList();
+        if (outcome.failure != null) {
+          sockets.forEach(Channel::close); // give back the others, so that a retry starts clean
+          done.completeExceptionally(outcome.failure);
+        } else {
+          done.complete(bound.apply(sockets));
+        }
+      });
+    }
+    return done;
+  }
+
+  /**
+   * A bound UDP listener. Unbinding stops new flows at once and lets open flows go on (their replies leave through
+   * the VIP socket, so it stays open) until they end or the drain deadline closes them with their sockets.
+   */
+  private final class UdpBound implements Binding {
+    private final List<Channel> sockets;
+    private final List<UdpProxy> handlers;
+    private final AtomicBoolean unbound = new AtomicBoolean();
+
+    UdpBound(List<Channel> sockets, List<UdpProxy> handlers) {
+      this.sockets = sockets;
+      this.handlers = handlers;
+    }
+
+    @Override
+    public void unbind(Duration drain) {
+      if (!unbound.compareAndSet(false, true)) return;
+      if (group.isShuttingDown()) {
+        sockets.forEach(Channel::close);
+        return;
+      }
+      for (int i = 0; i < sockets.size(); i++) {
+        Channel ch = sockets.get(i);
+        UdpProxy h = handlers.get(i);
+        ch.eventLoop().execute(h::drain);
+        ch.eventLoop().schedule(h::closeAll, drain.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    }
   }
 
   private final class Bound implements Binding {

@@ -71,6 +71,15 @@ public final class PekkoTcpEngine implements Engine {
     });
   }
 
+  /** Pekko's UDP layer is actor-per-socket and message-per-datagram; UDP listeners are served by netty only. */
+  @Override
+  public CompletionStage<Binding> bindUdp(InetSocketAddress at, Admission admission) {
+    return CompletableFuture.failedFuture(new UnsupportedOperationException(UDP_NEEDS_NETTY));
+  }
+
+  /** Why a UDP listener cannot be served by this engine: the listener's operating status reason. */
+  public static final String UDP_NEEDS_NETTY = "UDP needs the netty engine (fiberlb.dataplane.engine = netty)";
+
   private final class Bound implements Binding {
     private final List<Tcp.ServerBinding> sockets;
     private final SharedKillSwitch connections;
