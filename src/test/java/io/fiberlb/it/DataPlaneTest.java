@@ -546,6 +546,89 @@ abstract class DataPlaneTest {
   }
 
   @Test
+  void aPortHeldByAReusePortSocketElsewhereIsReportedNotShared() throws IOException {
+    LoadBalancer lb = api.createLb("shared-port");
+    Pool pool = api.createPool(lb.getId(), "p");
+    api.createBackend(lb.getId(), pool.getId(), "127.0.0.1", backends.get(0).port());
+    int port = freePort();
+    // What a second FiberLB process (or any program of the same user) would hold: a socket with SO_REUSEPORT, which
+    // the kernel would let our own SO_REUSEPORT sockets share, splitting the VIP's clients between the two.
+    try (var other = java.nio.channels.ServerSocketChannel.open()) {
+      other.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
+      other.bind(new InetSocketAddress(lb.getVipAddress(), port));
+      Listener l = api.createListener(lb.getId(), port, pool.getId());
+      var s = new Setup(lb, pool, l, List.of());
+      Listener seen = Poll.until("listener ERROR", Duration.ofSeconds(10), () -> getListener(s),
+          x -> x.getOperatingStatus() == Operating.Status.ERROR);
+      assertTrue(seen.getOperatingStatusReason().contains("already in use"), seen.getOperatingStatusReason());
+    }
+  }
+
+  @Test
+  void aClientWhoseEveryConnectFailsIsClosedAndCountedOnce() throws IOException {
+    Setup s = setup(LbAlgorithm.ROUND_ROBIN, ListenerSpec.newBuilder());
+    for (EchoBackend b : backends) b.stop();
+    long failedBefore = listenerCounters(s).connectFailures.sum();
+    try (Socket c = TcpClient.connect(s.vip(), s.port())) {
+      c.getOutputStream().write("early bytes".getBytes(StandardCharsets.UTF_8));
+      c.shutdownOutput(); // data and FIN before any backend connect has had time to fail
+      int next;
+      try {
+        next = c.getInputStream().read();
+      } catch (java.net.SocketException reset) { // the pekko engine resets, the netty engine closes
+        next = -1;
+      }
+      assertEquals(-1, next, "closed once all three connects failed");
+    }
+    assertEquals(failedBefore + 1, listenerCounters(s).connectFailures.sum());
+    Poll.until("no connection left open", Duration.ofSeconds(10), () -> listenerCounters(s).active.get(), n -> n == 0);
+  }
+
+  @Test
+  void theDrainDeadlineAlsoClosesABackendThatReadsNothing() throws Exception {
+    var release = new java.util.concurrent.CountDownLatch(1);
+    var ended = new java.util.concurrent.LinkedBlockingQueue<String>();
+    try (var deaf = new ScriptedBackend(c -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      try {
+        c.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        ended.add("eof");
+      } catch (IOException reset) {
+        ended.add("reset");
+      }
+    })) {
+      Setup s = single(deaf.port());
+      try (Socket c = TcpClient.connect(s.vip(), s.port())) {
+        byte[] lots = new byte[256 * 1024];
+        c.getOutputStream().write(lots); // more than the engine passes on while the backend reads nothing
+        // The serving probe's connection is still open too: the probe's FIN went on to a backend that never
+        // answers, as a proxy must (a half-closed client may still get its answer).
+        Poll.until("this client's backend connection open", Duration.ofSeconds(10),
+            () -> server.node().dataPlane().stats().find(s.lb().getId()).backends.get(s.backends().get(0).getId())
+                .total.sum(), n -> n == 2);
+        api.call(api.listeners().deleteListener(), DeleteListenerRequest.newBuilder()
+            .setLoadBalancerId(s.lb().getId()).setId(s.listener().getId()).build());
+        // The drain deadline (2 s here) cuts the client; the backend side must not outlive it.
+        c.setSoTimeout(15_000);
+        try {
+          while (c.getInputStream().read() >= 0) {
+            // nothing is expected
+          }
+        } catch (java.net.SocketException reset) {
+          // cut
+        }
+        release.countDown();
+        // Two connections reached the backend: the serving probe and this one; both must end.
+        Poll.until("both backend connections ended", Duration.ofSeconds(15), () -> ended.size(), n -> n == 2);
+      }
+    }
+  }
+
+  @Test
   void twoThousandConcurrentConnectionsAllComplete() throws IOException {
     Setup s = setup(LbAlgorithm.ROUND_ROBIN, ListenerSpec.newBuilder());
     int n = 2_000;

@@ -66,7 +66,13 @@ public final class Admission {
       return refuse();
     }
     PoolRuntime pool = cfg.pool();
-    Endpoint first = pool == null ? null : pool.balancer().pick(ConnectionKey.of(remote));
+    Endpoint first;
+    try {
+      first = pool == null ? null : pool.balancer().pick(ConnectionKey.of(remote));
+    } catch (RuntimeException e) { // a bug in a balancer must not leak an open-connection count
+      counters.active.decrementAndGet();
+      throw e;
+    }
     if (first == null) {
       counters.active.decrementAndGet();
       return refuse();

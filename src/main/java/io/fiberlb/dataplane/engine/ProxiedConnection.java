@@ -155,14 +155,17 @@ public final class ProxiedConnection {
     return InetSocketAddress.createUnresolved(e.address(), e.port());
   }
 
-  /** A short, stable reason for a failed connect, as health checks name them. */
+  /**
+   * A short, stable reason for a failed connect, as health checks name them: "refused", "timeout", "unresolved" or
+   * "unreachable" (no route, and anything else: a local error such as no free port is not called "refused").
+   */
   public static String reasonOf(Throwable ex) {
     for (Throwable t = ex; t != null; t = t.getCause()) {
-      if (t instanceof java.net.ConnectException) {
-        String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
-        return m.contains("timed out") ? "timeout" : "refused";
+      if (t instanceof java.net.UnknownHostException) return "unresolved";
+      if (t instanceof java.util.concurrent.TimeoutException || t instanceof java.net.SocketTimeoutException
+          || t.getClass().getSimpleName().equals("ConnectTimeoutException")) {
+        return "timeout";
       }
-      if (t instanceof java.util.concurrent.TimeoutException) return "timeout";
       String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
       if (m.contains("refused")) return "refused";
       if (m.contains("timeout") || m.contains("timed out")) return "timeout";

@@ -1,6 +1,5 @@
 package io.fiberlb.dataplane.health;
 
-import io.fiberlb.controlplane.model.Validation;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -118,7 +117,7 @@ final class UdpProbe {
 
   /** An IP literal needs no lookup; a host name is looked up off the probe loop and off the actors' threads. */
   private static CompletableFuture<InetAddress> resolve(ActorSystem<?> system, String address) {
-    if (Validation.isIpLiteral(address)) {
+    if (new inet.ipaddr.IPAddressString(address).isIPAddress()) {
       try {
         return CompletableFuture.completedFuture(InetAddress.getByName(address));
       } catch (UnknownHostException e) {

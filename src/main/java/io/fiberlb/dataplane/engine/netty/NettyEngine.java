@@ -56,6 +56,12 @@ public final class NettyEngine implements Engine {
   private static final Logger log = LoggerFactory.getLogger(NettyEngine.class);
 
   private final EventLoopGroup group;
+  /**
+   * Looks up backends given by host name, off the event loops (the JDK's resolver blocks; the JVM caches answers).
+   * Backends given as IP literals, the usual case, never come here.
+   */
+  final java.util.concurrent.ExecutorService resolver = java.util.concurrent.Executors.newCachedThreadPool(
+      new DefaultThreadFactory("fiberlb-resolve", true));
   private final boolean epoll;
   private final int backlog;
   private final Class<? extends ServerChannel> serverChannel;
@@ -99,6 +105,8 @@ public final class NettyEngine implements Engine {
 
   @Override
   public CompletionStage<Binding> bindTcp(InetSocketAddress at, Admission admission) {
+    String taken = io.fiberlb.dataplane.engine.PortCheck.tcpHeldElsewhere(at);
+    if (taken != null) return CompletableFuture.failedFuture(new java.net.BindException(taken));
     ChannelGroup open = new DefaultChannelGroup("connections-" + at, GlobalEventExecutor.INSTANCE);
     ChannelInitializer<Channel> child = new ChannelInitializer<>() {
       @Override
@@ -109,7 +117,7 @@ public final class NettyEngine implements Engine {
           return;
         }
         open.add(ch);
-        ch.pipeline().addLast(new TcpProxy(NettyEngine.this, conn));
+        ch.pipeline().addLast(new TcpProxy(NettyEngine.this, conn, open));
       }
     };
     List<ChannelFuture> binds = new ArrayList<>();
@@ -145,6 +153,8 @@ public final class NettyEngine implements Engine {
 
   @Override
   public CompletionStage<Binding> bindUdp(InetSocketAddress at, Admission admission) {
+    String taken = io.fiberlb.dataplane.engine.PortCheck.udpHeldElsewhere(at);
+    if (taken != null) return CompletableFuture.failedFuture(new java.net.BindException(taken));
     List<UdpProxy> handlers = new ArrayList<>();
     List<ChannelFuture> binds = new ArrayList<>();
     if (epoll) {
@@ -248,13 +258,16 @@ public final class NettyEngine implements Engine {
       sockets.forEach(Channel::close);
       if (group.isShuttingDown()) return;
       group.next().schedule(() -> {
-        connections.close(); // the drain deadline: whatever is still open is cut
+        // The drain deadline: whatever is still open is cut, and counted as ended in error (as the pekko engine does).
+        connections.forEach(ch -> ch.pipeline().fireUserEventTriggered(TcpProxy.DRAIN_DEADLINE));
+        connections.close();
       }, drain.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 
   @Override
   public void close() {
+    resolver.shutdown();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
   }
 }

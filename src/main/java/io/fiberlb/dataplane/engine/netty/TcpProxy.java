@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  *       epoll still reads a client that half-closes early, auto-read or not: what it sent before its FIN is held,
  *       bounded by the socket's receive buffer, and written once the backend is connected.)
  *   <li>Backpressure by writability: while one side's outbound buffer is above its high-water mark the other side
- *       is not read, so a slow reader holds at most one read beyond the mark (never an unbounded buffer).
+ *       is not read, so a slow reader holds at most one read beyond the mark (never an unbounded buffer). One
+ *       exception, bounded by the socket's receive buffer: native epoll reads a peer that has sent its FIN to the end
+ *       (EPOLLRDHUP), auto-read or not.
  *   <li>Writes are flushed once per read batch (channelReadComplete), not once per read.
  *   <li>Half-close both ways: a FIN from one side becomes a FIN to the other once what was read before it is
  *       written; the connection closes when both sides have finished.
@@ -35,8 +37,16 @@ import java.util.concurrent.TimeUnit;
  * Nothing here blocks, logs or asks an actor; counters are lock-free.
  */
 final class TcpProxy extends ChannelInboundHandlerAdapter {
+  /** Fired on a client channel just before the drain deadline closes it: the connection ends in error. */
+  static final Object DRAIN_DEADLINE = new Object();
+  /** How long a closing side may take to write what it still holds before it is closed anyway. */
+  static final long LINGER_SECONDS = 10;
+
   private final NettyEngine engine;
   private final ProxiedConnection conn;
+  private final io.netty.channel.group.ChannelGroup open;
+  /** The connect in flight, cancelled when the client goes away first. */
+  private ChannelFuture connecting;
   private final long idleNanos;
   private Channel client;
   private Channel backend;
@@ -49,9 +59,10 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
   /** Client bytes read before the backend was connected (only a client that half-closes that early). */
   private java.util.ArrayDeque<ByteBuf> early;
 
-  TcpProxy(NettyEngine engine, ProxiedConnection conn) {
+  TcpProxy(NettyEngine engine, ProxiedConnection conn, io.netty.channel.group.ChannelGroup open) {
     this.engine = engine;
     this.conn = conn;
+    this.open = open;
     var l = conn.config().listener();
     long idle = minPositive(l.timeoutClientIdleMs(), l.timeoutBackendIdleMs());
     this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idle);
@@ -82,13 +93,37 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
       return;
     }
     endpoint = next;
+    java.net.InetSocketAddress to = conn.address(next);
+    if (!to.isUnresolved()) {
+      connectTo(to);
+      return;
+    }
+    // A backend named by host: looked up off the loop, then connected from it.
+    java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return new java.net.InetSocketAddress(java.net.InetAddress.getByName(to.getHostString()), to.getPort());
+      } catch (java.net.UnknownHostException e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    }, engine.resolver).whenComplete((resolved, err) -> client.eventLoop().execute(() -> {
+      if (!client.isActive()) return;
+      if (err != null) {
+        conn.connectFailed(next, "unresolved");
+        connect(next);
+      } else {
+        connectTo(resolved);
+      }
+    }));
+  }
+
+  private void connectTo(java.net.InetSocketAddress to) {
     int connectTimeout = (int) Math.min(Integer.MAX_VALUE, conn.config().listener().timeoutBackendConnectMs());
-    ChannelFuture f = engine.backend(client.eventLoop(), connectTimeout).handler(new FromBackend())
-        .connect(conn.address(next));
-    f.addListener((ChannelFutureListener) this::connected);
+    connecting = engine.backend(client.eventLoop(), connectTimeout).handler(new FromBackend()).connect(to);
+    connecting.addListener((ChannelFutureListener) this::connected);
   }
 
   private void connected(ChannelFuture f) {
+    connecting = null;
     if (!client.isActive()) { // the client went away (or timed out) while we connected
       f.channel().close();
       return;
@@ -99,6 +134,7 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
       return;
     }
     backend = f.channel();
+    open.add(backend); // the drain deadline cuts it too
     conn.backendOpened(endpoint);
     if (early != null) {
       for (ByteBuf b; (b = early.poll()) != null; ) {
@@ -138,6 +174,10 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt == DRAIN_DEADLINE) {
+      error = true;
+      return;
+    }
     if (evt instanceof ChannelInputShutdownEvent) {
       clientEof = true;
       if (backend != null) finishWrites(backend);
@@ -148,11 +188,15 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     if (idleTimer != null) idleTimer.cancel(false);
+    if (connecting != null) connecting.channel().close(); // the connect in flight is no longer wanted
     if (early != null) {
       early.forEach(ReferenceCountUtil::release);
       early.clear();
     }
-    if (backend != null) closeAfterWrites(backend);
+    if (backend != null) {
+      if (error) backend.close();
+      else closeAfterWrites(backend);
+    }
     conn.clientClosed(error);
   }
 
@@ -216,8 +260,14 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
     });
   }
 
+  /**
+   * Closes {@code ch} once what was written to it has gone; a peer that reads nothing more gets {@link #LINGER_SECONDS}
+   * and is then closed anyway, so no socket outlives its connection for long.
+   */
   private static void closeAfterWrites(Channel ch) {
-    if (ch.isActive()) ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    if (!ch.isActive()) return;
+    ChannelFuture written = ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    if (!written.isDone()) ch.eventLoop().schedule(() -> ch.close(), LINGER_SECONDS, TimeUnit.SECONDS);
   }
 
   private void closeBoth() {

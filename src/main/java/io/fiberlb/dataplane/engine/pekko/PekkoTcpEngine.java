@@ -54,6 +54,8 @@ public final class PekkoTcpEngine implements Engine {
 
   @Override
   public CompletionStage<Binding> bindTcp(InetSocketAddress at, Admission admission) {
+    String taken = io.fiberlb.dataplane.engine.PortCheck.tcpHeldElsewhere(at);
+    if (taken != null) return CompletableFuture.failedFuture(new java.net.BindException(taken));
     SharedKillSwitch ks = KillSwitches.shared("listener-" + at);
     List<org.apache.pekko.io.Inet.SocketOption> options = acceptors > 1 ? List.of(REUSE_PORT) : List.of();
     List<CompletableFuture<Tcp.ServerBinding>> each = new ArrayList<>(acceptors);
