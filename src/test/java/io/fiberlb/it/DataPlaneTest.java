@@ -385,53 +385,6 @@ abstract class DataPlaneTest {
     assertEquals(downEvent.getVersion(), events.getEvents(1).getVersion());
   }
 
-  /** A backend on an ephemeral loopback port that runs {@code serve} for each connection on a thread of its own. */
-  static final class ScriptedBackend implements AutoCloseable {
-    interface Script {
-      void serve(Socket c) throws IOException;
-    }
-
-    final ServerSocket server;
-    final List<Socket> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
-
-    ScriptedBackend(Script script) throws IOException {
-      server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      Thread t = new Thread(() -> {
-        while (!server.isClosed()) {
-          try {
-            Socket c = server.accept();
-            accepted.add(c);
-            Thread h = new Thread(() -> {
-              try (c) {
-                script.serve(c);
-              } catch (IOException ignored) {
-                // the proxy or the test closed it
-              }
-            }, "scripted-conn");
-            h.setDaemon(true);
-            h.start();
-          } catch (IOException e) {
-            return;
-          }
-        }
-      }, "scripted-backend");
-      t.setDaemon(true);
-      t.start();
-    }
-
-    int port() {
-      return server.getLocalPort();
-    }
-
-    @Override
-    public void close() throws IOException {
-      server.close();
-      synchronized (accepted) {
-        for (Socket c : accepted) c.close();
-      }
-    }
-  }
-
   /** A load balancer with one listener over one backend port, serving. */
   Setup single(int backendPort) throws IOException {
     LoadBalancer lb = api.createLb("single");
@@ -493,7 +446,7 @@ abstract class DataPlaneTest {
           long now = listenerCounters(s).bytesOut.sum();
           long before = previous[0];
           previous[0] = now;
-          LockSupportPause.ms(200);
+          java.util.concurrent.locks.LockSupport.parkNanos(200_000_000); // between two samples, inside the bounded poll
           return now == before ? now : -1;
         }, n -> n > 0);
         assertTrue(settled < 16L << 20, "bytes buffered for a client that reads nothing: " + settled);
@@ -534,7 +487,7 @@ abstract class DataPlaneTest {
           long now = listenerCounters(s).bytesIn.sum();
           long before = previous[0];
           previous[0] = now;
-          LockSupportPause.ms(200);
+          java.util.concurrent.locks.LockSupport.parkNanos(200_000_000); // between two samples, inside the bounded poll
           return now == before ? now : -1;
         }, n -> n > 0);
         assertTrue(settled < 16L << 20, "bytes buffered for a backend that reads nothing: " + settled);
@@ -658,12 +611,6 @@ abstract class DataPlaneTest {
     Poll.until("every connection closed", Duration.ofSeconds(30), () -> listenerCounters(s).active.get(), a -> a == 0);
   }
 
-  /** A short pause between two samples of a counter (inside a poll, which bounds the whole wait). */
-  static final class LockSupportPause {
-    static void ms(long ms) {
-      java.util.concurrent.locks.LockSupport.parkNanos(ms * 1_000_000);
-    }
-  }
 
   Backend getBackend(Setup s, int i) {
     return api.call(api.backends().getBackend(), io.fiberlb.api.v1.GetBackendRequest.newBuilder()

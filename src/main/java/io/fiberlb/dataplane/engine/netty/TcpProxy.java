@@ -118,7 +118,7 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
 
   private void connectTo(java.net.InetSocketAddress to) {
     int connectTimeout = (int) Math.min(Integer.MAX_VALUE, conn.config().listener().timeoutBackendConnectMs());
-    connecting = engine.backend(client.eventLoop(), connectTimeout).handler(new FromBackend()).connect(to);
+    connecting = engine.connectBackend(client.eventLoop(), connectTimeout, new FromBackend(), to);
     connecting.addListener((ChannelFutureListener) this::connected);
   }
 
