@@ -135,9 +135,10 @@ public final class NettyEngine implements Engine {
   private ServerBootstrap server(EventLoopGroup parent, EventLoopGroup children, ChannelInitializer<Channel> child) {
     return new ServerBootstrap().group(parent, children).channel(serverChannel)
         .option(ChannelOption.SO_BACKLOG, backlog)
-        .childOption(ChannelOption.AUTO_READ, false) // nothing is read until the backend is connected
-        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-        .childOption(ChannelOption.TCP_NODELAY, true)
+        // Read from the start: a client's first bytes (an HTTP request) are usually there before the backend is
+        // connected, and are held until it is (TcpProxy bounds that); turning reads on later would cost an epoll_ctl.
+        .childOption(ChannelOption.AUTO_READ, true)
+        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true) // TCP_NODELAY: Netty's default, not set again
         .childHandler(child);
   }
 
@@ -149,12 +150,14 @@ public final class NettyEngine implements Engine {
    */
   ChannelFuture connectBackend(EventLoop loop, int connectTimeoutMs, io.netty.channel.ChannelHandler handler,
       InetSocketAddress to) {
-    Channel ch = epoll ? new EpollSocketChannel() : new NioSocketChannel();
-    var config = ch.config();
+    // An IPv4 socket for an IPv4 backend: Netty's default dual-stack socket costs a setsockopt(IPV6_V6ONLY) more.
+    var family = to.getAddress() instanceof java.net.Inet4Address
+        ? io.netty.channel.socket.SocketProtocolFamily.INET : io.netty.channel.socket.SocketProtocolFamily.INET6;
+    Channel ch = epoll ? new EpollSocketChannel(family)
+        : new NioSocketChannel(java.nio.channels.spi.SelectorProvider.provider(), family);
+    var config = ch.config(); // TCP_NODELAY is Netty's default on both transports: not set again (a syscall)
     config.setConnectTimeoutMillis(Math.max(1, connectTimeoutMs));
-    config.setAutoRead(false);
     config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-    config.setOption(ChannelOption.TCP_NODELAY, true);
     ch.pipeline().addLast(handler);
     ChannelFuture registered = loop.register(ch);
     io.netty.channel.ChannelPromise connected = ch.newPromise();

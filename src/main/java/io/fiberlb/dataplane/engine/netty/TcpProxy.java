@@ -20,10 +20,11 @@ import java.util.concurrent.TimeUnit;
  * on the same loop and relays both ways.
  *
  * <ul>
- *   <li>The client is not read until a backend is connected; a connect that fails (refused, timeout) before any
- *       byte moved is retried on the next candidate ({@link ProxiedConnection#next}), up to three in all. (Native
- *       epoll still reads a client that half-closes early, auto-read or not: what it sent before its FIN is held,
- *       bounded by the socket's receive buffer, and written once the backend is connected.)
+ *   <li>What the client sends before a backend is connected is held ({@link #EARLY_LIMIT} at most, then the client
+ *       is not read until the backend is connected) and written once it is. A connect that fails (refused, timeout)
+ *       is retried on the next candidate ({@link ProxiedConnection#next}), up to three in all: no byte has reached
+ *       any backend yet. (Native epoll reads a client that half-closes to the end whatever auto-read says: then the
+ *       bound is the socket's receive buffer.)
  *   <li>Backpressure by writability: while one side's outbound buffer is above its high-water mark the other side
  *       is not read, so a slow reader holds at most one read beyond the mark (never an unbounded buffer). One
  *       exception, bounded by the socket's receive buffer: native epoll reads a peer that has sent its FIN to the end
@@ -56,8 +57,11 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
   private boolean error;
   private long lastActive;
   private ScheduledFuture<?> idleTimer;
-  /** Client bytes read before the backend was connected (only a client that half-closes that early). */
+  /** Client bytes read before the backend was connected. */
   private java.util.ArrayDeque<ByteBuf> early;
+  private int earlyBytes;
+  /** Client bytes held while the backend connects; past this the client is not read until it is connected. */
+  static final int EARLY_LIMIT = 64 * 1024;
 
   TcpProxy(NettyEngine engine, ProxiedConnection conn, io.netty.channel.group.ChannelGroup open) {
     this.engine = engine;
@@ -144,17 +148,19 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
       backend.flush();
     }
     if (clientEof) finishWrites(backend);
-    else client.config().setAutoRead(true);
-    backend.config().setAutoRead(true);
+    else if (backend.isWritable()) client.config().setAutoRead(true); // a no-op unless EARLY_LIMIT paused it
   }
 
   // ------------------------------------------------------------------ client -> backend
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (backend == null) { // read before connected: epoll reads a client's early FIN and what came before it
+    if (backend == null) { // read before the backend is connected: held until it is
       if (early == null) early = new java.util.ArrayDeque<>(2);
-      early.add((ByteBuf) msg);
+      ByteBuf b = (ByteBuf) msg;
+      early.add(b);
+      earlyBytes += b.readableBytes();
+      if (earlyBytes >= EARLY_LIMIT) client.config().setAutoRead(false);
       return;
     }
     conn.bytesIn(((ByteBuf) msg).readableBytes());
@@ -180,8 +186,8 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
     }
     if (evt instanceof ChannelInputShutdownEvent) {
       clientEof = true;
-      if (backend != null) finishWrites(backend);
-      if (backendEof) closeBoth();
+      if (backendEof) closeBoth(); // both sides done: a close sends the FIN, no shutdown first
+      else if (backend != null) finishWrites(backend);
     }
   }
 
@@ -230,8 +236,8 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
       if (evt instanceof ChannelInputShutdownEvent) {
         backendEof = true;
-        finishWrites(client);
-        if (clientEof) closeBoth();
+        if (clientEof) closeBoth(); // both sides done: a close sends the FIN, no shutdown first
+        else finishWrites(client);
       }
     }
 
