@@ -16,18 +16,8 @@ import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -43,7 +33,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The event-loop engine: one Netty event loop per core (native epoll on Linux, NIO elsewhere). Each listener is
+ * The event-loop engine: one Netty event loop per core (native epoll on Linux, NIO elsewhere:
+ * {@link Transport}). Each listener is
  * bound once per event loop with SO_REUSEPORT, so the kernel spreads new connections over the loops and every loop
  * accepts its own; each client's backend channel is registered on the client channel's own loop, so one thread
  * owns both sockets of a proxied connection and no byte crosses threads ({@link TcpProxy}). UDP listeners are bound
@@ -63,34 +54,26 @@ public final class NettyEngine implements Engine {
    */
   final java.util.concurrent.ExecutorService resolver = java.util.concurrent.Executors.newCachedThreadPool(
       new DefaultThreadFactory("fiberlb-resolve", true));
-  private final boolean epoll;
+  private final Transport transport;
   private final int backlog;
-  private final Class<? extends ServerChannel> serverChannel;
-  private final Class<? extends Channel> datagramChannel;
   private final int udpMaxFlows;
 
   /**
    * @param threads event loops (0: one per CPU)
-   * @param preferEpoll use native epoll when it loads; NIO otherwise
+   * @param epoll use native epoll when it loads; NIO otherwise
    * @param udpMaxFlows UDP flows per listener when its connection_limit is unlimited
    */
-  public NettyEngine(int threads, int backlog, boolean preferEpoll, int udpMaxFlows) {
+  public NettyEngine(int threads, int backlog, boolean epoll, int udpMaxFlows) {
     int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-    this.epoll = preferEpoll && Epoll.isAvailable();
-    if (preferEpoll && !epoll) {
-      log.warn("native epoll is not available ({}); the data plane runs on NIO", Epoll.unavailabilityCause().toString());
-    }
-    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-    this.group = new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory("fiberlb-io", true), io);
+    this.transport = Transport.choose(epoll);
+    this.group = new MultiThreadIoEventLoopGroup(n, new DefaultThreadFactory("fiberlb-io", true), transport.io());
     this.backlog = backlog;
-    this.serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-    this.datagramChannel = epoll ? EpollDatagramChannel.class : NioDatagramChannel.class;
     this.udpMaxFlows = udpMaxFlows;
   }
 
   @Override
   public String name() {
-    return epoll ? "netty-epoll" : "netty-nio";
+    return transport.name();
   }
 
   /** The event loops, for engines of other protocols that share them. */
@@ -98,9 +81,6 @@ public final class NettyEngine implements Engine {
     return group;
   }
 
-  public boolean epoll() {
-    return epoll;
-  }
 
   @Override
   public CompletionStage<Binding> bindTcp(InetSocketAddress at, Admission admission) {
@@ -120,11 +100,11 @@ public final class NettyEngine implements Engine {
       }
     };
     List<ChannelFuture> binds = new ArrayList<>();
-    if (epoll) {
+    if (transport.socketPerLoop()) {
       // One socket per loop: accepts spread by the kernel, and a connection stays on the loop that accepted it.
       for (EventExecutor e : group) {
         EventLoop loop = (EventLoop) e;
-        binds.add(server(loop, loop, child).option(EpollChannelOption.SO_REUSEPORT, true).bind(at));
+        binds.add(server(loop, loop, child).option(transport.reusePort(), true).bind(at));
       }
     } else {
       binds.add(server(group, group, child).bind(at));
@@ -133,7 +113,7 @@ public final class NettyEngine implements Engine {
   }
 
   private ServerBootstrap server(EventLoopGroup parent, EventLoopGroup children, ChannelInitializer<Channel> child) {
-    return new ServerBootstrap().group(parent, children).channel(serverChannel)
+    return new ServerBootstrap().group(parent, children).channel(transport.serverChannel())
         .option(ChannelOption.SO_BACKLOG, backlog)
         // Read from the start: a client's first bytes (an HTTP request) are usually there before the backend is
         // connected, and are held until it is (TcpProxy bounds that); turning reads on later would cost an epoll_ctl.
@@ -153,8 +133,7 @@ public final class NettyEngine implements Engine {
     // An IPv4 socket for an IPv4 backend: Netty's default dual-stack socket costs a setsockopt(IPV6_V6ONLY) more.
     var family = to.getAddress() instanceof java.net.Inet4Address
         ? io.netty.channel.socket.SocketProtocolFamily.INET : io.netty.channel.socket.SocketProtocolFamily.INET6;
-    Channel ch = epoll ? new EpollSocketChannel(family)
-        : new NioSocketChannel(java.nio.channels.spi.SelectorProvider.provider(), family);
+    Channel ch = transport.socket().apply(family);
     var config = ch.config(); // TCP_NODELAY is Netty's default on both transports: not set again (a syscall)
     config.setConnectTimeoutMillis(Math.max(1, connectTimeoutMs));
     config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
@@ -178,12 +157,12 @@ public final class NettyEngine implements Engine {
     if (taken != null) return CompletableFuture.failedFuture(new java.net.BindException(taken));
     List<UdpProxy> handlers = new ArrayList<>();
     List<ChannelFuture> binds = new ArrayList<>();
-    if (epoll) {
+    if (transport.socketPerLoop()) {
       // One socket per loop: the kernel hashes each client's 4-tuple to one of them, so a flow stays on one loop.
       for (EventExecutor e : group) {
         UdpProxy h = new UdpProxy(this, admission, udpMaxFlows);
         handlers.add(h);
-        binds.add(datagram((EventLoop) e).option(EpollChannelOption.SO_REUSEPORT, true).handler(h).bind(at));
+        binds.add(datagram((EventLoop) e).option(transport.reusePort(), true).handler(h).bind(at));
       }
     } else {
       UdpProxy h = new UdpProxy(this, admission, udpMaxFlows);
@@ -195,7 +174,7 @@ public final class NettyEngine implements Engine {
 
   /** A datagram socket on {@code loop}: every read takes a buffer big enough for the largest datagram. */
   private Bootstrap datagram(EventLoop loop) {
-    return new Bootstrap().group(loop).channel(datagramChannel)
+    return new Bootstrap().group(loop).channel(transport.datagramChannel())
         .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM));
   }
 
