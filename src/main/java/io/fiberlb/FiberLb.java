@@ -197,7 +197,7 @@ public final class FiberLb {
     int bound = binding.localAddress().getPort();
     writePortFile(config, "grpc.port", bound);
     log.info("FiberLB gRPC API listening on {}:{} (VIP range {}, journal {})", host, bound, settings.vipRange(),
-        redact(config.getString("fiberlb.database.url")));
+        Schema.redact(config.getString("fiberlb.database.url")));
     return new Node(system, binding, directory, dataPlane, metricsEndpoint);
   }
 
@@ -240,10 +240,6 @@ public final class FiberLb {
   }
 
   /** A JDBC URL fit for a log: no password parameter. */
-  public static String redact(String url) {
-    return url.replaceAll("(?i)(password=)[^;&]*", "$1***");
-  }
-
   private static void checkIdentityMode(Config config) {
     String mode = config.getString("fiberlb.identity.mode");
     String host = config.getString("fiberlb.grpc.host");

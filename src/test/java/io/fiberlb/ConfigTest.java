@@ -82,9 +82,9 @@ class ConfigTest {
 
   @Test
   void passwordsStayOutOfTheLog() {
-    assertThat(FiberLb.redact("jdbc:postgresql://db:5432/fiberlb?user=x&password=secret&ssl=true"))
+    assertThat(io.fiberlb.persistence.Schema.redact("jdbc:postgresql://db:5432/fiberlb?user=x&password=secret&ssl=true"))
         .isEqualTo("jdbc:postgresql://db:5432/fiberlb?user=x&password=***&ssl=true");
-    assertThat(FiberLb.redact("jdbc:h2:file:./data/fiberlb;DATABASE_TO_UPPER=false"))
+    assertThat(io.fiberlb.persistence.Schema.redact("jdbc:h2:file:./data/fiberlb;DATABASE_TO_UPPER=false"))
         .isEqualTo("jdbc:h2:file:./data/fiberlb;DATABASE_TO_UPPER=false");
   }
 

@@ -132,11 +132,6 @@ public final class Cli {
     }
   }
 
-  /** Same as {@code io.fiberlb.Main}, for running from the classes directory. */
-  public static void main(String[] args) {
-    io.fiberlb.Main.main(args);
-  }
-
   /** Runs one command line and answers the exit code. Shuts down the client's actor system if one was made. */
   public static int run(String... args) {
     Cli cli = new Cli();

@@ -48,7 +48,7 @@ public final class Schema {
       }
       if (postgres) c.commit();
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot prepare the journal database at " + io.fiberlb.FiberLb.redact(url) + ": "
+      throw new IllegalStateException("cannot prepare the journal database at " + redact(url) + ": "
           + e.getMessage(), e);
     }
   }
@@ -60,5 +60,10 @@ public final class Schema {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The JDBC URL with any password replaced by ***, for logs and error messages. */
+  public static String redact(String url) {
+    return url.replaceAll("(?i)(password=)[^;&]*", "$1***");
   }
 }

@@ -86,6 +86,18 @@ abstract class DataPlaneTest {
     }
   }
 
+  /** Polls a growing counter until two samples 200 ms apart agree (and it has moved): the value it settled at. */
+  static long settled(String what, java.util.function.LongSupplier counter) {
+    long[] previous = {-1};
+    return Poll.until(what + " to settle", Duration.ofSeconds(15), () -> {
+      long now = counter.getAsLong();
+      long before = previous[0];
+      previous[0] = now;
+      java.util.concurrent.locks.LockSupport.parkNanos(200_000_000); // between two samples, inside the bounded poll
+      return now == before ? now : -1;
+    }, n -> n > 0);
+  }
+
   record Setup(LoadBalancer lb, Pool pool, Listener listener, List<Backend> backends) {
     String vip() {
       return lb.getVipAddress();
@@ -441,14 +453,7 @@ abstract class DataPlaneTest {
         c.connect(new InetSocketAddress(s.vip(), s.port()), 5_000);
         // The client reads nothing: what the proxy reads from the backend must stop growing, at about the socket
         // buffers plus the engine's high-water mark, not grow at loopback speed.
-        long[] previous = {-1};
-        long settled = Poll.until("bytes read from the backend to settle", Duration.ofSeconds(15), () -> {
-          long now = listenerCounters(s).bytesOut.sum();
-          long before = previous[0];
-          previous[0] = now;
-          java.util.concurrent.locks.LockSupport.parkNanos(200_000_000); // between two samples, inside the bounded poll
-          return now == before ? now : -1;
-        }, n -> n > 0);
+        long settled = settled("bytes read from the backend", () -> listenerCounters(s).bytesOut.sum());
         assertTrue(settled < 16L << 20, "bytes buffered for a client that reads nothing: " + settled);
         // And the stream resumes once the client reads.
         byte[] got = c.getInputStream().readNBytes(4 << 20);
@@ -482,14 +487,7 @@ abstract class DataPlaneTest {
         }, "eager-writer");
         writer.setDaemon(true);
         writer.start();
-        long[] previous = {-1};
-        long settled = Poll.until("bytes read from the client to settle", Duration.ofSeconds(15), () -> {
-          long now = listenerCounters(s).bytesIn.sum();
-          long before = previous[0];
-          previous[0] = now;
-          java.util.concurrent.locks.LockSupport.parkNanos(200_000_000); // between two samples, inside the bounded poll
-          return now == before ? now : -1;
-        }, n -> n > 0);
+        long settled = settled("bytes read from the client", () -> listenerCounters(s).bytesIn.sum());
         assertTrue(settled < 16L << 20, "bytes buffered for a backend that reads nothing: " + settled);
         release.countDown();
         Poll.until("the client to be read again", Duration.ofSeconds(10), () -> listenerCounters(s).bytesIn.sum(),
