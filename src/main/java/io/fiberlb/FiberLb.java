@@ -96,7 +96,7 @@ public final class FiberLb {
 
   /** The configuration from application.conf, environment overrides, -Dconfig.file and system properties. */
   public static Config loadConfig() {
-    return withLogLevel(withSeedNodes(ConfigFactory.load(), System.getenv("FIBERLB_SEED_NODES")));
+    return Schema.withDatabaseKind(withLogLevel(withSeedNodes(ConfigFactory.load(), System.getenv("FIBERLB_SEED_NODES"))));
   }
 
   /**

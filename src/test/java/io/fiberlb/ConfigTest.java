@@ -81,6 +81,29 @@ class ConfigTest {
   }
 
   @Test
+  void theDatabaseKindAloneChoosesDriverProfileAndADefaultUrl() {
+    String slick = "pekko-persistence-jdbc.shared-databases.slick.";
+    Config pg = io.fiberlb.persistence.Schema.withDatabaseKind(
+        ConfigFactory.parseString("fiberlb.database.kind = postgres").withFallback(ConfigFactory.load()).resolve());
+    assertThat(pg.getString(slick + "profile")).isEqualTo("slick.jdbc.PostgresProfile$");
+    assertThat(pg.getString(slick + "db.driver")).isEqualTo("org.postgresql.Driver");
+    assertThat(pg.getString(slick + "db.url")).isEqualTo("jdbc:postgresql://127.0.0.1:5432/fiberlb");
+    assertThat(pg.getString("fiberlb.database.url")).isEqualTo("jdbc:postgresql://127.0.0.1:5432/fiberlb");
+    Config named = io.fiberlb.persistence.Schema.withDatabaseKind(ConfigFactory.parseString(
+        "fiberlb.database.kind = postgres\nfiberlb.database.url = \"jdbc:postgresql://db:5432/x\"\n"
+            + slick + "db.url = ${fiberlb.database.url}").withFallback(ConfigFactory.load()).resolve());
+    assertThat(named.getString(slick + "db.url")).isEqualTo("jdbc:postgresql://db:5432/x");
+    Config h2 = io.fiberlb.persistence.Schema.withDatabaseKind(ConfigFactory.load());
+    assertThat(h2.getString(slick + "db.driver")).isEqualTo("org.h2.Driver");
+    assertThatThrownBy(() -> io.fiberlb.persistence.Schema.withDatabaseKind(
+        ConfigFactory.parseString("fiberlb.database.kind = mysql").withFallback(ConfigFactory.load())))
+        .hasMessage("fiberlb.database.kind (FIBERLB_DB_KIND): must be h2 or postgres, got 'mysql'");
+    assertThatThrownBy(() -> io.fiberlb.persistence.Schema.withDatabaseKind(ConfigFactory.parseString(
+        "fiberlb.database.url = \"jdbc:postgresql://db/x?password=s\"").withFallback(ConfigFactory.load())))
+        .hasMessageContaining("database kind h2 needs a jdbc:h2: URL, got 'jdbc:postgresql://db/x?password=***'");
+  }
+
+  @Test
   void passwordsStayOutOfTheLog() {
     assertThat(io.fiberlb.persistence.Schema.redact("jdbc:postgresql://db:5432/fiberlb?user=x&password=secret&ssl=true"))
         .isEqualTo("jdbc:postgresql://db:5432/fiberlb?user=x&password=***&ssl=true");

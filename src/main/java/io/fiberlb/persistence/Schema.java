@@ -1,6 +1,7 @@
 package io.fiberlb.persistence;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Creates the journal tables from the DDL this project owns ({@code db/h2.sql}, {@code db/postgres.sql}) before
@@ -20,6 +23,45 @@ public final class Schema {
 
   /** Arbitrary, fixed: the advisory lock that serialises schema creation across nodes ("FLB" in ASCII). */
   private static final long LOCK_ID = 0x464C42L;
+
+  /** Where {@code fiberlb.database.kind = postgres} points when no {@code fiberlb.database.url} names a server. */
+  public static final String DEFAULT_POSTGRES_URL = "jdbc:postgresql://127.0.0.1:5432/fiberlb";
+
+  /**
+   * The journal's database settings for {@code fiberlb.database.kind} ({@code FIBERLB_DB_KIND}), put over the loaded
+   * configuration: the slick profile and JDBC driver of that kind, and for {@code postgres} a PostgreSQL URL when
+   * the URL is still the embedded H2 default. So {@code FIBERLB_DB_KIND=postgres} works on its own, as the README's
+   * table says; conf/postgres.conf sets the same values.
+   */
+  public static Config withDatabaseKind(Config config) {
+    String kind = config.getString("fiberlb.database.kind");
+    Map<String, Object> over = new HashMap<>();
+    String slick = "pekko-persistence-jdbc.shared-databases.slick.";
+    switch (kind) {
+      case "h2" -> {
+        over.put(slick + "profile", "slick.jdbc.H2Profile$");
+        over.put(slick + "db.driver", "org.h2.Driver");
+      }
+      case "postgres" -> {
+        over.put(slick + "profile", "slick.jdbc.PostgresProfile$");
+        over.put(slick + "db.driver", "org.postgresql.Driver");
+        if (config.getString("fiberlb.database.url").startsWith("jdbc:h2:")) {
+          over.put("fiberlb.database.url", DEFAULT_POSTGRES_URL);
+          over.put(slick + "db.url", DEFAULT_POSTGRES_URL);
+        }
+      }
+      default -> throw new IllegalArgumentException(
+          "fiberlb.database.kind (FIBERLB_DB_KIND): must be h2 or postgres, got '" + kind + "'");
+    }
+    String url = over.containsKey("fiberlb.database.url") ? DEFAULT_POSTGRES_URL
+        : config.getString("fiberlb.database.url");
+    if (!url.startsWith(kind.equals("h2") ? "jdbc:h2:" : "jdbc:postgresql:")) {
+      throw new IllegalArgumentException("fiberlb.database.url (FIBERLB_DB_URL): database kind " + kind + " needs a "
+          + (kind.equals("h2") ? "jdbc:h2:" : "jdbc:postgresql:") + " URL, got '" + redact(url)
+          + "' (set FIBERLB_DB_KIND to match)");
+    }
+    return ConfigFactory.parseMap(over).withFallback(config);
+  }
 
   public static void ensure(Config config) {
     String kind = config.getString("fiberlb.database.kind");

@@ -16,8 +16,16 @@ import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.junit.jupiter.api.Test;
 
-/** What the API acknowledged is in the H2 file: a new server on the same file has all of it, and goes on from it. */
+/**
+ * What the API acknowledged is in the journal: a new server on the same H2 file (or PostgreSQL database, in
+ * {@link DurabilityPostgresTest}) has all of it, and goes on from it.
+ */
 class DurabilityTest {
+
+  /** Settings that choose the journal's database: none here, the H2 file in the server's data directory. */
+  Map<String, Object> journal() {
+    return Map.of();
+  }
 
   record Snapshot(List<LoadBalancer> lbs, Map<String, LoadBalancerStatus> trees, List<Object> children) {}
 
@@ -43,7 +51,9 @@ class DurabilityTest {
 
   @Test
   void aNewServerOnTheSameFileHasEverythingAndContinues() throws Exception {
-    try (var server = new TestServer(Map.of("fiberlb.control-plane.snapshot-every", 5))) {
+    var settings = new java.util.HashMap<String, Object>(journal());
+    settings.put("fiberlb.control-plane.snapshot-every", 5);
+    try (var server = new TestServer(settings)) {
       var api = server.as("durable");
       var ids = new ArrayList<String>();
       for (int i = 0; i < 3; i++) {

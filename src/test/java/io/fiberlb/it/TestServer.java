@@ -83,8 +83,8 @@ public final class TestServer implements AutoCloseable {
     m.put("fiberlb.dataplane.enabled", false);
     m.putAll(overrides);
     // Overrides go in before substitutions are resolved, so ${fiberlb.database.url} and friends follow them.
-    return ConfigFactory.parseMap(m).withFallback(ConfigFactory.defaultApplication())
-        .withFallback(ConfigFactory.defaultReference()).resolve();
+    return io.fiberlb.persistence.Schema.withDatabaseKind(ConfigFactory.parseMap(m)
+        .withFallback(ConfigFactory.defaultApplication()).withFallback(ConfigFactory.defaultReference()).resolve());
   }
 
   public void start() {
