@@ -33,7 +33,10 @@ import io.fiberlb.metrics.GrpcMetrics;
 import io.fiberlb.metrics.MetricsEndpoint;
 import io.fiberlb.metrics.MetricsSettings;
 import io.fiberlb.metrics.NodeMetrics;
+import io.fiberlb.cluster.ClusterFormation;
+import io.fiberlb.cluster.QuorumWatch;
 import io.fiberlb.persistence.Schema;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -96,7 +99,7 @@ public final class FiberLb {
 
   /** The configuration from application.conf, environment overrides, -Dconfig.file and system properties. */
   public static Config loadConfig() {
-    return Schema.withDatabaseKind(withLogLevel(withSeedNodes(ConfigFactory.load(), System.getenv("FIBERLB_SEED_NODES"))));
+    return Schema.withDatabaseKind(withLogLevel(ConfigFactory.load()));
   }
 
   /**
@@ -114,24 +117,8 @@ public final class FiberLb {
     return ConfigFactory.parseMap(Map.of("pekko.loglevel", pekko)).withFallback(config);
   }
 
-  /**
-   * {@code FIBERLB_SEED_NODES} is a comma-separated list: an environment variable cannot carry a HOCON list, so
-   * it is split here and put over the loaded configuration.
-   */
-  static Config withSeedNodes(Config config, String seeds) {
-    if (seeds == null || seeds.isBlank()) return config;
-    List<String> list = Arrays.stream(seeds.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
-    for (String seed : list) {
-      if (!seed.startsWith("pekko://")) {
-        throw new IllegalArgumentException("FIBERLB_SEED_NODES: each seed must look like pekko://fiberlb@host:2552,"
-            + " got '" + seed + "'");
-      }
-    }
-    return ConfigFactory.parseMap(Map.of("pekko.cluster.seed-nodes", list, "fiberlb.cluster.seed-nodes", list))
-        .withFallback(config);
-  }
-
-  public static Node start(Config config) {
+  public static Node start(Config loaded) {
+    Config config = ClusterFormation.apply(loaded);
     checkIdentityMode(config);
     Schema.ensure(config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fiberlb", config);
@@ -148,16 +135,19 @@ public final class FiberLb {
     Config config = system.settings().config();
     ControlPlaneSettings settings = ControlPlaneSettings.fromConfig(config);
     Cluster cluster = Cluster.get(system);
-    if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+    boolean bootstraps = ClusterFormation.bootstraps(config);
+    if (!bootstraps && config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
     var dataPlaneSettings = DataPlaneSettings.from(config.getConfig("fiberlb.dataplane"));
     DataPlane dataPlane = dataPlaneSettings.enabled() ? new DataPlane(system, dataPlaneSettings) : null;
+    if (dataPlane != null) QuorumWatch.start(system, config.getInt("fiberlb.cluster.size"), dataPlane.gate()::set);
     ShardedDirectory directory = ShardedDirectory.init(system, settings, dataPlane);
     if (config.getBoolean("fiberlb.management.enabled")) {
-      // /alive, /ready and /cluster/members for orchestrators and operators.
+      // /alive, /ready and /cluster/members for orchestrators and operators; the contact point for bootstrap.
       PekkoManagement.get(system).start().toCompletableFuture().join();
     }
+    if (bootstraps) ClusterBootstrap.get(system).start();
 
     NodeMetrics metrics = NodeMetrics.get(system);
     if (dataPlane != null) DataPlaneMetrics.register(metrics.registry(), dataPlane.stats());

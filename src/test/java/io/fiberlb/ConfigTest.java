@@ -51,12 +51,50 @@ class ConfigTest {
   }
 
   @Test
-  void aClusterNodeHasSeedsFixedPortsAndManagement() {
-    Config c = load("cluster-node.conf");
-    assertThat(c.getStringList("pekko.cluster.seed-nodes")).containsExactly("pekko://fiberlb@127.0.0.1:2552");
+  void aClusterNodeBootstrapsFromContactPointsWithFixedPortsAndManagement() {
+    Config c = io.fiberlb.cluster.ClusterFormation.apply(load("cluster-node.conf"));
+    assertThat(c.getStringList("pekko.cluster.seed-nodes")).isEmpty();
+    assertThat(c.getString("fiberlb.cluster.discovery")).isEqualTo("config");
+    assertThat(c.getConfigList("pekko.discovery.config.services.fiberlb.endpoints"))
+        .extracting(e -> e.getString("host") + ":" + e.getInt("port"))
+        .containsExactly("127.0.0.1:8558", "127.0.0.1:8559", "127.0.0.1:8560");
+    String bootstrap = "pekko.management.cluster.bootstrap.contact-point-discovery.";
+    assertThat(c.getInt(bootstrap + "required-contact-point-nr")).isEqualTo(3);
+    assertThat(c.getBoolean(bootstrap + "contact-with-all-contact-points")).isTrue();
+    assertThat(c.getString(bootstrap + "discovery-method")).isEqualTo("config");
     assertThat(c.getInt("pekko.remote.artery.canonical.port")).isEqualTo(2552);
     assertThat(c.getBoolean("fiberlb.management.enabled")).isTrue();
     assertThat(c.getString("fiberlb.database.kind")).isEqualTo("postgres");
+    assertThat(c.getStringList("pekko.cluster.roles")).containsExactly("dataplane", "controlplane");
+  }
+
+  @Test
+  void rolesFollowTheDataPlaneUnlessNamed() {
+    Config local = load("local.conf");
+    assertThat(io.fiberlb.cluster.ClusterFormation.apply(local).getStringList("pekko.cluster.roles"))
+        .containsExactly("dataplane", "controlplane");
+    Config apiOnly = ConfigFactory.parseString("fiberlb.dataplane.enabled = false").withFallback(local);
+    assertThat(io.fiberlb.cluster.ClusterFormation.apply(apiOnly).getStringList("pekko.cluster.roles"))
+        .containsExactly("controlplane");
+    Config bad = ConfigFactory.parseString("fiberlb.cluster.roles = \"dataplane,router\"").withFallback(local);
+    assertThatThrownBy(() -> io.fiberlb.cluster.ClusterFormation.apply(bad))
+        .hasMessage("fiberlb.cluster.roles (FIBERLB_CLUSTER_ROLES): each role must be dataplane or controlplane, got 'router'");
+  }
+
+  @Test
+  void seedNodesAndBadContactPointsAreRefusedSayingWhatToSet() {
+    Config local = load("local.conf");
+    Config seeds = ConfigFactory.parseString("fiberlb.cluster.seed-nodes-env = \"pekko://fiberlb@10.0.0.1:2552\"")
+        .withFallback(local);
+    assertThatThrownBy(() -> io.fiberlb.cluster.ClusterFormation.apply(seeds))
+        .hasMessageContaining("FIBERLB_SEED_NODES is no longer read").hasMessageContaining("FIBERLB_CONTACT_POINTS");
+    Config few = ConfigFactory.parseString("fiberlb.cluster { contact-points = \"10.0.0.1:8558\", size = 3 }")
+        .withFallback(local);
+    assertThatThrownBy(() -> io.fiberlb.cluster.ClusterFormation.apply(few))
+        .hasMessageContaining("1 contact point(s) for a cluster of FIBERLB_CLUSTER_SIZE=3");
+    Config noPort = ConfigFactory.parseString("fiberlb.cluster.contact-points = \"10.0.0.1\"").withFallback(local);
+    assertThatThrownBy(() -> io.fiberlb.cluster.ClusterFormation.apply(noPort))
+        .hasMessageContaining("each contact point must be host:port");
   }
 
   @Test
@@ -67,17 +105,6 @@ class ConfigTest {
     assertThat(FiberLb.withLogLevel(trace).getString("pekko.loglevel")).isEqualTo("DEBUG");
     Config info = com.typesafe.config.ConfigFactory.parseString("pekko.loglevel = INFO");
     assertThat(FiberLb.withLogLevel(info)).isSameAs(info);
-  }
-
-  @Test
-  void seedNodesFromTheEnvironmentAreACommaSeparatedList() {
-    Config c = FiberLb.withSeedNodes(load("cluster-node.conf"),
-        " pekko://fiberlb@10.0.0.1:2552, pekko://fiberlb@10.0.0.2:2552 ");
-    assertThat(c.getStringList("pekko.cluster.seed-nodes"))
-        .containsExactly("pekko://fiberlb@10.0.0.1:2552", "pekko://fiberlb@10.0.0.2:2552");
-    assertThat(FiberLb.withSeedNodes(c, null)).isSameAs(c);
-    assertThatThrownBy(() -> FiberLb.withSeedNodes(c, "10.0.0.1:2552"))
-        .hasMessageContaining("FIBERLB_SEED_NODES: each seed must look like pekko://fiberlb@host:2552");
   }
 
   @Test

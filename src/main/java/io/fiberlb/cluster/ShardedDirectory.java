@@ -29,7 +29,9 @@ public final class ShardedDirectory implements Directory {
     ShardedDirectory directory = new ShardedDirectory(sharding);
     sharding.init(Entity.of(LoadBalancerEntity.TYPE_KEY,
             ctx -> LoadBalancerEntity.create(ctx.getEntityId(), directory, settings, ctx.getShard(), dataPlane))
-        .withStopMessage(new LoadBalancerEntity.Stop("stop")));
+        .withStopMessage(new LoadBalancerEntity.Stop("stop"))
+        // Only nodes that serve traffic own load balancers; the others reach them through a sharding proxy.
+        .withRole(ClusterFormation.DATAPLANE));
     sharding.init(Entity.of(ProjectEntity.TYPE_KEY,
         ctx -> new ProjectEntity(ctx.getEntityId(), settings.quotas(), settings.snapshotEvery())));
     sharding.init(Entity.of(VipPoolEntity.TYPE_KEY,

@@ -26,6 +26,7 @@ public final class DataPlane implements DataPlanePort {
   private final DataPlaneSettings settings;
   private final StatsRegistry stats = new StatsRegistry();
   private final Engine engine;
+  private final ServingGate gate;
 
   /** Starts the engine {@code settings} name; it stops when the actor system terminates. */
   public DataPlane(ActorSystem<?> system, DataPlaneSettings settings) {
@@ -35,12 +36,18 @@ public final class DataPlane implements DataPlanePort {
       case "pekko" -> new PekkoTcpEngine(system, settings.acceptors(), settings.backlog());
       default -> new NettyEngine(settings.eventLoops(), settings.backlog(), settings.epoll(), settings.udpMaxFlows());
     };
+    this.gate = new ServingGate(system);
     system.getWhenTerminated().thenRun(engine::close);
     org.slf4j.LoggerFactory.getLogger(DataPlane.class).info("data plane engine: {}", engine.name());
   }
 
   public Engine engine() {
     return engine;
+  }
+
+  /** Whether this node may serve VIPs now (the cluster watch sets it). */
+  public ServingGate gate() {
+    return gate;
   }
 
   public DataPlaneSettings settings() {

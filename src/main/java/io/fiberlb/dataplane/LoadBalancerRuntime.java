@@ -201,7 +201,7 @@ public final class LoadBalancerRuntime extends AbstractBehavior<RuntimeCommand> 
       ActorRef<ListenerActor.Command> ref = listeners.get(l.id());
       if (ref == null) {
         ref = getContext().spawn(ListenerActor.create(cfg, stats.listener(l.id()), reports, dataPlane.settings(),
-            dataPlane.engine()),
+            dataPlane.engine(), dataPlane.gate()),
             "listener-" + l.id() + "-" + (++spawned));
         listeners.put(l.id(), ref);
       } else if (!cfg.equals(listenerConfigs.get(l.id()))) {

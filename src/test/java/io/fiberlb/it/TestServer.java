@@ -81,6 +81,8 @@ public final class TestServer implements AutoCloseable {
     // Control-plane tests use made-up backend addresses (10.0.0.5, example host names): no data plane, so nothing
     // probes or connects beyond loopback. Data-plane tests turn it on with loopback backends.
     m.put("fiberlb.dataplane.enabled", false);
+    // ... yet the node owns load balancers, as a data-plane node does (a control-plane-only node would not).
+    m.put("fiberlb.cluster.roles", "dataplane,controlplane");
     m.putAll(overrides);
     // Overrides go in before substitutions are resolved, so ${fiberlb.database.url} and friends follow them.
     return io.fiberlb.persistence.Schema.withDatabaseKind(ConfigFactory.parseMap(m)

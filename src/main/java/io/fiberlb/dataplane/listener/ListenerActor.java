@@ -1,11 +1,13 @@
 package io.fiberlb.dataplane.listener;
 
 import io.fiberlb.dataplane.DataPlaneSettings;
+import io.fiberlb.dataplane.ServingGate;
 import io.fiberlb.dataplane.engine.Admission;
 import io.fiberlb.dataplane.engine.Engine;
 import io.fiberlb.dataplane.stats.TrafficCounters;
 import io.fiberlb.port.DataPlaneReport;
 import io.fiberlb.port.DesiredListener;
+import io.fiberlb.port.ServingQuorum;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -29,6 +31,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * once. A new address or port, a disabled listener or its deletion stops accepting at once and lets open
  * connections finish for {@code drain-timeout}, then closes them. A port that cannot be bound is reported to the
  * entity (the listener's operating_status becomes ERROR with the reason) and bound again with backoff.
+ *
+ * <p>While the node is not serving ({@link ServingGate}: not an Up member of a majority of the cluster) the listener
+ * holds no socket and reports why; it binds again once the node is back in a majority.
  */
 public final class ListenerActor extends AbstractBehavior<ListenerActor.Command> {
 
@@ -44,10 +49,12 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
 
   private record RetryBind(long generation) implements Command {}
 
+  private record Quorum(ServingQuorum quorum) implements Command {}
+
   public static Behavior<Command> create(ListenerConfig config, TrafficCounters counters,
-      ActorRef<DataPlaneReport> entity, DataPlaneSettings settings, Engine engine) {
+      ActorRef<DataPlaneReport> entity, DataPlaneSettings settings, Engine engine, ServingGate gate) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new ListenerActor(ctx, timers, config, counters, entity, settings, engine)));
+        new ListenerActor(ctx, timers, config, counters, entity, settings, engine, gate)));
   }
 
   private final TimerScheduler<Command> timers;
@@ -55,6 +62,7 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
   private final ActorRef<DataPlaneReport> entity;
   private final DataPlaneSettings settings;
   private final Engine engine;
+  private final ServingGate gate;
   private final AtomicReference<ListenerConfig> current;
   private final Admission admission;
   private long generation;
@@ -65,15 +73,17 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
 
   private ListenerActor(ActorContext<Command> ctx, TimerScheduler<Command> timers, ListenerConfig config,
       TrafficCounters counters, ActorRef<DataPlaneReport> entity, DataPlaneSettings settings,
-      Engine engine) {
+      Engine engine, ServingGate gate) {
     super(ctx);
     this.timers = timers;
     this.counters = counters;
     this.entity = entity;
     this.settings = settings;
     this.engine = engine;
+    this.gate = gate;
     this.current = new AtomicReference<>(config);
     this.admission = new Admission(current, counters);
+    gate.subscribe(ctx.messageAdapter(ServingQuorum.class, Quorum::new));
     bind();
   }
 
@@ -83,6 +93,7 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
         .onMessage(Update.class, this::onUpdate)
         .onMessage(Bound.class, this::onBound)
         .onMessage(BindFailed.class, this::onBindFailed)
+        .onMessage(Quorum.class, this::onQuorum)
         .onMessage(RetryBind.class, r -> {
           if (r.generation() == generation && binding == null) bind();
           return this;
@@ -109,8 +120,31 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
     return this;
   }
 
+  private Behavior<Command> onQuorum(Quorum q) {
+    if (!q.quorum().serving()) {
+      if (binding != null) {
+        getContext().getLog().warn("listener {}: stops serving {}:{}: {}", listener().id(), current.get().vip(),
+            listener().protocolPort(), q.quorum().reason());
+      }
+      closeSocket();
+      timers.cancelAll();
+      generation++; // a bind still in flight is undone when it completes
+      report(q.quorum().reason());
+    } else if (binding == null) {
+      bindFailures = 0;
+      timers.cancelAll();
+      bind();
+    }
+    return this;
+  }
+
   private void bind() {
     long gen = ++generation;
+    ServingQuorum quorum = gate.current();
+    if (!quorum.serving()) {
+      report(quorum.reason()); // bound once the gate opens (onQuorum)
+      return;
+    }
     ListenerConfig cfg = current.get();
     var at = new InetSocketAddress(cfg.vip(), cfg.listener().protocolPort());
     CompletionStage<Engine.Binding> b = cfg.listener().protocol() == io.fiberlb.port.Protocol.UDP

@@ -1,0 +1,154 @@
+package io.fiberlb.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fiberlb.api.v1.Backend;
+import io.fiberlb.api.v1.ListBackendsRequest;
+import io.fiberlb.api.v1.LoadBalancer;
+import io.fiberlb.api.v1.Pool;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Three real server processes on one PostgreSQL journal, started once for these scenarios, in order: formation and
+ * roles (node3 is control-plane only), the first node restarted while the others answer late, a crashed owner, a
+ * stopped owner. docs/architecture.md, "Cluster", states the guarantees these check.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterProcessTest {
+  private static final Duration FORMED = Duration.ofSeconds(120);
+  ClusterNodes cluster;
+  TestServer.Client client;
+  final List<EchoBackend> backends = new ArrayList<>();
+
+  @BeforeAll
+  void start() throws Exception {
+    Map<String, String> common = new HashMap<>(Postgres.asEnvironment(Postgres.freshDatabase("cluster")));
+    common.put("FIBERLB_VIP_RANGE", "127.0.41.0/28");
+    common.put("FIBERLB_LOG_LEVEL", "INFO");
+    cluster = new ClusterNodes(3, common, Map.of(2, Map.of("FIBERLB_DATAPLANE_ENABLED", "false")));
+    cluster.startAll();
+    cluster.awaitOneCluster(FORMED);
+    client = new TestServer.Client(cluster.node(2).grpcPort); // the control-plane-only node serves the API too
+    for (String n : List.of("a", "b")) backends.add(new EchoBackend(n));
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (client != null) client.close();
+    for (EchoBackend b : backends) b.close();
+    if (cluster != null) cluster.close();
+  }
+
+  private TestServer.Api api() {
+    return client.as("cluster");
+  }
+
+  /** The node that runs a load balancer: the one whose shard region holds its shard (Pekko's default shard ids). */
+  private ClusterNodes.Node owner(String lbId) {
+    return FailoverBench.owner(cluster, lbId);
+  }
+
+  @Test
+  @Order(1)
+  void onlyDataPlaneNodesOwnLoadBalancers() {
+    var api = api();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 8; i++) ids.add(api.createLb("roles-" + i).getId());
+    for (String id : ids) assertThat(owner(id).name).as("owner of " + id).isIn("node1", "node2");
+    assertThat(cluster.node(2).shards()).as("shards on the control-plane-only node").isEmpty();
+  }
+
+  @Test
+  @Order(2)
+  void aRestartedFirstNodeWaitsForItsPeersInsteadOfFormingASecondCluster() throws Exception {
+    ClusterNodes.Node first = cluster.node(0);
+    for (int round = 1; round <= 3; round++) {
+      first.kill();
+      // The others answer late: frozen while the first node starts again (a restart by the supervisor).
+      cluster.node(1).signal("STOP");
+      cluster.node(2).signal("STOP");
+      try {
+        first.start();
+        long until = System.nanoTime() + Duration.ofSeconds(12).toNanos();
+        while (System.nanoTime() < until) {
+          Set<String> seen = first.upMembers();
+          assertThat(seen.isEmpty() || seen.contains(cluster.node(1).address()))
+              .as("round " + round + ": the restarted node is Up only in the cluster of the others, saw " + seen
+                  + " (log " + first.log() + ")").isTrue();
+          Thread.sleep(250);
+        }
+      } finally {
+        cluster.node(1).signal("CONT");
+        cluster.node(2).signal("CONT");
+      }
+      cluster.awaitOneCluster(FORMED);
+    }
+  }
+
+  @Test
+  @Order(3)
+  void aCrashedOwnersVipIsServedByTheSurvivorWithEveryAcknowledgedWrite() throws Exception {
+    var api = api();
+    LoadBalancer lb = api.createLb("crash");
+    Pool pool = api.createPool(lb.getId(), "p");
+    List<String> acked = new ArrayList<>();
+    for (EchoBackend b : backends) acked.add(api.createBackend(lb.getId(), pool.getId(), "127.0.0.1", b.port()).getId());
+    int port = DataPlaneTest.freePort();
+    api.createListener(lb.getId(), port, pool.getId());
+    assertThat(FailoverTest.serving(lb.getVipAddress(), port, Duration.ofSeconds(60))).as("served before").isNotEmpty();
+
+    ClusterNodes.Node victim = owner(lb.getId());
+    long ms = FailoverProbe.afterKill(victim, lb.getVipAddress(), port, Duration.ofSeconds(90));
+    assertThat(ms).as("the VIP is served by a survivor after kill -9 of " + victim.name).isNotNegative();
+    System.out.println("cluster failover after kill -9 of the owner: VIP served again after " + ms + " ms");
+    assertThat(owner(lb.getId())).isNotSameAs(victim);
+
+    List<String> ids = Poll.until("the backends listed after the failover", Duration.ofSeconds(30), () -> {
+      try {
+        return api.call(api.backends().listBackends(), ListBackendsRequest.newBuilder().setLoadBalancerId(lb.getId())
+            .build()).getBackendsList().stream().map(Backend::getId).toList();
+      } catch (RuntimeException retry) {
+        return List.<String>of();
+      }
+    }, l -> !l.isEmpty());
+    assertThat(ids).containsExactlyInAnyOrderElementsOf(acked);
+    assertThat(api.createPool(lb.getId(), "after").getName()).isEqualTo("after");
+
+    victim.start();
+    cluster.awaitOneCluster(FORMED);
+  }
+
+  @Test
+  @Order(4)
+  void aStoppedOwnerHandsOverItsVip() throws Exception {
+    var api = api();
+    LoadBalancer lb = api.createLb("graceful");
+    Pool pool = api.createPool(lb.getId(), "p");
+    for (EchoBackend b : backends) api.createBackend(lb.getId(), pool.getId(), "127.0.0.1", b.port());
+    int port = DataPlaneTest.freePort();
+    api.createListener(lb.getId(), port, pool.getId());
+    assertThat(FailoverTest.serving(lb.getVipAddress(), port, Duration.ofSeconds(60))).isNotEmpty();
+
+    ClusterNodes.Node victim = owner(lb.getId());
+    var handover = FailoverProbe.afterSigterm(victim, lb.getVipAddress(), port, Duration.ofSeconds(60));
+    assertThat(handover).as("the VIP is served by the other node after SIGTERM of " + victim.name).isNotNull();
+    System.out.println("cluster handover after SIGTERM of the owner: longest time without service "
+        + handover.longestGapMs() + " ms; the old owner exited after " + handover.exitedAfterMs() + " ms");
+    victim.stopGracefully();
+    victim.start();
+    cluster.awaitOneCluster(FORMED);
+  }
+}
