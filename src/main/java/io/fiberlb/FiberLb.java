@@ -35,6 +35,7 @@ import io.fiberlb.metrics.MetricsSettings;
 import io.fiberlb.metrics.NodeMetrics;
 import io.fiberlb.cluster.ClusterFormation;
 import io.fiberlb.cluster.QuorumWatch;
+import io.fiberlb.persistence.JournalHealth;
 import io.fiberlb.persistence.Schema;
 import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
 import java.nio.file.Files;
@@ -155,7 +156,9 @@ public final class FiberLb {
 
     var identity = new Identity(config.getString("fiberlb.identity.default-org"),
         config.getString("fiberlb.identity.default-project"));
-    var gw = new ControlPlaneGateway(system, config.getDuration("fiberlb.grpc.ask-timeout"), identity);
+    JournalHealth journalHealth = JournalHealth.start(config);
+    system.getWhenTerminated().thenRun(journalHealth::close);
+    var gw = new ControlPlaneGateway(system, config.getDuration("fiberlb.grpc.ask-timeout"), identity, journalHealth);
     List<ServiceDescription> served = List.of(LoadBalancerService.description, ListenerService.description,
         PoolService.description, BackendService.description, HealthCheckService.description,
         AuditService.description);

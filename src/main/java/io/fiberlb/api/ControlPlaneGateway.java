@@ -31,12 +31,19 @@ public final class ControlPlaneGateway {
   private final Duration timeout;
   private final Executor executor;
   private final Identity identity;
+  private final Supplier<String> journalDown;
 
   public ControlPlaneGateway(ActorSystem<?> system, Duration timeout, Identity identity) {
+    this(system, timeout, identity, () -> null);
+  }
+
+  /** @param journalDown why the journal database does not answer now, or null (writes are refused meanwhile) */
+  public ControlPlaneGateway(ActorSystem<?> system, Duration timeout, Identity identity, Supplier<String> journalDown) {
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
     this.executor = system.executionContext();
     this.identity = identity;
+    this.journalDown = journalDown;
   }
 
   public Executor executor() {
@@ -58,6 +65,14 @@ public final class ControlPlaneGateway {
 
   /** Ask one load balancer; a Rejected reply fails the future with its status, any other goes to {@code onReply}. */
   public <T> CompletionStage<T> ask(String lbId, Function<ActorRef<Reply>, Command> message, Function<Reply, T> onReply) {
+    String down = journalDown.get();
+    if (down != null) {
+      Command probe = message.apply(null); // only to see what kind of command it is; never sent
+      if (probe instanceof LoadBalancerEntity.WriteCommand) {
+        return CompletableFuture.failedFuture(new org.apache.pekko.grpc.GrpcServiceException(io.grpc.Status
+            .UNAVAILABLE.withDescription("not written: " + down + "; nothing was changed, retry when it is back")));
+      }
+    }
     return sharding.entityRefFor(LoadBalancerEntity.TYPE_KEY, lbId)
         .<Reply>ask(message::apply, timeout)
         .handleAsync((reply, err) -> {

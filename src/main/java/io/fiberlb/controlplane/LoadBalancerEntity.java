@@ -85,24 +85,27 @@ public final class LoadBalancerEntity
     ActorRef<Reply> replyTo();
   }
 
-  public record CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo) implements UserCommand {}
+  /** A command that journals something when it succeeds: refused at once while the journal is unreachable. */
+  public sealed interface WriteCommand extends UserCommand {}
+
+  public record CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo) implements WriteCommand {}
 
   public record GetLoadBalancer(Caller caller, ActorRef<Reply> replyTo) implements UserCommand {}
 
   public record GetStatus(Caller caller, ActorRef<Reply> replyTo) implements UserCommand {}
 
   public record UpdateLoadBalancer(Caller caller, LoadBalancerPatch patch, Long expectedVersion, ActorRef<Reply> replyTo)
-      implements UserCommand {}
+      implements WriteCommand {}
 
   public record DeleteLoadBalancer(Caller caller, boolean cascade, Long expectedVersion, ActorRef<Reply> replyTo)
-      implements UserCommand {}
+      implements WriteCommand {}
 
   /**
    * @param poolId the parent pool of a backend; empty for other kinds
    * @param requestId the client's idempotency key, or empty
    */
   public record CreateChild(Caller caller, String poolId, ChildPatch patch, String requestId, ActorRef<Reply> replyTo)
-      implements UserCommand {}
+      implements WriteCommand {}
 
   public record GetChild(Caller caller, Kind kind, String id, ActorRef<Reply> replyTo) implements UserCommand {}
 
@@ -111,10 +114,10 @@ public final class LoadBalancerEntity
       implements UserCommand {}
 
   public record UpdateChild(Caller caller, Kind kind, String id, ChildPatch patch, Long expectedVersion,
-      ActorRef<Reply> replyTo) implements UserCommand {}
+      ActorRef<Reply> replyTo) implements WriteCommand {}
 
   public record DeleteChild(Caller caller, Kind kind, String id, Long expectedVersion, ActorRef<Reply> replyTo)
-      implements UserCommand {}
+      implements WriteCommand {}
 
   /** The message the shard sends to stop this entity (passivation, rebalance). */
   public record Stop(String reason) implements Command {
@@ -245,7 +248,10 @@ public final class LoadBalancerEntity
   private LoadBalancerEntity(String lbId, ActorContext<Command> ctx, TimerScheduler<Command> timers,
       Directory directory, ControlPlaneSettings settings, DataPlanePort dataPlane, Runnable passivate) {
     super(PersistenceId.of(TYPE_KEY.name(), lbId),
-        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
+        // A journal failure restarts the entity (it recovers again from the journal) but keeps its children: the
+        // data-plane runtime goes on serving the VIP meanwhile, and this object keeps its ref to it.
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2)
+            .withStopChildren(false));
     this.lbId = lbId;
     this.ctx = ctx;
     this.timers = timers;
