@@ -1,5 +1,6 @@
 package io.fiberlb.api;
 
+import com.google.protobuf.Message;
 import io.fiberlb.controlplane.LoadBalancerEntity;
 import io.fiberlb.controlplane.LoadBalancerEntity.Command;
 import io.fiberlb.controlplane.LoadBalancerEntity.Reply;
@@ -47,9 +48,13 @@ public final class ControlPlaneGateway {
     return identity.caller(md, requestId);
   }
 
-  /** Runs an RPC body, turning anything it throws before it has a future into a failed future. */
-  public static <T> CompletionStage<T> guard(Supplier<CompletionStage<T>> body) {
+  /**
+   * Runs an RPC body after the request's wire checks ({@link WireChecks}), turning anything either throws before
+   * it has a future into a failed future.
+   */
+  public static <T> CompletionStage<T> guard(Message request, Supplier<CompletionStage<T>> body) {
     try {
+      WireChecks.check(request);
       return body.get();
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(Errors.translate(e, "the server"));

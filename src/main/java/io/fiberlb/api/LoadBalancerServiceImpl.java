@@ -51,7 +51,7 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
 
   @Override
   public CompletionStage<LoadBalancer> createLoadBalancer(CreateLoadBalancerRequest in, Metadata md) {
-    return guard(() -> {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, in.getRequestId());
       var patch = ProtoMapper.patch(in.getLoadBalancer());
       String lbId = in.getRequestId().isEmpty() ? UUID.randomUUID().toString()
@@ -63,7 +63,7 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
 
   @Override
   public CompletionStage<LoadBalancer> getLoadBalancer(GetLoadBalancerRequest in, Metadata md) {
-    return guard(() -> {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       return gw.ask(id("id", in.getId()), r -> new LoadBalancerEntity.GetLoadBalancer(caller, r),
           reply -> ProtoMapper.loadBalancer(((LoadBalancerReply) reply).lb()));
@@ -72,7 +72,7 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
 
   @Override
   public CompletionStage<ListLoadBalancersResponse> listLoadBalancers(ListLoadBalancersRequest in, Metadata md) {
-    return guard(() -> {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       int size = ControlPlaneGateway.pageSize(in.getPageSize());
       long after = ControlPlaneGateway.decodeToken(in.getPageToken());
@@ -106,7 +106,7 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
 
   @Override
   public CompletionStage<LoadBalancer> updateLoadBalancer(UpdateLoadBalancerRequest in, Metadata md) {
-    return guard(() -> {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       var patch = ProtoMapper.patch(in.getLoadBalancer());
       Long expected = in.hasExpectedVersion() ? in.getExpectedVersion() : null;
@@ -117,7 +117,7 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
 
   @Override
   public CompletionStage<DeleteResponse> deleteLoadBalancer(DeleteLoadBalancerRequest in, Metadata md) {
-    return guard(() -> {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       Long expected = in.hasExpectedVersion() ? in.getExpectedVersion() : null;
       return gw.ask(id("id", in.getId()),
@@ -128,7 +128,7 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
 
   @Override
   public CompletionStage<LoadBalancerStatus> getLoadBalancerStatus(GetLoadBalancerStatusRequest in, Metadata md) {
-    return guard(() -> {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       return gw.ask(id("id", in.getId()), r -> new LoadBalancerEntity.GetStatus(caller, r),
           reply -> statusTree((LoadBalancerEntity.StatusReply) reply));
@@ -137,7 +137,7 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
 
   @Override
   public CompletionStage<LoadBalancerStats> getLoadBalancerStats(GetLoadBalancerStatsRequest in, Metadata md) {
-    return guard(() -> {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       String lbId = id("load_balancer_id", in.getLoadBalancerId());
       return gw.ask(lbId, r -> new LoadBalancerEntity.GetStats(caller, r),

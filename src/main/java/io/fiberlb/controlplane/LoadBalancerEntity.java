@@ -365,7 +365,7 @@ public final class LoadBalancerEntity
           orElse(p.description(), ""), "", "", orElse(p.adminStateUp(), true), orElse(p.tags(), List.of()), now, now);
       String vip = orElse(p.vipAddress(), "");
       Optional<Rejection> bad = Validation.loadBalancer(info)
-          .or(() -> vip.isEmpty() ? Optional.empty() : Validation.vipAddress(vip));
+          .or(() -> vip.isEmpty() ? Optional.empty() : VipPoolEntity.checkRequested(settings.vipRange(), vip));
       if (bad.isPresent()) return reject(c.replyTo(), bad.get());
       timers.cancel("idle");
       return persist(new LoadBalancerEvent.CreationStarted(info, vip, EventMeta.of(c.caller(), "CreateLoadBalancer")))

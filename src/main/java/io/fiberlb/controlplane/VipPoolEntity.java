@@ -8,6 +8,8 @@ import inet.ipaddr.ipv4.IPv4Address;
 import inet.ipaddr.ipv6.IPv6Address;
 import io.fiberlb.CborSerializable;
 import io.fiberlb.controlplane.model.Rejection;
+import io.fiberlb.util.Addresses;
+import java.util.Optional;
 import io.fiberlb.controlplane.model.Validation;
 import java.math.BigInteger;
 import java.time.Duration;
@@ -84,12 +86,8 @@ public final class VipPoolEntity
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.range = range;
     this.block = parseRange(range);
-    BigInteger lo = block.getLower().getValue();
-    BigInteger hi = block.getUpper().getValue();
-    // Keep the network address (and IPv4 broadcast) out of service on ranges large enough to have them.
-    boolean reserveEnds = block.getPrefixLength() != null && block.getBitCount() - block.getPrefixLength() >= 2;
-    this.first = reserveEnds ? lo.add(BigInteger.ONE) : lo;
-    this.last = reserveEnds && block.isIPv4() ? hi.subtract(BigInteger.ONE) : hi;
+    this.first = first(block);
+    this.last = last(block);
     this.cursor = first;
     this.snapshotEvery = snapshotEvery;
   }
@@ -101,6 +99,40 @@ public final class VipPoolEntity
       throw new IllegalArgumentException("VIP range must be a CIDR like 127.0.10.0/24, got '" + cidr + "'");
     }
     return s.getAddress().toPrefixBlock();
+  }
+
+  // Keep the network address (and IPv4 broadcast) out of service on ranges large enough to have them.
+  private static boolean reserveEnds(IPAddress block) {
+    return block.getPrefixLength() != null && block.getBitCount() - block.getPrefixLength() >= 2;
+  }
+
+  private static BigInteger first(IPAddress block) {
+    BigInteger lo = block.getLower().getValue();
+    return reserveEnds(block) ? lo.add(BigInteger.ONE) : lo;
+  }
+
+  private static BigInteger last(IPAddress block) {
+    BigInteger hi = block.getUpper().getValue();
+    return reserveEnds(block) && block.isIPv4() ? hi.subtract(BigInteger.ONE) : hi;
+  }
+
+  /**
+   * Why a requested VIP can never be had from {@code range}, whoever holds what: not an address, or not a usable
+   * address of the range. Checked before a create is journaled, and again here when the address is allocated.
+   */
+  public static Optional<Rejection> checkRequested(String range, String requested) {
+    Optional<IPAddress> want = Addresses.ip(requested);
+    if (want.isEmpty()) {
+      return Optional.of(Rejection.invalid("load_balancer.vip_address: must be an IPv4 or IPv6 address, got '"
+          + requested + "'"));
+    }
+    IPAddress block = parseRange(range);
+    BigInteger v = want.get().getValue();
+    if (want.get().isIPv4() != block.isIPv4() || v.compareTo(first(block)) < 0 || v.compareTo(last(block)) > 0) {
+      return Optional.of(Rejection.invalid("load_balancer.vip_address: must be a usable address of the VIP range "
+          + range + ", got " + requested));
+    }
+    return Optional.empty();
   }
 
   public static String canonicalRange(String cidr) {
@@ -142,17 +174,9 @@ public final class VipPoolEntity
     if (held != null) return Effect().reply(c.replyTo(), new Reply(held, null));
     String address;
     if (!c.requested().isEmpty()) {
-      if (!Validation.isIpLiteral(c.requested())) {
-        return refuse(c, Rejection.invalid("load_balancer.vip_address: must be an IPv4 or IPv6 address, got '"
-            + c.requested() + "'"));
-      }
-      IPAddress want = new IPAddressString(c.requested()).getAddress();
-      BigInteger v = want.getValue();
-      if (want.isIPv4() != block.isIPv4() || v.compareTo(first) < 0 || v.compareTo(last) > 0) {
-        return refuse(c, Rejection.invalid("load_balancer.vip_address: must be a usable address of the VIP range "
-            + range + ", got " + c.requested()));
-      }
-      address = want.withoutPrefixLength().toCanonicalString();
+      Optional<Rejection> unusable = checkRequested(range, c.requested());
+      if (unusable.isPresent()) return refuse(c, unusable.get());
+      address = Addresses.ip(c.requested()).orElseThrow().withoutPrefixLength().toCanonicalString();
       String holder = s.byAddress().get(address);
       if (holder != null) {
         return refuse(c, Rejection.exists("load_balancer.vip_address: " + address
