@@ -45,7 +45,8 @@ final class ChildCalls<P> {
       String lb = id("load_balancer_id", lbId);
       String pool = poolId == null ? "" : id("pool_id", poolId);
       ChildPatch p = patch.get();
-      return gw.ask(lb, r -> new LoadBalancerEntity.CreateChild(caller, pool, p, requestId, r), reply -> one(lb, reply));
+      return gw.ask(lb, r -> new LoadBalancerEntity.CreateChild(caller, pool, p, requestId, r,
+          ControlPlaneGateway.requestHash(in)), reply -> one(lb, reply));
     });
   }
 
@@ -65,11 +66,12 @@ final class ChildCalls<P> {
       String lb = id("load_balancer_id", lbId);
       String pool = poolId.isEmpty() ? "" : id("pool_id", poolId);
       int size = ControlPlaneGateway.pageSize(pageSize);
-      long after = ControlPlaneGateway.decodeToken(pageToken);
+      String scope = ControlPlaneGateway.listScope(caller, kind.name(), lb + "/" + pool);
+      long after = ControlPlaneGateway.decodeToken(pageToken, scope);
       return gw.ask(lb, r -> new LoadBalancerEntity.ListChildren(caller, kind, pool, after, size, r), reply -> {
         var page = (ChildrenReply) reply;
         return new Page<>(page.items().stream().map(v -> toWire.apply(lb, v)).toList(),
-            ControlPlaneGateway.encodeToken(page.next()));
+            ControlPlaneGateway.encodeToken(page.next(), scope));
       });
     });
   }

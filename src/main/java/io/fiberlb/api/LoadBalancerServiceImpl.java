@@ -56,7 +56,8 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
       var patch = ProtoMapper.patch(in.getLoadBalancer());
       String lbId = in.getRequestId().isEmpty() ? UUID.randomUUID().toString()
           : LoadBalancerEntity.idFor(caller.orgId(), caller.projectId(), in.getRequestId());
-      return gw.ask(lbId, r -> new LoadBalancerEntity.CreateLoadBalancer(caller, patch, r),
+      return gw.ask(lbId, r -> new LoadBalancerEntity.CreateLoadBalancer(caller, patch, r,
+          ControlPlaneGateway.requestHash(in)),
           reply -> ProtoMapper.loadBalancer(((LoadBalancerReply) reply).lb()));
     });
   }
@@ -75,7 +76,8 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
     return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       int size = ControlPlaneGateway.pageSize(in.getPageSize());
-      long after = ControlPlaneGateway.decodeToken(in.getPageToken());
+      String scope = ControlPlaneGateway.listScope(caller, "load_balancers", "");
+      long after = ControlPlaneGateway.decodeToken(in.getPageToken(), scope);
       return gw.listProject(caller, after, size).thenComposeAsync(page -> {
         // The directory gives the ids in creation order; each load balancer answers for itself. One deleted
         // between the two steps answers NOT_FOUND and is left out.
@@ -89,7 +91,7 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
         return CompletableFuture.allOf(gets.toArray(CompletableFuture[]::new)).thenApply(x -> {
           var out = ListLoadBalancersResponse.newBuilder();
           gets.stream().map(CompletableFuture::join).filter(lb -> lb != null).forEach(out::addLoadBalancers);
-          return out.setNextPageToken(ControlPlaneGateway.encodeToken(page.next())).build();
+          return out.setNextPageToken(ControlPlaneGateway.encodeToken(page.next(), scope)).build();
         });
       }, gw.executor());
     });

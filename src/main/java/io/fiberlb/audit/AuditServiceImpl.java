@@ -192,7 +192,8 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
       Caller caller = gw.caller(md, "");
       String lbId = id("load_balancer_id", in.getLoadBalancerId());
       int size = ControlPlaneGateway.pageSize(in.getPageSize());
-      long after = ControlPlaneGateway.decodeToken(in.getPageToken());
+      String scope = ControlPlaneGateway.listScope(caller, "events", lbId);
+      long after = ControlPlaneGateway.decodeToken(in.getPageToken(), scope);
       if (in.getFromSequenceNr() < 0 || in.getToSequenceNr() < 0) {
         throw Errors.invalid("from_sequence_nr, to_sequence_nr: must be 0 (unbounded) or more");
       }
@@ -218,7 +219,7 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
         }
         return acc;
       }).thenApply(events -> ListEventsResponse.newBuilder().addAllEvents(events)
-          .setNextPageToken(ControlPlaneGateway.encodeToken(next[0])).build());
+          .setNextPageToken(ControlPlaneGateway.encodeToken(next[0], scope)).build());
     });
   }
 

@@ -85,7 +85,13 @@ public final class LoadBalancerEntity
     ActorRef<Reply> replyTo();
   }
 
-  public record CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo) implements UserCommand {}
+  /** @param requestHash a digest of the request's body (null when not known): a repeat with another is refused */
+  public record CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo, String requestHash)
+      implements UserCommand {
+    public CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo) {
+      this(caller, spec, replyTo, null);
+    }
+  }
 
   public record GetLoadBalancer(Caller caller, ActorRef<Reply> replyTo) implements UserCommand {}
 
@@ -100,9 +106,14 @@ public final class LoadBalancerEntity
   /**
    * @param poolId the parent pool of a backend; empty for other kinds
    * @param requestId the client's idempotency key, or empty
+   * @param requestHash a digest of the request's body (null when not known): a repeat with another is refused
    */
-  public record CreateChild(Caller caller, String poolId, ChildPatch patch, String requestId, ActorRef<Reply> replyTo)
-      implements UserCommand {}
+  public record CreateChild(Caller caller, String poolId, ChildPatch patch, String requestId, ActorRef<Reply> replyTo,
+      String requestHash) implements UserCommand {
+    public CreateChild(Caller caller, String poolId, ChildPatch patch, String requestId, ActorRef<Reply> replyTo) {
+      this(caller, poolId, patch, requestId, replyTo, null);
+    }
+  }
 
   public record GetChild(Caller caller, Kind kind, String id, ActorRef<Reply> replyTo) implements UserCommand {}
 
@@ -368,7 +379,8 @@ public final class LoadBalancerEntity
           .or(() -> vip.isEmpty() ? Optional.empty() : VipPoolEntity.checkRequested(settings.vipRange(), vip));
       if (bad.isPresent()) return reject(c.replyTo(), bad.get());
       timers.cancel("idle");
-      return persist(new LoadBalancerEvent.CreationStarted(info, vip, EventMeta.of(c.caller(), "CreateLoadBalancer")))
+      return persist(new LoadBalancerEvent.CreationStarted(info, vip, EventMeta.of(c.caller(), "CreateLoadBalancer"),
+          c.requestHash()))
           .thenRun((Creating created) -> {
             waiters.add(c.replyTo());
             attempt = 0;
@@ -386,6 +398,8 @@ public final class LoadBalancerEntity
     Caller caller = callerOf(cmd);
     if (caller == null || !caller.owns(s.info())) return replyNotFound(cmd);
     if (cmd instanceof CreateLoadBalancer c) {
+      Optional<Rejection> reused = reusedRequestId(s.requestId(), s.requestHash(), c.requestHash());
+      if (reused.isPresent()) return reject(c.replyTo(), reused.get());
       waiters.add(c.replyTo());
       return Effect().noReply();
     }
@@ -464,7 +478,12 @@ public final class LoadBalancerEntity
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> active(Active s, Command cmd) {
     Caller caller = callerOf(cmd);
     if (caller == null || !caller.owns(s.info())) return replyNotFound(cmd);
-    if (cmd instanceof CreateLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors)));
+    if (cmd instanceof CreateLoadBalancer c) {
+      String rid = c.caller().requestId();
+      Optional<Rejection> reused = reusedRequestId(rid, s.requestHashes().get(rid), c.requestHash());
+      if (reused.isPresent()) return reject(c.replyTo(), reused.get());
+      return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors)));
+    }
     if (cmd instanceof GetLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors)));
     if (cmd instanceof GetStatus c) {
       return Effect().reply(c.replyTo(), new StatusReply(s.view(listenerErrors),
@@ -532,6 +551,9 @@ public final class LoadBalancerEntity
     Kind kind = c.patch().kind();
     if (!c.requestId().isEmpty()) {
       String existing = s.requestIds().get(c.requestId());
+      Optional<Rejection> reused = existing == null ? Optional.empty()
+          : reusedRequestId(c.requestId(), s.requestHashes().get(c.requestId()), c.requestHash());
+      if (reused.isPresent()) return reject(c.replyTo(), reused.get());
       if (existing != null && s.find(kind, existing).isPresent()) {
         return Effect().reply(c.replyTo(), new ChildReply(s.view(s.find(kind, existing).get(), listenerErrors)));
       }
@@ -547,7 +569,8 @@ public final class LoadBalancerEntity
     Child candidate = c.patch().applyTo(base, version, now);
     Optional<Rejection> bad = Validation.child(candidate, null).or(() -> s.checkTree(candidate, null));
     if (bad.isPresent()) return reject(c.replyTo(), bad.get());
-    var event = new ChildCreated(candidate, c.requestId(), EventMeta.of(c.caller(), "Create" + kind.typeName));
+    var event = new ChildCreated(candidate, c.requestId(), EventMeta.of(c.caller(), "Create" + kind.typeName),
+        c.requestId().isEmpty() ? null : c.requestHash());
     Usage after = s.usage().plus(one(kind));
     return checkThenPersist(
         ask(directory.project(s.info().orgId(), s.info().projectId()), r -> new ProjectEntity.ReserveUsage(lbId, after, r)),
@@ -796,6 +819,13 @@ public final class LoadBalancerEntity
 
   private Rejection childNotFound(Kind kind, String id) {
     return Rejection.notFound(kind.noun() + " " + id + " not found in load balancer " + lbId);
+  }
+
+  /** A client request id used again with a different body: refused, so that a mistake is never answered as a retry. */
+  private static Optional<Rejection> reusedRequestId(String requestId, String stored, String given) {
+    if (stored == null || given == null || stored.equals(given)) return Optional.empty();
+    return Optional.of(Rejection.invalid("request_id: '" + requestId + "' was already used for a request with a"
+        + " different body; a retry must repeat the request exactly, a new request needs a new request_id"));
   }
 
   private static Optional<Rejection> checkVersion(Long expected, long actual, String what) {
