@@ -190,7 +190,7 @@ public final class FiberLb {
     try {
       binding = Http.get(system).newServerAt(host, port)
           .bind(withPeer(new GrpcMetrics(metrics, served).around(
-              exportCompression(RequestErrors.limited(services, config),
+              exportCompression(RequestErrors.limited(services, config, system),
                   config.getBoolean("fiberlb.audit.compress-export")))))
           .toCompletableFuture().join();
     } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package io.fiberlb.api;
 
 import com.google.protobuf.Message;
+import io.fiberlb.controlplane.ControlPlaneSettings;
 import io.fiberlb.controlplane.LoadBalancerEntity;
 import io.fiberlb.controlplane.LoadBalancerEntity.Command;
 import io.fiberlb.controlplane.LoadBalancerEntity.Reply;
@@ -33,12 +34,19 @@ public final class ControlPlaneGateway {
   private final Duration timeout;
   private final Executor executor;
   private final Identity identity;
+  private final String vipRange;
 
   public ControlPlaneGateway(ActorSystem<?> system, Duration timeout, Identity identity) {
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
     this.executor = system.executionContext();
     this.identity = identity;
+    this.vipRange = ControlPlaneSettings.fromConfig(system.settings().config()).vipRange();
+  }
+
+  /** The VIP range, for checks a request can fail before any entity is asked. */
+  public String vipRange() {
+    return vipRange;
   }
 
   public Executor executor() {

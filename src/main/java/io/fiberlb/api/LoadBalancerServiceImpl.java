@@ -54,6 +54,9 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
     return guard(in, () -> {
       Caller caller = gw.caller(md, in.getRequestId());
       var patch = ProtoMapper.patch(in.getLoadBalancer());
+      LoadBalancerEntity.checkCreate(patch, gw.vipRange()).ifPresent(r -> {
+        throw Errors.toStatus(r);
+      });
       String lbId = in.getRequestId().isEmpty() ? UUID.randomUUID().toString()
           : LoadBalancerEntity.idFor(caller.orgId(), caller.projectId(), in.getRequestId());
       return gw.ask(lbId, r -> new LoadBalancerEntity.CreateLoadBalancer(caller, patch, r,

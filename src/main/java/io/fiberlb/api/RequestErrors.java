@@ -8,7 +8,13 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.ClassicActorSystemProvider;
+import org.apache.pekko.grpc.javadsl.GrpcMarshalling;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.SystemMaterializer;
 import org.apache.pekko.grpc.Trailers;
 import org.apache.pekko.grpc.javadsl.GrpcExceptionHandler;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -47,11 +53,44 @@ public final class RequestErrors {
     };
   }
 
-  /** The request bodies of {@code handler} limited to {@code fiberlb.grpc.max-request-bytes}. */
+  /**
+   * Reads the body of every call to FiberLB's own services (all unary or server-streaming: one request message)
+   * in full, up to {@code fiberlb.grpc.max-request-bytes}, before {@code handler} decodes it. A larger body is
+   * answered RESOURCE_EXHAUSTED here. A body read in full also means a refusal never cancels a request stream the
+   * client is still closing, which a client can see as CANCELLED instead of the status. Other paths (server
+   * reflection, a bidirectional stream) pass through untouched.
+   */
   public static org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> limited(
-      org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> handler, Config config) {
+      org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> handler, Config config,
+      ClassicActorSystemProvider system) {
     long max = config.getBytes("fiberlb.grpc.max-request-bytes");
-    return req -> handler.apply(req.withEntity((RequestEntity) req.entity().withSizeLimit(max)));
+    long readMillis = config.getDuration("fiberlb.grpc.ask-timeout").toMillis();
+    Materializer mat = SystemMaterializer.get(system).materializer();
+    Function<ActorSystem, Function<Throwable, Trailers>> eh = mapper();
+    return req -> {
+      if (!req.getUri().path().startsWith(OWN_SERVICES)) return handler.apply(req);
+      // The size limit of the entity's own stream fails with EntityStreamSizeException; toStrict's bound is not used
+      // (it fails with a bare EntityStreamException, which says nothing that can be matched safely).
+      RequestEntity entity = (RequestEntity) req.entity().withSizeLimit(max);
+      return entity.toStrict(readMillis, Long.MAX_VALUE, mat).handle((strict, err) -> {
+        if (err != null) return refuse(req, err, eh, system);
+        try {
+          return handler.apply(req.withEntity((RequestEntity) strict));
+        } catch (Exception e) {
+          return CompletableFuture.<HttpResponse>failedFuture(e);
+        }
+      }).thenCompose(r -> r);
+    };
+  }
+
+  private static final String OWN_SERVICES = "/fiberlb.";
+
+  private static CompletionStage<HttpResponse> refuse(HttpRequest req, Throwable err,
+      Function<ActorSystem, Function<Throwable, Trailers>> eh, ClassicActorSystemProvider system) {
+    return GrpcMarshalling.<HttpResponse>negotiated(req, (reader, writer) ->
+            CompletableFuture.completedFuture(GrpcExceptionHandler.standard(err, eh, writer, system)))
+        .orElseGet(() -> CompletableFuture.completedFuture(
+            HttpResponse.create().withStatus(StatusCodes.UNSUPPORTED_MEDIA_TYPE)));
   }
 
   /** The status of a request that could not be read, or null when {@code t} is something else. */

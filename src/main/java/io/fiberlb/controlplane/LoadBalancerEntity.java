@@ -375,8 +375,7 @@ public final class LoadBalancerEntity
       var info = new LoadBalancerInfo(lbId, c.caller().orgId(), c.caller().projectId(), orElse(p.name(), ""),
           orElse(p.description(), ""), "", "", orElse(p.adminStateUp(), true), orElse(p.tags(), List.of()), now, now);
       String vip = orElse(p.vipAddress(), "");
-      Optional<Rejection> bad = Validation.loadBalancer(info)
-          .or(() -> vip.isEmpty() ? Optional.empty() : VipPoolEntity.checkRequested(settings.vipRange(), vip));
+      Optional<Rejection> bad = checkCreate(info, vip, settings.vipRange());
       if (bad.isPresent()) return reject(c.replyTo(), bad.get());
       timers.cancel("idle");
       return persist(new LoadBalancerEvent.CreationStarted(info, vip, EventMeta.of(c.caller(), "CreateLoadBalancer"),
@@ -390,6 +389,22 @@ public final class LoadBalancerEntity
     }
     scheduleIdle();
     return replyNotFound(cmd);
+  }
+
+  /**
+   * Every rule a new load balancer must meet that needs no other entity: checked by the API before the request is
+   * sent here (so a refused create never starts an entity), and here again before anything is journaled.
+   */
+  public static Optional<Rejection> checkCreate(LoadBalancerPatch p, String vipRange) {
+    Instant now = Instant.EPOCH;
+    var info = new LoadBalancerInfo("", "", "", orElse(p.name(), ""), orElse(p.description(), ""), "", "",
+        orElse(p.adminStateUp(), true), orElse(p.tags(), List.of()), now, now);
+    return checkCreate(info, orElse(p.vipAddress(), ""), vipRange);
+  }
+
+  private static Optional<Rejection> checkCreate(LoadBalancerInfo info, String vip, String vipRange) {
+    return Validation.loadBalancer(info)
+        .or(() -> vip.isEmpty() ? Optional.empty() : VipPoolEntity.checkRequested(vipRange, vip));
   }
 
   // ------------------------------------------------------------------ creating
