@@ -15,11 +15,14 @@ import org.apache.pekko.grpc.javadsl.GrpcMarshalling;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.SystemMaterializer;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.util.ByteString;
 import org.apache.pekko.grpc.Trailers;
 import org.apache.pekko.grpc.javadsl.GrpcExceptionHandler;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.japi.Function;
 import org.slf4j.Logger;
@@ -69,18 +72,51 @@ public final class RequestErrors {
     Function<ActorSystem, Function<Throwable, Trailers>> eh = mapper();
     return req -> {
       if (!req.getUri().path().startsWith(OWN_SERVICES)) return handler.apply(req);
-      // The size limit of the entity's own stream fails with EntityStreamSizeException; toStrict's bound is not used
-      // (it fails with a bare EntityStreamException, which says nothing that can be matched safely).
-      RequestEntity entity = (RequestEntity) req.entity().withSizeLimit(max);
-      return entity.toStrict(readMillis, Long.MAX_VALUE, mat).handle((strict, err) -> {
+      return read(req.entity(), max, readMillis, mat).handle((bytes, err) -> {
         if (err != null) return refuse(req, err, eh, system);
         try {
-          return handler.apply(req.withEntity((RequestEntity) strict));
+          return handler.apply(req.withEntity(HttpEntities.create(req.entity().getContentType(), bytes)));
         } catch (Exception e) {
           return CompletableFuture.<HttpResponse>failedFuture(e);
         }
       }).thenCompose(r -> r);
     };
+  }
+
+  /** How much of a body over the limit is read and dropped after the refusal, at most, in multiples of the limit. */
+  static final int DRAIN_FACTOR = 4;
+
+  /**
+   * The whole body, or a failure with {@link EntityStreamSizeException} as soon as it passes {@code max}. Past the
+   * limit the rest is read and dropped (up to {@link #DRAIN_FACTOR} times the limit): cancelling the request stream
+   * at once makes the server reset it, and a client that sees the reset before the answer reports CANCELLED.
+   */
+  static CompletionStage<ByteString> read(HttpEntity entity, long max, long readMillis, Materializer mat) {
+    var body = new CompletableFuture<ByteString>();
+    var acc = ByteString.createBuilder();
+    long[] seen = {0};
+    entity.withoutSizeLimit().getDataBytes().completionTimeout(java.time.Duration.ofMillis(readMillis))
+        .takeWhile(chunk -> seen[0] <= max * DRAIN_FACTOR)
+        .runWith(Sink.foreach(chunk -> {
+          seen[0] += chunk.size();
+          if (body.isDone()) return;
+          if (seen[0] > max) {
+            body.completeExceptionally(new EntityStreamSizeException(max, scala.Option.apply(seen[0])));
+          } else {
+            acc.append(chunk);
+          }
+        }), mat)
+        .whenComplete((done, err) -> {
+          if (err instanceof java.util.concurrent.TimeoutException) {
+            body.completeExceptionally(new org.apache.pekko.grpc.GrpcServiceException(Status.DEADLINE_EXCEEDED
+                .withDescription("request body: not received in full within " + readMillis + " ms")));
+          } else if (err != null) {
+            body.completeExceptionally(err);
+          } else {
+            body.complete(acc.result());
+          }
+        });
+    return body;
   }
 
   private static final String OWN_SERVICES = "/fiberlb.";
