@@ -27,15 +27,16 @@ public final class Addresses {
   private static final Pattern LAST_LABEL = Pattern.compile("(^|\\.)[A-Za-z][A-Za-z0-9-]*\\.?$");
 
   private static IPAddressStringParameters params(boolean prefix) {
+    // Prefix lengths are checked by cidr() (no leading zeros); the library's own rule refuses "/0" as one.
     var b = new IPAddressStringParameters.Builder().allowEmpty(false).allowAll(false).allowSingleSegment(false)
         .allowMask(false).allowPrefix(prefix).allowPrefixOnly(false).allowWildcardedSeparator(false)
         .setRangeOptions(RangeParameters.NO_RANGE).allow_inet_aton(false);
     b.getIPv4AddressParametersBuilder().allowLeadingZeros(false).allowUnlimitedLeadingZeros(false)
-        .allowBinary(false).allowPrefixesBeyondAddressSize(false).allowPrefixLengthLeadingZeros(false)
+        .allowBinary(false).allowPrefixesBeyondAddressSize(false).allowPrefixLengthLeadingZeros(true)
         .setRangeOptions(RangeParameters.NO_RANGE);
     b.getIPv6AddressParametersBuilder().allowZone(false).allowEmptyZone(false).allowBase85(false)
         .allowBinary(false).allowUnlimitedLeadingZeros(false).allowPrefixesBeyondAddressSize(false)
-        .allowPrefixLengthLeadingZeros(false).setRangeOptions(RangeParameters.NO_RANGE);
+        .allowPrefixLengthLeadingZeros(true).setRangeOptions(RangeParameters.NO_RANGE);
     return b.toParams();
   }
 
