@@ -6,6 +6,7 @@ import io.fiberlb.controlplane.LoadBalancerEntity;
 import io.fiberlb.controlplane.LoadBalancerEntity.Command;
 import io.fiberlb.controlplane.LoadBalancerEntity.Reply;
 import io.fiberlb.controlplane.ProjectEntity;
+import io.fiberlb.controlplane.VipPoolEntity;
 import io.fiberlb.controlplane.model.Caller;
 import io.fiberlb.util.Hashes;
 import java.nio.charset.StandardCharsets;
@@ -88,6 +89,25 @@ public final class ControlPlaneGateway {
           if (err != null) throw asRuntime(Errors.translate(err, "the project directory"));
           return (ProjectEntity.Page) reply;
         }, executor);
+  }
+
+  /**
+   * What the project and the VIP pool would say to a new load balancer now (name free, quota, VIP free): asked
+   * before the create is sent, so that such a refusal starts no entity and journals nothing. The create's saga
+   * still decides (another create may take the name meanwhile); this only keeps the common refusal traceless.
+   */
+  public CompletionStage<Void> precheckCreate(Caller caller, String lbId, String name, String vip) {
+    var project = sharding.entityRefFor(ProjectEntity.TYPE_KEY, ProjectEntity.entityId(caller.orgId(), caller.projectId()))
+        .<ProjectEntity.Reply>ask(r -> new ProjectEntity.CheckRegister(lbId, name, r), timeout);
+    var pool = sharding.entityRefFor(VipPoolEntity.TYPE_KEY, vipRange)
+        .<VipPoolEntity.Reply>ask(r -> new VipPoolEntity.CheckAllocate(lbId, vip, r), timeout);
+    return project.thenCombineAsync(pool, (p, v) -> {
+      if (p instanceof ProjectEntity.Refused r) throw Errors.toStatus(r.rejection());
+      if (v.rejection() != null) throw Errors.toStatus(v.rejection());
+      return (Void) null;
+    }, executor).exceptionally(err -> {
+      throw asRuntime(Errors.translate(err, "the project directory"));
+    });
   }
 
   private static RuntimeException asRuntime(Throwable t) {

@@ -59,9 +59,10 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
       });
       String lbId = in.getRequestId().isEmpty() ? UUID.randomUUID().toString()
           : LoadBalancerEntity.idFor(caller.orgId(), caller.projectId(), in.getRequestId());
-      return gw.ask(lbId, r -> new LoadBalancerEntity.CreateLoadBalancer(caller, patch, r,
-          ControlPlaneGateway.requestHash(in)),
-          reply -> ProtoMapper.loadBalancer(((LoadBalancerReply) reply).lb()));
+      String hash = ControlPlaneGateway.requestHash(in);
+      return gw.precheckCreate(caller, lbId, patch.name(), patch.vipAddress() == null ? "" : patch.vipAddress())
+          .thenComposeAsync(ok -> gw.ask(lbId, r -> new LoadBalancerEntity.CreateLoadBalancer(caller, patch, r, hash),
+              reply -> ProtoMapper.loadBalancer(((LoadBalancerReply) reply).lb())), gw.executor());
     });
   }
 

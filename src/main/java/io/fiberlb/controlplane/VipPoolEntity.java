@@ -39,6 +39,12 @@ public final class VipPoolEntity
   /** @param requested a specific address, or empty for any free one */
   public record Allocate(String lbId, String requested, ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * Would {@link Allocate} be accepted now? Changes nothing: asked by the API before it sends a create, as
+   * {@link ProjectEntity.CheckRegister}.
+   */
+  public record CheckAllocate(String lbId, String requested, ActorRef<Reply> replyTo) implements Command {}
+
   public record Release(String lbId, ActorRef<Reply> replyTo) implements Command {}
 
   /** @param address the address held, empty after a release; {@code rejection} null on success */
@@ -161,6 +167,10 @@ public final class VipPoolEntity
 
   private ReplyEffect<Event, State> onCommand(State s, Command cmd) {
     if (cmd instanceof Allocate c) return onAllocate(s, c);
+    if (cmd instanceof CheckAllocate c) {
+      Optional<Rejection> problem = s.byLb().containsKey(c.lbId()) ? Optional.empty() : problem(s, c.requested());
+      return Effect().reply(c.replyTo(), new Reply("", problem.orElse(null)));
+    }
     if (cmd instanceof Release c) {
       String held = s.byLb().get(c.lbId());
       if (held == null) return Effect().reply(c.replyTo(), new Reply("", null));
@@ -172,24 +182,30 @@ public final class VipPoolEntity
   private ReplyEffect<Event, State> onAllocate(State s, Allocate c) {
     String held = s.byLb().get(c.lbId());
     if (held != null) return Effect().reply(c.replyTo(), new Reply(held, null));
-    String address;
-    if (!c.requested().isEmpty()) {
-      Optional<Rejection> unusable = checkRequested(range, c.requested());
-      if (unusable.isPresent()) return refuse(c, unusable.get());
-      address = Addresses.ip(c.requested()).orElseThrow().withoutPrefixLength().toCanonicalString();
-      String holder = s.byAddress().get(address);
-      if (holder != null) {
-        return refuse(c, Rejection.exists("load_balancer.vip_address: " + address
+    Optional<Rejection> problem = problem(s, c.requested());
+    if (problem.isPresent()) return refuse(c, problem.get());
+    String address = c.requested().isEmpty() ? nextFree(s)
+        : Addresses.ip(c.requested()).orElseThrow().withoutPrefixLength().toCanonicalString();
+    return Effect().persist(new Allocated(c.lbId(), address)).thenReply(c.replyTo(), ns -> new Reply(address, null));
+  }
+
+  /** Why {@code requested} (empty: any free address) cannot be allocated now, if it cannot. */
+  private Optional<Rejection> problem(State s, String requested) {
+    if (!requested.isEmpty()) {
+      Optional<Rejection> unusable = checkRequested(range, requested);
+      if (unusable.isPresent()) return unusable;
+      String address = Addresses.ip(requested).orElseThrow().withoutPrefixLength().toCanonicalString();
+      if (s.byAddress().containsKey(address)) {
+        return Optional.of(Rejection.exists("load_balancer.vip_address: " + address
             + " is already held by another load balancer"));
       }
-    } else {
-      address = nextFree(s);
-      if (address == null) {
-        return refuse(c, Rejection.exhausted("load_balancer.vip_address: the VIP range " + range
-            + " has no free address (" + s.byLb().size() + " in use)"));
-      }
+      return Optional.empty();
     }
-    return Effect().persist(new Allocated(c.lbId(), address)).thenReply(c.replyTo(), ns -> new Reply(address, null));
+    if (BigInteger.valueOf(s.byLb().size()).compareTo(last.subtract(first).add(BigInteger.ONE)) >= 0) {
+      return Optional.of(Rejection.exhausted("load_balancer.vip_address: the VIP range " + range
+          + " has no free address (" + s.byLb().size() + " in use)"));
+    }
+    return Optional.empty();
   }
 
   private ReplyEffect<Event, State> refuse(Allocate c, Rejection r) {

@@ -49,12 +49,15 @@ class BadInputCorpusTest {
   private ManagedChannel channel;
   private BadInputCorpus.Ids ids;
   private String poolToken;
+  private String vip;
 
   @BeforeAll
   void start() throws Exception {
     server = new TestServer(Map.of("fiberlb.grpc.max-request-bytes", MAX_REQUEST_BYTES));
     api = server.as("corpus");
-    String lb = api.createLb("corpus").getId();
+    var created = api.createLb("corpus");
+    String lb = created.getId();
+    vip = created.getVipAddress();
     String hc = api.createHealthCheck(lb).getId();
     String pool = api.createPool(lb, "pool-a").getId();
     api.createPool(lb, "pool-b");
@@ -97,6 +100,14 @@ class BadInputCorpusTest {
     var poolsOfAnother = ListPoolsRequest.newBuilder().setLoadBalancerId(idemLb()).setPageToken(poolToken).build();
     cases.add(new Case("ListPools: page_token of another load balancer", method("ListPools"),
         poolsOfAnother.toByteArray(), Status.Code.INVALID_ARGUMENT, "page_token: belongs to another list"));
+    // Refusals that need the project or the VIP pool: asked before anything is sent to a new entity.
+    cases.add(new Case("CreateLoadBalancer: name taken", method("CreateLoadBalancer"),
+        CreateLoadBalancerRequest.newBuilder().setLoadBalancer(LoadBalancerSpec.newBuilder().setName("corpus")).build()
+            .toByteArray(), Status.Code.ALREADY_EXISTS, "load_balancer.name: 'corpus' is already used"));
+    cases.add(new Case("CreateLoadBalancer: VIP taken", method("CreateLoadBalancer"),
+        CreateLoadBalancerRequest.newBuilder().setLoadBalancer(LoadBalancerSpec.newBuilder().setName("new")
+            .setVipAddress(vip)).build().toByteArray(), Status.Code.ALREADY_EXISTS,
+        "load_balancer.vip_address: " + vip + " is already held"));
     // A request id used again with another body.
     cases.add(new Case("CreateLoadBalancer: request_id reused with another body", method("CreateLoadBalancer"),
         CreateLoadBalancerRequest.newBuilder().setRequestId("idem-lb").setLoadBalancer(LoadBalancerSpec.newBuilder()
