@@ -11,6 +11,9 @@ import io.fiberlb.api.v1.ListPoolsRequest;
 import io.fiberlb.api.v1.LoadBalancerSpec;
 import io.fiberlb.api.v1.PoolSpec;
 import io.fiberlb.it.BadInputCorpus.Case;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
@@ -34,6 +37,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
+import org.slf4j.LoggerFactory;
 
 /**
  * A generated corpus of bad input ({@link BadInputCorpus}, over 2,000 cases) against one live server, sent as raw
@@ -72,10 +76,20 @@ class BadInputCorpusTest {
         .build()).getNextPageToken();
     assertThat(poolToken).isNotEmpty();
     channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    logs.start();
+    root().addAppender(logs);
+  }
+
+  /** Everything the server logs while the corpus runs (same JVM). */
+  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+
+  private static ch.qos.logback.classic.Logger root() {
+    return (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   }
 
   @AfterAll
   void stop() throws InterruptedException {
+    root().detachAppender(logs);
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     server.close();
   }
@@ -136,9 +150,17 @@ class BadInputCorpusTest {
       assertThat(s.getDescription()).as(c.name()).contains(c.mustName());
       assertThat(journalRows()).as("%s: journal rows", c.name()).isEqualTo(before);
     }));
+    long started = System.nanoTime();
     return Stream.concat(each, Stream.of(DynamicTest.dynamicTest("the server still serves", () ->
         assertThat(api.call(api.lbs().getLoadBalancer(), GetLoadBalancerRequest.newBuilder().setId(ids.lb()).build())
-            .getName()).isEqualTo("corpus"))));
+            .getName()).isEqualTo("corpus")), DynamicTest.dynamicTest("nothing logged but a few WARNs", () -> {
+              List<ILoggingEvent> seen = List.copyOf(logs.list);
+              assertThat(seen).noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.ERROR));
+              assertThat(seen).noneMatch(e -> e.getThrowableProxy() != null && e.getLoggerName().startsWith("io.fiberlb"));
+              long tenSeconds = (System.nanoTime() - started) / 10_000_000_000L + 1;
+              assertThat(seen.stream().filter(e -> e.getLoggerName().endsWith("RequestErrors")).count())
+                  .as("rate-limited: one per 10 s").isBetween(0L, tenSeconds);
+            })));
   }
 
   @Test
