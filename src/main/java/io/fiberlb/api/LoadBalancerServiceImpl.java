@@ -21,6 +21,7 @@ import io.fiberlb.api.v1.LoadBalancerStatus;
 import io.fiberlb.api.v1.PoolStatus;
 import io.fiberlb.api.v1.TrafficStats;
 import io.fiberlb.api.v1.UpdateLoadBalancerRequest;
+import io.fiberlb.controlplane.CreateRules;
 import io.fiberlb.controlplane.LoadBalancerEntity;
 import io.fiberlb.controlplane.LoadBalancerEntity.LoadBalancerReply;
 import io.fiberlb.controlplane.Views.ChildView;
@@ -54,7 +55,7 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
     return guard(in, () -> {
       Caller caller = gw.caller(md, in.getRequestId());
       var patch = ProtoMapper.patch(in.getLoadBalancer());
-      LoadBalancerEntity.checkCreate(patch, gw.vipRange()).ifPresent(r -> {
+      CreateRules.check(patch, gw.vipRange()).ifPresent(r -> {
         throw Errors.toStatus(r);
       });
       String lbId = in.getRequestId().isEmpty() ? UUID.randomUUID().toString()

@@ -375,7 +375,7 @@ public final class LoadBalancerEntity
       var info = new LoadBalancerInfo(lbId, c.caller().orgId(), c.caller().projectId(), orElse(p.name(), ""),
           orElse(p.description(), ""), "", "", orElse(p.adminStateUp(), true), orElse(p.tags(), List.of()), now, now);
       String vip = orElse(p.vipAddress(), "");
-      Optional<Rejection> bad = checkCreate(info, vip, settings.vipRange());
+      Optional<Rejection> bad = CreateRules.check(info, vip, settings.vipRange());
       if (bad.isPresent()) return reject(c.replyTo(), bad.get());
       timers.cancel("idle");
       return persist(new LoadBalancerEvent.CreationStarted(info, vip, EventMeta.of(c.caller(), "CreateLoadBalancer"),
@@ -391,29 +391,13 @@ public final class LoadBalancerEntity
     return replyNotFound(cmd);
   }
 
-  /**
-   * Every rule a new load balancer must meet that needs no other entity: checked by the API before the request is
-   * sent here (so a refused create never starts an entity), and here again before anything is journaled.
-   */
-  public static Optional<Rejection> checkCreate(LoadBalancerPatch p, String vipRange) {
-    Instant now = Instant.EPOCH;
-    var info = new LoadBalancerInfo("", "", "", orElse(p.name(), ""), orElse(p.description(), ""), "", "",
-        orElse(p.adminStateUp(), true), orElse(p.tags(), List.of()), now, now);
-    return checkCreate(info, orElse(p.vipAddress(), ""), vipRange);
-  }
-
-  private static Optional<Rejection> checkCreate(LoadBalancerInfo info, String vip, String vipRange) {
-    return Validation.loadBalancer(info)
-        .or(() -> vip.isEmpty() ? Optional.empty() : VipPoolEntity.checkRequested(vipRange, vip));
-  }
-
   // ------------------------------------------------------------------ creating
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> creating(Creating s, Command cmd) {
     Caller caller = callerOf(cmd);
     if (caller == null || !caller.owns(s.info())) return replyNotFound(cmd);
     if (cmd instanceof CreateLoadBalancer c) {
-      Optional<Rejection> reused = reusedRequestId(s.requestId(), s.requestHash(), c.requestHash());
+      Optional<Rejection> reused = CreateRules.reusedRequestId(s.requestId(), s.requestHash(), c.requestHash());
       if (reused.isPresent()) return reject(c.replyTo(), reused.get());
       waiters.add(c.replyTo());
       return Effect().noReply();
@@ -495,7 +479,7 @@ public final class LoadBalancerEntity
     if (caller == null || !caller.owns(s.info())) return replyNotFound(cmd);
     if (cmd instanceof CreateLoadBalancer c) {
       String rid = c.caller().requestId();
-      Optional<Rejection> reused = reusedRequestId(rid, s.requestHashes().get(rid), c.requestHash());
+      Optional<Rejection> reused = CreateRules.reusedRequestId(rid, s.requestHashes().get(rid), c.requestHash());
       if (reused.isPresent()) return reject(c.replyTo(), reused.get());
       return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors)));
     }
@@ -567,7 +551,7 @@ public final class LoadBalancerEntity
     if (!c.requestId().isEmpty()) {
       String existing = s.requestIds().get(c.requestId());
       Optional<Rejection> reused = existing == null ? Optional.empty()
-          : reusedRequestId(c.requestId(), s.requestHashes().get(c.requestId()), c.requestHash());
+          : CreateRules.reusedRequestId(c.requestId(), s.requestHashes().get(c.requestId()), c.requestHash());
       if (reused.isPresent()) return reject(c.replyTo(), reused.get());
       if (existing != null && s.find(kind, existing).isPresent()) {
         return Effect().reply(c.replyTo(), new ChildReply(s.view(s.find(kind, existing).get(), listenerErrors)));
@@ -834,13 +818,6 @@ public final class LoadBalancerEntity
 
   private Rejection childNotFound(Kind kind, String id) {
     return Rejection.notFound(kind.noun() + " " + id + " not found in load balancer " + lbId);
-  }
-
-  /** A client request id used again with a different body: refused, so that a mistake is never answered as a retry. */
-  private static Optional<Rejection> reusedRequestId(String requestId, String stored, String given) {
-    if (stored == null || given == null || stored.equals(given)) return Optional.empty();
-    return Optional.of(Rejection.invalid("request_id: '" + requestId + "' was already used for a request with a"
-        + " different body; a retry must repeat the request exactly, a new request needs a new request_id"));
   }
 
   private static Optional<Rejection> checkVersion(Long expected, long actual, String what) {

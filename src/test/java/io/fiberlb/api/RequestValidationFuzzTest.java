@@ -13,7 +13,7 @@ import io.fiberlb.api.v1.CreateLoadBalancerRequest;
 import io.fiberlb.api.v1.CreatePoolRequest;
 import io.fiberlb.api.v1.GetLoadBalancerAtRequest;
 import io.fiberlb.api.v1.ListEventsRequest;
-import io.fiberlb.controlplane.LoadBalancerEntity;
+import io.fiberlb.controlplane.CreateRules;
 import io.fiberlb.controlplane.model.ChildPatch;
 import io.fiberlb.controlplane.model.Validation;
 import io.grpc.Status;
@@ -55,7 +55,7 @@ class RequestValidationFuzzTest {
   private static void validate(Message request) {
     Instant now = Instant.EPOCH;
     if (request instanceof CreateLoadBalancerRequest r) {
-      LoadBalancerEntity.checkCreate(ProtoMapper.patch(r.getLoadBalancer()), "127.0.10.0/24").ifPresent(x -> {
+      CreateRules.check(ProtoMapper.patch(r.getLoadBalancer()), "127.0.10.0/24").ifPresent(x -> {
         throw Errors.toStatus(x);
       });
       ControlPlaneGateway.requestHash(r);
