@@ -14,6 +14,7 @@ import io.fiberlb.api.Identity;
 import io.fiberlb.api.ListenerServiceImpl;
 import io.fiberlb.api.LoadBalancerServiceImpl;
 import io.fiberlb.api.PoolServiceImpl;
+import io.fiberlb.api.RequestBodies;
 import io.fiberlb.api.RequestErrors;
 import io.fiberlb.api.v1.BackendService;
 import io.fiberlb.api.v1.BackendServicePowerApiHandlerFactory;
@@ -190,7 +191,7 @@ public final class FiberLb {
     try {
       binding = Http.get(system).newServerAt(host, port)
           .bind(withPeer(new GrpcMetrics(metrics, served).around(
-              exportCompression(RequestErrors.limited(services, config, system),
+              exportCompression(RequestBodies.limited(services, config, system),
                   config.getBoolean("fiberlb.audit.compress-export")))))
           .toCompletableFuture().join();
     } catch (RuntimeException e) {

@@ -2,27 +2,13 @@ package io.fiberlb.api;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
-import com.typesafe.config.Config;
 import io.grpc.Status;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.ActorSystem;
-import org.apache.pekko.actor.ClassicActorSystemProvider;
-import org.apache.pekko.grpc.javadsl.GrpcMarshalling;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.SystemMaterializer;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.util.ByteString;
 import org.apache.pekko.grpc.Trailers;
 import org.apache.pekko.grpc.javadsl.GrpcExceptionHandler;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
-import org.apache.pekko.http.javadsl.model.HttpEntity;
-import org.apache.pekko.http.javadsl.model.HttpRequest;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.japi.Function;
 import org.slf4j.Logger;
@@ -50,83 +36,11 @@ public final class RequestErrors {
     return system -> {
       Function<Throwable, Trailers> other = fallback.apply(system);
       return t -> {
-        Status s = statusOf(unwrap(t));
-        return s != null ? new Trailers(s) : other.apply(t);
+        Throwable cause = unwrap(t);
+        Status s = statusOf(cause);
+        return s != null ? new Trailers(s) : other.apply(cause);
       };
     };
-  }
-
-  /**
-   * Reads the body of every call to FiberLB's own services (all unary or server-streaming: one request message)
-   * in full, up to {@code fiberlb.grpc.max-request-bytes}, before {@code handler} decodes it. A larger body is
-   * answered RESOURCE_EXHAUSTED here. A body read in full also means a refusal never cancels a request stream the
-   * client is still closing, which a client can see as CANCELLED instead of the status. Other paths (server
-   * reflection, a bidirectional stream) pass through untouched.
-   */
-  public static org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> limited(
-      org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> handler, Config config,
-      ClassicActorSystemProvider system) {
-    long max = config.getBytes("fiberlb.grpc.max-request-bytes");
-    long readMillis = config.getDuration("fiberlb.grpc.ask-timeout").toMillis();
-    Materializer mat = SystemMaterializer.get(system).materializer();
-    Function<ActorSystem, Function<Throwable, Trailers>> eh = mapper();
-    return req -> {
-      if (!req.getUri().path().startsWith(OWN_SERVICES)) return handler.apply(req);
-      return read(req.entity(), max, readMillis, mat).handle((bytes, err) -> {
-        if (err != null) return refuse(req, err, eh, system);
-        try {
-          return handler.apply(req.withEntity(HttpEntities.create(req.entity().getContentType(), bytes)));
-        } catch (Exception e) {
-          return CompletableFuture.<HttpResponse>failedFuture(e);
-        }
-      }).thenCompose(r -> r);
-    };
-  }
-
-  /** How much of a body over the limit is read and dropped after the refusal, at most, in multiples of the limit. */
-  static final int DRAIN_FACTOR = 4;
-
-  /**
-   * The whole body, or a failure with {@link EntityStreamSizeException} as soon as it passes {@code max}. Past the
-   * limit the rest is read and dropped (up to {@link #DRAIN_FACTOR} times the limit): cancelling the request stream
-   * at once makes the server reset it, and a client that sees the reset before the answer reports CANCELLED.
-   */
-  static CompletionStage<ByteString> read(HttpEntity entity, long max, long readMillis, Materializer mat) {
-    var body = new CompletableFuture<ByteString>();
-    var acc = ByteString.createBuilder();
-    long[] seen = {0};
-    entity.withoutSizeLimit().getDataBytes().completionTimeout(java.time.Duration.ofMillis(readMillis))
-        .takeWhile(chunk -> seen[0] <= max * DRAIN_FACTOR)
-        .runWith(Sink.foreach(chunk -> {
-          seen[0] += chunk.size();
-          if (body.isDone()) return;
-          if (seen[0] > max) {
-            body.completeExceptionally(new EntityStreamSizeException(max, scala.Option.apply(seen[0])));
-          } else {
-            acc.append(chunk);
-          }
-        }), mat)
-        .whenComplete((done, err) -> {
-          if (err instanceof java.util.concurrent.TimeoutException) {
-            body.completeExceptionally(new org.apache.pekko.grpc.GrpcServiceException(Status.DEADLINE_EXCEEDED
-                .withDescription("request body: not received in full within " + readMillis + " ms")));
-          } else if (err != null) {
-            body.completeExceptionally(err);
-          } else {
-            body.complete(acc.result());
-          }
-        });
-    return body;
-  }
-
-  private static final String OWN_SERVICES = "/fiberlb.";
-
-  private static CompletionStage<HttpResponse> refuse(HttpRequest req, Throwable err,
-      Function<ActorSystem, Function<Throwable, Trailers>> eh, ClassicActorSystemProvider system) {
-    return GrpcMarshalling.<HttpResponse>negotiated(req, (reader, writer) ->
-            CompletableFuture.completedFuture(GrpcExceptionHandler.standard(err, eh, writer, system)))
-        .orElseGet(() -> CompletableFuture.completedFuture(
-            HttpResponse.create().withStatus(StatusCodes.UNSUPPORTED_MEDIA_TYPE)));
   }
 
   /** The status of a request that could not be read, or null when {@code t} is something else. */
@@ -154,7 +68,7 @@ public final class RequestErrors {
     return c;
   }
 
-  private static void warn(String what) {
+  static void warn(String what) {
     long now = System.currentTimeMillis();
     long last = lastWarn.get();
     if (now - last >= WARN_EVERY_MS && lastWarn.compareAndSet(last, now)) {

@@ -78,10 +78,12 @@ class BadInputCorpusTest {
     channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     logs.start();
     root().addAppender(logs);
+    logsSince = System.nanoTime();
   }
 
   /** Everything the server logs while the corpus runs (same JVM). */
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+  private long logsSince;
 
   private static ch.qos.logback.classic.Logger root() {
     return (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
@@ -150,17 +152,84 @@ class BadInputCorpusTest {
       assertThat(s.getDescription()).as(c.name()).contains(c.mustName());
       assertThat(journalRows()).as("%s: journal rows", c.name()).isEqualTo(before);
     }));
-    long started = System.nanoTime();
     return Stream.concat(each, Stream.of(DynamicTest.dynamicTest("the server still serves", () ->
         assertThat(api.call(api.lbs().getLoadBalancer(), GetLoadBalancerRequest.newBuilder().setId(ids.lb()).build())
             .getName()).isEqualTo("corpus")), DynamicTest.dynamicTest("nothing logged but a few WARNs", () -> {
               List<ILoggingEvent> seen = List.copyOf(logs.list);
               assertThat(seen).noneMatch(e -> e.getLevel().isGreaterOrEqual(Level.ERROR));
               assertThat(seen).noneMatch(e -> e.getThrowableProxy() != null && e.getLoggerName().startsWith("io.fiberlb"));
-              long tenSeconds = (System.nanoTime() - started) / 10_000_000_000L + 1;
+              long tenSeconds = (System.nanoTime() - logsSince) / 10_000_000_000L + 1;
               assertThat(seen.stream().filter(e -> e.getLoggerName().endsWith("RequestErrors")).count())
                   .as("rate-limited: one per 10 s").isBetween(0L, tenSeconds);
             })));
+  }
+
+  /**
+   * Bodies that are not even one gRPC frame, and compressed frames that do not inflate, sent over plain HTTP/2
+   * (pekko-http's client), so that nothing frames them: every method, each the exact status and the message named.
+   */
+  @TestFactory
+  Stream<DynamicTest> rawBodiesThatAreNotOneGrpcFrame() throws Exception {
+    var http = TestServer.newClientSystem();
+    var zeros = new java.io.ByteArrayOutputStream();
+    try (var gz = new java.util.zip.GZIPOutputStream(zeros)) {
+      gz.write(new byte[MAX_REQUEST_BYTES * 4]);
+    }
+    var garbage = new java.io.ByteArrayOutputStream();
+    try (var gz = new java.util.zip.GZIPOutputStream(garbage)) {
+      gz.write(new byte[] {0x0a, 0x7f});
+    }
+    record Raw(String name, byte[] body, String encoding, Status.Code code, String says) {}
+    List<Raw> raws = List.of(new Raw("empty", new byte[0], null, Status.Code.INVALID_ARGUMENT, "0 bytes"),
+        new Raw("3 bytes", new byte[] {1, 2, 3}, null, Status.Code.INVALID_ARGUMENT, "not a gRPC message frame"),
+        new Raw("short frame", new byte[] {0, 0, 0, 0, 9, 1}, null, Status.Code.INVALID_ARGUMENT, "the frame says 9"),
+        new Raw("huge length", new byte[] {0, -1, -1, -1, -1, 1}, null, Status.Code.INVALID_ARGUMENT, "4294967295"),
+        new Raw("two frames", new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, null, Status.Code.INVALID_ARGUMENT,
+            "the frame says 0 bytes and 5 follow"),
+        new Raw("flag 2", new byte[] {2, 0, 0, 0, 0}, null, Status.Code.INVALID_ARGUMENT, "frame flag 2"),
+        new Raw("compressed without encoding", new byte[] {1, 0, 0, 0, 2, 7, 7}, null, Status.Code.INVALID_ARGUMENT,
+            "no grpc-encoding"),
+        new Raw("not gzip", new byte[] {1, 0, 0, 0, 2, 7, 7}, "gzip", Status.Code.INVALID_ARGUMENT, "not valid gzip"),
+        new Raw("gzip of garbage", frame(garbage.toByteArray()), "gzip", Status.Code.INVALID_ARGUMENT, "not a valid"),
+        new Raw("gzip bomb", frame(zeros.toByteArray()), "gzip", Status.Code.RESOURCE_EXHAUSTED,
+            "larger than the limit of " + MAX_REQUEST_BYTES));
+    var cases = new ArrayList<DynamicTest>();
+    for (MethodDescriptor m : BadInputCorpus.methods()) {
+      for (Raw r : raws) {
+        cases.add(DynamicTest.dynamicTest(m.getName() + ": " + r.name(), () -> {
+          long before = journalRows();
+          var req = org.apache.pekko.http.javadsl.model.HttpRequest.POST("/" + m.getService().getFullName() + "/"
+                  + m.getName())
+              .withEntity(org.apache.pekko.http.javadsl.model.HttpEntities.create(
+                  org.apache.pekko.http.javadsl.model.ContentTypes.parse("application/grpc"), r.body()))
+              .addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create("te", "trailers"))
+              .addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create("x-fiberlb-project", "corpus"));
+          if (r.encoding() != null) {
+            req = req.addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create("grpc-encoding", r.encoding()));
+          }
+          var flow = org.apache.pekko.http.javadsl.Http.get(http).connectionTo("127.0.0.1").toPort(server.port())
+              .http2WithPriorKnowledge();
+          var resp = org.apache.pekko.stream.javadsl.Source.single(req).via(flow)
+              .runWith(org.apache.pekko.stream.javadsl.Sink.head(), http).toCompletableFuture().get(15, TimeUnit.SECONDS);
+          resp.discardEntityBytes(http);
+          String code = resp.getHeader("grpc-status").map(h -> h.value()).orElse("none");
+          String message = java.net.URLDecoder.decode(resp.getHeader("grpc-message").map(h -> h.value()).orElse("")
+              .replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+          assertThat(Status.fromCodeValue(Integer.parseInt(code)).getCode()).as(message).isEqualTo(r.code());
+          assertThat(message).startsWith("request body:").contains(r.says());
+          if (r.code() == Status.Code.INVALID_ARGUMENT) assertThat(message).contains(m.getInputType().getFullName());
+          assertThat(journalRows()).isEqualTo(before);
+        }));
+      }
+    }
+    cases.add(DynamicTest.dynamicTest("client system stops", () -> http.terminate()));
+    return cases.stream();
+  }
+
+  private static byte[] frame(byte[] compressed) {
+    var out = java.nio.ByteBuffer.allocate(5 + compressed.length);
+    out.put((byte) 1).putInt(compressed.length).put(compressed);
+    return out.array();
   }
 
   @Test
@@ -223,14 +292,25 @@ class BadInputCorpusTest {
     }
   };
 
-  /** One call with {@code body} as the request's bytes; the status it ends with. */
+  @Test
+  void aGzipCompressedRequestStillWorks() throws Exception {
+    byte[] get = GetLoadBalancerRequest.newBuilder().setId(ids.lb()).build().toByteArray();
+    assertThat(call(method("GetLoadBalancer"), get, CallOptions.DEFAULT.withCompression("gzip")).getCode())
+        .isEqualTo(Status.Code.OK);
+  }
+
   private Status call(MethodDescriptor m, byte[] body) throws Exception {
+    return call(m, body, CallOptions.DEFAULT);
+  }
+
+  /** One call with {@code body} as the request's bytes; the status it ends with. */
+  private Status call(MethodDescriptor m, byte[] body, CallOptions options) throws Exception {
     var method = io.grpc.MethodDescriptor.<byte[], byte[]>newBuilder()
         .setType(m.isServerStreaming() ? io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING
             : io.grpc.MethodDescriptor.MethodType.UNARY)
         .setFullMethodName(io.grpc.MethodDescriptor.generateFullMethodName(m.getService().getFullName(), m.getName()))
         .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
-    ClientCall<byte[], byte[]> call = channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS));
+    ClientCall<byte[], byte[]> call = channel.newCall(method, options.withDeadlineAfter(10, TimeUnit.SECONDS));
     var done = new CompletableFuture<Status>();
     var headers = new Metadata();
     headers.put(Metadata.Key.of("x-fiberlb-project", Metadata.ASCII_STRING_MARSHALLER), "corpus");
@@ -241,6 +321,7 @@ class BadInputCorpusTest {
       }
     }, headers);
     call.request(16);
+    call.setMessageCompression(options.getCompressor() != null);
     call.sendMessage(body);
     call.halfClose();
     return done.get(15, TimeUnit.SECONDS);
