@@ -14,6 +14,8 @@ import io.fiberlb.api.Identity;
 import io.fiberlb.api.ListenerServiceImpl;
 import io.fiberlb.api.LoadBalancerServiceImpl;
 import io.fiberlb.api.PoolServiceImpl;
+import io.fiberlb.api.RequestBodies;
+import io.fiberlb.api.RequestErrors;
 import io.fiberlb.api.v1.BackendService;
 import io.fiberlb.api.v1.BackendServicePowerApiHandlerFactory;
 import io.fiberlb.api.v1.HealthCheckService;
@@ -61,6 +63,7 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.japi.function.Function;
 import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.apache.pekko.stream.SystemMaterializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -162,15 +165,17 @@ public final class FiberLb {
     List<ServiceDescription> served = List.of(LoadBalancerService.description, ListenerService.description,
         PoolService.description, BackendService.description, HealthCheckService.description,
         AuditService.description);
+    var mat = SystemMaterializer.get(system).materializer();
+    var eh = RequestErrors.mapper(); // bodies that do not parse: INVALID_ARGUMENT, not INTERNAL
     @SuppressWarnings("unchecked")
     Function<HttpRequest, CompletionStage<HttpResponse>> services = ServiceHandler.concatOrNotFound(
-        LoadBalancerServicePowerApiHandlerFactory.partial(new LoadBalancerServiceImpl(gw), LoadBalancerService.name, system),
-        ListenerServicePowerApiHandlerFactory.partial(new ListenerServiceImpl(gw), ListenerService.name, system),
-        PoolServicePowerApiHandlerFactory.partial(new PoolServiceImpl(gw), PoolService.name, system),
-        BackendServicePowerApiHandlerFactory.partial(new BackendServiceImpl(gw), BackendService.name, system),
-        HealthCheckServicePowerApiHandlerFactory.partial(new HealthCheckServiceImpl(gw), HealthCheckService.name, system),
+        LoadBalancerServicePowerApiHandlerFactory.partial(new LoadBalancerServiceImpl(gw), LoadBalancerService.name, mat, eh, system),
+        ListenerServicePowerApiHandlerFactory.partial(new ListenerServiceImpl(gw), ListenerService.name, mat, eh, system),
+        PoolServicePowerApiHandlerFactory.partial(new PoolServiceImpl(gw), PoolService.name, mat, eh, system),
+        BackendServicePowerApiHandlerFactory.partial(new BackendServiceImpl(gw), BackendService.name, mat, eh, system),
+        HealthCheckServicePowerApiHandlerFactory.partial(new HealthCheckServiceImpl(gw), HealthCheckService.name, mat, eh, system),
         AuditServicePowerApiHandlerFactory.partial(new AuditServiceImpl(system, gw,
-            AuditSettings.from(config.getConfig("fiberlb.audit"))), AuditService.name, system),
+            AuditSettings.from(config.getConfig("fiberlb.audit"))), AuditService.name, mat, eh, system),
         ServerReflection.create(served, system));
 
     String host = config.getString("fiberlb.grpc.host");
@@ -179,7 +184,8 @@ public final class FiberLb {
     try {
       binding = Http.get(system).newServerAt(host, port)
           .bind(withPeer(new GrpcMetrics(metrics, served).around(
-              exportCompression(services, config.getBoolean("fiberlb.audit.compress-export")))))
+              exportCompression(RequestBodies.limited(services, config, system),
+                  config.getBoolean("fiberlb.audit.compress-export")))))
           .toCompletableFuture().join();
     } catch (RuntimeException e) {
       throw new IllegalStateException("cannot bind the gRPC API to " + host + ":" + port + " ("

@@ -15,28 +15,28 @@ public final class BackendServiceImpl implements BackendServicePowerApi {
 
   @Override
   public CompletionStage<Backend> createBackend(CreateBackendRequest in, Metadata md) {
-    return calls.create(md, in.getLoadBalancerId(), in.getPoolId(), () -> ProtoMapper.patch(in.getBackend()), in.getRequestId());
+    return calls.create(in, md, in.getLoadBalancerId(), in.getPoolId(), () -> ProtoMapper.patch(in.getBackend()), in.getRequestId());
   }
 
   @Override
   public CompletionStage<Backend> getBackend(GetBackendRequest in, Metadata md) {
-    return calls.get(md, in.getLoadBalancerId(), in.getId());
+    return calls.get(in, md, in.getLoadBalancerId(), in.getId());
   }
 
   @Override
   public CompletionStage<ListBackendsResponse> listBackends(ListBackendsRequest in, Metadata md) {
-    return calls.list(md, in.getLoadBalancerId(), in.getPoolId(), in.getPageSize(), in.getPageToken())
+    return calls.list(in, md, in.getLoadBalancerId(), in.getPoolId(), in.getPageSize(), in.getPageToken())
         .thenApply(p -> ListBackendsResponse.newBuilder().addAllBackends(p.items()).setNextPageToken(p.nextPageToken()).build());
   }
 
   @Override
   public CompletionStage<Backend> updateBackend(UpdateBackendRequest in, Metadata md) {
-    return calls.update(md, in.getLoadBalancerId(), in.getId(), () -> ProtoMapper.patch(in.getBackend()),
+    return calls.update(in, md, in.getLoadBalancerId(), in.getId(), () -> ProtoMapper.patch(in.getBackend()),
         in.hasExpectedVersion() ? in.getExpectedVersion() : null);
   }
 
   @Override
   public CompletionStage<DeleteResponse> deleteBackend(DeleteBackendRequest in, Metadata md) {
-    return calls.delete(md, in.getLoadBalancerId(), in.getId(), in.hasExpectedVersion() ? in.getExpectedVersion() : null);
+    return calls.delete(in, md, in.getLoadBalancerId(), in.getId(), in.hasExpectedVersion() ? in.getExpectedVersion() : null);
   }
 }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
+import com.google.protobuf.Message;
 import org.apache.pekko.grpc.javadsl.Metadata;
 
 /**
@@ -38,18 +39,19 @@ final class ChildCalls<P> {
   }
 
   /** @param poolId the parent pool (backends only), else null */
-  CompletionStage<P> create(Metadata md, String lbId, String poolId, Supplier<ChildPatch> patch, String requestId) {
-    return guard(() -> {
+  CompletionStage<P> create(Message in, Metadata md, String lbId, String poolId, Supplier<ChildPatch> patch, String requestId) {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, requestId);
       String lb = id("load_balancer_id", lbId);
       String pool = poolId == null ? "" : id("pool_id", poolId);
       ChildPatch p = patch.get();
-      return gw.ask(lb, r -> new LoadBalancerEntity.CreateChild(caller, pool, p, requestId, r), reply -> one(lb, reply));
+      return gw.ask(lb, r -> new LoadBalancerEntity.CreateChild(caller, pool, p, requestId, r,
+          ControlPlaneGateway.requestHash(in)), reply -> one(lb, reply));
     });
   }
 
-  CompletionStage<P> get(Metadata md, String lbId, String id) {
-    return guard(() -> {
+  CompletionStage<P> get(Message in, Metadata md, String lbId, String id) {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       String lb = id("load_balancer_id", lbId);
       String child = id("id", id);
@@ -58,23 +60,24 @@ final class ChildCalls<P> {
   }
 
   /** @param poolId filter to one pool (backends only), empty for all */
-  CompletionStage<Page<P>> list(Metadata md, String lbId, String poolId, int pageSize, String pageToken) {
-    return guard(() -> {
+  CompletionStage<Page<P>> list(Message in, Metadata md, String lbId, String poolId, int pageSize, String pageToken) {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       String lb = id("load_balancer_id", lbId);
       String pool = poolId.isEmpty() ? "" : id("pool_id", poolId);
       int size = ControlPlaneGateway.pageSize(pageSize);
-      long after = ControlPlaneGateway.decodeToken(pageToken);
+      String scope = ControlPlaneGateway.listScope(caller, kind.name(), lb + "/" + pool);
+      long after = ControlPlaneGateway.decodeToken(pageToken, scope);
       return gw.ask(lb, r -> new LoadBalancerEntity.ListChildren(caller, kind, pool, after, size, r), reply -> {
         var page = (ChildrenReply) reply;
         return new Page<>(page.items().stream().map(v -> toWire.apply(lb, v)).toList(),
-            ControlPlaneGateway.encodeToken(page.next()));
+            ControlPlaneGateway.encodeToken(page.next(), scope));
       });
     });
   }
 
-  CompletionStage<P> update(Metadata md, String lbId, String id, Supplier<ChildPatch> patch, Long expectedVersion) {
-    return guard(() -> {
+  CompletionStage<P> update(Message in, Metadata md, String lbId, String id, Supplier<ChildPatch> patch, Long expectedVersion) {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       String lb = id("load_balancer_id", lbId);
       String child = id("id", id);
@@ -84,8 +87,8 @@ final class ChildCalls<P> {
     });
   }
 
-  CompletionStage<DeleteResponse> delete(Metadata md, String lbId, String id, Long expectedVersion) {
-    return guard(() -> {
+  CompletionStage<DeleteResponse> delete(Message in, Metadata md, String lbId, String id, Long expectedVersion) {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       String lb = id("load_balancer_id", lbId);
       String child = id("id", id);

@@ -1,10 +1,14 @@
 package io.fiberlb.api;
 
+import com.google.protobuf.Message;
+import io.fiberlb.controlplane.ControlPlaneSettings;
 import io.fiberlb.controlplane.LoadBalancerEntity;
 import io.fiberlb.controlplane.LoadBalancerEntity.Command;
 import io.fiberlb.controlplane.LoadBalancerEntity.Reply;
 import io.fiberlb.controlplane.ProjectEntity;
+import io.fiberlb.controlplane.VipPoolEntity;
 import io.fiberlb.controlplane.model.Caller;
+import io.fiberlb.util.Hashes;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -32,6 +36,7 @@ public final class ControlPlaneGateway {
   private final Executor executor;
   private final Identity identity;
   private final Supplier<String> journalDown;
+  private final String vipRange;
 
   public ControlPlaneGateway(ActorSystem<?> system, Duration timeout, Identity identity) {
     this(system, timeout, identity, () -> null);
@@ -44,6 +49,12 @@ public final class ControlPlaneGateway {
     this.executor = system.executionContext();
     this.identity = identity;
     this.journalDown = journalDown;
+    this.vipRange = ControlPlaneSettings.fromConfig(system.settings().config()).vipRange();
+  }
+
+  /** The VIP range, for checks a request can fail before any entity is asked. */
+  public String vipRange() {
+    return vipRange;
   }
 
   public Executor executor() {
@@ -54,9 +65,13 @@ public final class ControlPlaneGateway {
     return identity.caller(md, requestId);
   }
 
-  /** Runs an RPC body, turning anything it throws before it has a future into a failed future. */
-  public static <T> CompletionStage<T> guard(Supplier<CompletionStage<T>> body) {
+  /**
+   * Runs an RPC body after the request's wire checks ({@link WireChecks}), turning anything either throws before
+   * it has a future into a failed future.
+   */
+  public static <T> CompletionStage<T> guard(Message request, Supplier<CompletionStage<T>> body) {
     try {
+      WireChecks.check(request);
       return body.get();
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(Errors.translate(e, "the server"));
@@ -91,8 +106,38 @@ public final class ControlPlaneGateway {
         }, executor);
   }
 
+  /**
+   * What the project and the VIP pool would say to a new load balancer now (name free, quota, VIP free): asked
+   * before the create is sent, so that such a refusal starts no entity and journals nothing. The create's saga
+   * still decides (another create may take the name meanwhile); this only keeps the common refusal traceless.
+   */
+  public CompletionStage<Void> precheckCreate(Caller caller, String lbId, String name, String vip) {
+    var project = sharding.entityRefFor(ProjectEntity.TYPE_KEY, ProjectEntity.entityId(caller.orgId(), caller.projectId()))
+        .<ProjectEntity.Reply>ask(r -> new ProjectEntity.CheckRegister(lbId, name, r), timeout);
+    var pool = sharding.entityRefFor(VipPoolEntity.TYPE_KEY, vipRange)
+        .<VipPoolEntity.Reply>ask(r -> new VipPoolEntity.CheckAllocate(lbId, vip, r), timeout);
+    return project.thenCombineAsync(pool, (p, v) -> {
+      if (p instanceof ProjectEntity.Refused r) throw Errors.toStatus(r.rejection());
+      if (v.rejection() != null) throw Errors.toStatus(v.rejection());
+      return (Void) null;
+    }, executor).exceptionally(err -> {
+      throw asRuntime(Errors.translate(err, "the project directory"));
+    });
+  }
+
   private static RuntimeException asRuntime(Throwable t) {
     return t instanceof RuntimeException r ? r : new RuntimeException(t);
+  }
+
+  /**
+   * A digest of a create request's body without its request_id, kept with the idempotency record: a repeat of the
+   * request id with another body is refused. protobuf-java writes known fields in field-number order, and unknown
+   * fields never get this far ({@link WireChecks}), so equal requests give equal bytes.
+   */
+  public static String requestHash(Message request) {
+    var rid = request.getDescriptorForType().findFieldByName("request_id");
+    Message body = rid == null ? request : request.toBuilder().clearField(rid).build();
+    return Hashes.sha256Hex(body.toByteArray()).substring(0, 32);
   }
 
   /** Ids are UUIDs; anything else can never exist, and saying so is more useful than NOT_FOUND. */
@@ -111,20 +156,43 @@ public final class ControlPlaneGateway {
     return requested == 0 ? DEFAULT_PAGE_SIZE : Math.min(requested, MAX_PAGE_SIZE);
   }
 
-  /** Page tokens are opaque to clients: a position in creation order, versioned so the format can change. */
-  public static long decodeToken(String token) {
+  /**
+   * What a page token is bound to: the list it came from and the caller's tenant. A token is only taken back by
+   * the same list (kind and parent) of the same org and project.
+   */
+  public static String listScope(Caller caller, String list, String parent) {
+    return caller.orgId() + "\n" + caller.projectId() + "\n" + list + "\n" + parent;
+  }
+
+  /**
+   * Page tokens are opaque to clients: a position in creation order and a digest of the list's scope
+   * ({@link #listScope}), versioned so the format can change.
+   */
+  public static long decodeToken(String token, String scope) {
     if (token.isEmpty()) return 0;
     try {
       String s = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
-      if (s.startsWith("v1:")) return Long.parseLong(s.substring(3));
+      String[] parts = s.split(":", -1);
+      if (parts.length == 3 && parts[0].equals("v2") && parts[1].matches("[1-9][0-9]{0,18}")) {
+        if (!parts[2].equals(digest(scope))) {
+          throw Errors.invalid("page_token: belongs to another list or project; pass next_page_token from the"
+              + " previous page of this list");
+        }
+        return Long.parseLong(parts[1]);
+      }
     } catch (IllegalArgumentException ignored) {
       // fall through
     }
     throw Errors.invalid("page_token: not a token this server gave out; pass next_page_token from the previous page");
   }
 
-  public static String encodeToken(long next) {
+  public static String encodeToken(long next, String scope) {
     if (next == 0) return "";
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(("v1:" + next).getBytes(StandardCharsets.UTF_8));
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(("v2:" + next + ":" + digest(scope))
+        .getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String digest(String scope) {
+    return Hashes.sha256Hex(scope).substring(0, 16);
   }
 }

@@ -15,28 +15,28 @@ public final class HealthCheckServiceImpl implements HealthCheckServicePowerApi 
 
   @Override
   public CompletionStage<HealthCheck> createHealthCheck(CreateHealthCheckRequest in, Metadata md) {
-    return calls.create(md, in.getLoadBalancerId(), null, () -> ProtoMapper.patch(in.getHealthCheck()), in.getRequestId());
+    return calls.create(in, md, in.getLoadBalancerId(), null, () -> ProtoMapper.patch(in.getHealthCheck()), in.getRequestId());
   }
 
   @Override
   public CompletionStage<HealthCheck> getHealthCheck(GetHealthCheckRequest in, Metadata md) {
-    return calls.get(md, in.getLoadBalancerId(), in.getId());
+    return calls.get(in, md, in.getLoadBalancerId(), in.getId());
   }
 
   @Override
   public CompletionStage<ListHealthChecksResponse> listHealthChecks(ListHealthChecksRequest in, Metadata md) {
-    return calls.list(md, in.getLoadBalancerId(), "", in.getPageSize(), in.getPageToken())
+    return calls.list(in, md, in.getLoadBalancerId(), "", in.getPageSize(), in.getPageToken())
         .thenApply(p -> ListHealthChecksResponse.newBuilder().addAllHealthChecks(p.items()).setNextPageToken(p.nextPageToken()).build());
   }
 
   @Override
   public CompletionStage<HealthCheck> updateHealthCheck(UpdateHealthCheckRequest in, Metadata md) {
-    return calls.update(md, in.getLoadBalancerId(), in.getId(), () -> ProtoMapper.patch(in.getHealthCheck()),
+    return calls.update(in, md, in.getLoadBalancerId(), in.getId(), () -> ProtoMapper.patch(in.getHealthCheck()),
         in.hasExpectedVersion() ? in.getExpectedVersion() : null);
   }
 
   @Override
   public CompletionStage<DeleteResponse> deleteHealthCheck(DeleteHealthCheckRequest in, Metadata md) {
-    return calls.delete(md, in.getLoadBalancerId(), in.getId(), in.hasExpectedVersion() ? in.getExpectedVersion() : null);
+    return calls.delete(in, md, in.getLoadBalancerId(), in.getId(), in.hasExpectedVersion() ? in.getExpectedVersion() : null);
   }
 }

@@ -15,28 +15,28 @@ public final class ListenerServiceImpl implements ListenerServicePowerApi {
 
   @Override
   public CompletionStage<Listener> createListener(CreateListenerRequest in, Metadata md) {
-    return calls.create(md, in.getLoadBalancerId(), null, () -> ProtoMapper.patch(in.getListener()), in.getRequestId());
+    return calls.create(in, md, in.getLoadBalancerId(), null, () -> ProtoMapper.patch(in.getListener()), in.getRequestId());
   }
 
   @Override
   public CompletionStage<Listener> getListener(GetListenerRequest in, Metadata md) {
-    return calls.get(md, in.getLoadBalancerId(), in.getId());
+    return calls.get(in, md, in.getLoadBalancerId(), in.getId());
   }
 
   @Override
   public CompletionStage<ListListenersResponse> listListeners(ListListenersRequest in, Metadata md) {
-    return calls.list(md, in.getLoadBalancerId(), "", in.getPageSize(), in.getPageToken())
+    return calls.list(in, md, in.getLoadBalancerId(), "", in.getPageSize(), in.getPageToken())
         .thenApply(p -> ListListenersResponse.newBuilder().addAllListeners(p.items()).setNextPageToken(p.nextPageToken()).build());
   }
 
   @Override
   public CompletionStage<Listener> updateListener(UpdateListenerRequest in, Metadata md) {
-    return calls.update(md, in.getLoadBalancerId(), in.getId(), () -> ProtoMapper.patch(in.getListener()),
+    return calls.update(in, md, in.getLoadBalancerId(), in.getId(), () -> ProtoMapper.patch(in.getListener()),
         in.hasExpectedVersion() ? in.getExpectedVersion() : null);
   }
 
   @Override
   public CompletionStage<DeleteResponse> deleteListener(DeleteListenerRequest in, Metadata md) {
-    return calls.delete(md, in.getLoadBalancerId(), in.getId(), in.hasExpectedVersion() ? in.getExpectedVersion() : null);
+    return calls.delete(in, md, in.getLoadBalancerId(), in.getId(), in.hasExpectedVersion() ? in.getExpectedVersion() : null);
   }
 }

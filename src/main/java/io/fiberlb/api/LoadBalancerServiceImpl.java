@@ -21,6 +21,7 @@ import io.fiberlb.api.v1.LoadBalancerStatus;
 import io.fiberlb.api.v1.PoolStatus;
 import io.fiberlb.api.v1.TrafficStats;
 import io.fiberlb.api.v1.UpdateLoadBalancerRequest;
+import io.fiberlb.controlplane.CreateRules;
 import io.fiberlb.controlplane.LoadBalancerEntity;
 import io.fiberlb.controlplane.LoadBalancerEntity.LoadBalancerReply;
 import io.fiberlb.controlplane.Views.ChildView;
@@ -51,19 +52,24 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
 
   @Override
   public CompletionStage<LoadBalancer> createLoadBalancer(CreateLoadBalancerRequest in, Metadata md) {
-    return guard(() -> {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, in.getRequestId());
       var patch = ProtoMapper.patch(in.getLoadBalancer());
+      CreateRules.check(patch, gw.vipRange()).ifPresent(r -> {
+        throw Errors.toStatus(r);
+      });
       String lbId = in.getRequestId().isEmpty() ? UUID.randomUUID().toString()
           : LoadBalancerEntity.idFor(caller.orgId(), caller.projectId(), in.getRequestId());
-      return gw.ask(lbId, r -> new LoadBalancerEntity.CreateLoadBalancer(caller, patch, r),
-          reply -> ProtoMapper.loadBalancer(((LoadBalancerReply) reply).lb()));
+      String hash = ControlPlaneGateway.requestHash(in);
+      return gw.precheckCreate(caller, lbId, patch.name(), patch.vipAddress() == null ? "" : patch.vipAddress())
+          .thenComposeAsync(ok -> gw.ask(lbId, r -> new LoadBalancerEntity.CreateLoadBalancer(caller, patch, r, hash),
+              reply -> ProtoMapper.loadBalancer(((LoadBalancerReply) reply).lb())), gw.executor());
     });
   }
 
   @Override
   public CompletionStage<LoadBalancer> getLoadBalancer(GetLoadBalancerRequest in, Metadata md) {
-    return guard(() -> {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       return gw.ask(id("id", in.getId()), r -> new LoadBalancerEntity.GetLoadBalancer(caller, r),
           reply -> ProtoMapper.loadBalancer(((LoadBalancerReply) reply).lb()));
@@ -72,10 +78,11 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
 
   @Override
   public CompletionStage<ListLoadBalancersResponse> listLoadBalancers(ListLoadBalancersRequest in, Metadata md) {
-    return guard(() -> {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       int size = ControlPlaneGateway.pageSize(in.getPageSize());
-      long after = ControlPlaneGateway.decodeToken(in.getPageToken());
+      String scope = ControlPlaneGateway.listScope(caller, "load_balancers", "");
+      long after = ControlPlaneGateway.decodeToken(in.getPageToken(), scope);
       return gw.listProject(caller, after, size).thenComposeAsync(page -> {
         // The directory gives the ids in creation order; each load balancer answers for itself. One deleted
         // between the two steps answers NOT_FOUND and is left out.
@@ -89,7 +96,7 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
         return CompletableFuture.allOf(gets.toArray(CompletableFuture[]::new)).thenApply(x -> {
           var out = ListLoadBalancersResponse.newBuilder();
           gets.stream().map(CompletableFuture::join).filter(lb -> lb != null).forEach(out::addLoadBalancers);
-          return out.setNextPageToken(ControlPlaneGateway.encodeToken(page.next())).build();
+          return out.setNextPageToken(ControlPlaneGateway.encodeToken(page.next(), scope)).build();
         });
       }, gw.executor());
     });
@@ -106,7 +113,7 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
 
   @Override
   public CompletionStage<LoadBalancer> updateLoadBalancer(UpdateLoadBalancerRequest in, Metadata md) {
-    return guard(() -> {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       var patch = ProtoMapper.patch(in.getLoadBalancer());
       Long expected = in.hasExpectedVersion() ? in.getExpectedVersion() : null;
@@ -117,7 +124,7 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
 
   @Override
   public CompletionStage<DeleteResponse> deleteLoadBalancer(DeleteLoadBalancerRequest in, Metadata md) {
-    return guard(() -> {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       Long expected = in.hasExpectedVersion() ? in.getExpectedVersion() : null;
       return gw.ask(id("id", in.getId()),
@@ -128,7 +135,7 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
 
   @Override
   public CompletionStage<LoadBalancerStatus> getLoadBalancerStatus(GetLoadBalancerStatusRequest in, Metadata md) {
-    return guard(() -> {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       return gw.ask(id("id", in.getId()), r -> new LoadBalancerEntity.GetStatus(caller, r),
           reply -> statusTree((LoadBalancerEntity.StatusReply) reply));
@@ -137,7 +144,7 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
 
   @Override
   public CompletionStage<LoadBalancerStats> getLoadBalancerStats(GetLoadBalancerStatsRequest in, Metadata md) {
-    return guard(() -> {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       String lbId = id("load_balancer_id", in.getLoadBalancerId());
       return gw.ask(lbId, r -> new LoadBalancerEntity.GetStats(caller, r),

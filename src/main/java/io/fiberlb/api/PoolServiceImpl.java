@@ -15,28 +15,28 @@ public final class PoolServiceImpl implements PoolServicePowerApi {
 
   @Override
   public CompletionStage<Pool> createPool(CreatePoolRequest in, Metadata md) {
-    return calls.create(md, in.getLoadBalancerId(), null, () -> ProtoMapper.patch(in.getPool()), in.getRequestId());
+    return calls.create(in, md, in.getLoadBalancerId(), null, () -> ProtoMapper.patch(in.getPool()), in.getRequestId());
   }
 
   @Override
   public CompletionStage<Pool> getPool(GetPoolRequest in, Metadata md) {
-    return calls.get(md, in.getLoadBalancerId(), in.getId());
+    return calls.get(in, md, in.getLoadBalancerId(), in.getId());
   }
 
   @Override
   public CompletionStage<ListPoolsResponse> listPools(ListPoolsRequest in, Metadata md) {
-    return calls.list(md, in.getLoadBalancerId(), "", in.getPageSize(), in.getPageToken())
+    return calls.list(in, md, in.getLoadBalancerId(), "", in.getPageSize(), in.getPageToken())
         .thenApply(p -> ListPoolsResponse.newBuilder().addAllPools(p.items()).setNextPageToken(p.nextPageToken()).build());
   }
 
   @Override
   public CompletionStage<Pool> updatePool(UpdatePoolRequest in, Metadata md) {
-    return calls.update(md, in.getLoadBalancerId(), in.getId(), () -> ProtoMapper.patch(in.getPool()),
+    return calls.update(in, md, in.getLoadBalancerId(), in.getId(), () -> ProtoMapper.patch(in.getPool()),
         in.hasExpectedVersion() ? in.getExpectedVersion() : null);
   }
 
   @Override
   public CompletionStage<DeleteResponse> deletePool(DeletePoolRequest in, Metadata md) {
-    return calls.delete(md, in.getLoadBalancerId(), in.getId(), in.hasExpectedVersion() ? in.getExpectedVersion() : null);
+    return calls.delete(in, md, in.getLoadBalancerId(), in.getId(), in.hasExpectedVersion() ? in.getExpectedVersion() : null);
   }
 }

@@ -46,7 +46,7 @@ public final class ProtoMapper {
     return new ChildPatch.ListenerPatch(s.hasName() ? s.getName() : null,
         s.hasDescription() ? s.getDescription() : null,
         s.hasProtocol() ? protocol(s.getProtocol(), "listener.protocol") : null,
-        s.hasProtocolPort() ? s.getProtocolPort() : null, s.hasDefaultPoolId() ? s.getDefaultPoolId() : null,
+        s.hasProtocolPort() ? s.getProtocolPort() : null, s.hasDefaultPoolId() ? ref(s.getDefaultPoolId(), "listener.default_pool_id") : null,
         s.hasConnectionLimit() ? s.getConnectionLimit() : null,
         s.hasTimeoutClientIdle() ? millis(s.getTimeoutClientIdle(), "listener.timeout_client_idle") : null,
         s.hasTimeoutBackendConnect() ? millis(s.getTimeoutBackendConnect(), "listener.timeout_backend_connect") : null,
@@ -70,7 +70,7 @@ public final class ProtoMapper {
     return new ChildPatch.PoolPatch(s.hasName() ? s.getName() : null, s.hasDescription() ? s.getDescription() : null,
         s.hasProtocol() ? protocol(s.getProtocol(), "pool.protocol") : null,
         s.hasLbAlgorithm() ? algorithm(s.getLbAlgorithm()) : null, sp, spTimeout,
-        s.hasHealthCheckId() ? s.getHealthCheckId() : null, s.hasAdminStateUp() ? s.getAdminStateUp() : null,
+        s.hasHealthCheckId() ? ref(s.getHealthCheckId(), "pool.health_check_id") : null, s.hasAdminStateUp() ? s.getAdminStateUp() : null,
         list(s.getTagsList(), s.getTagsSet()));
   }
 
@@ -105,9 +105,12 @@ public final class ProtoMapper {
   }
 
   private static long millis(Duration d, String field) {
-    if (d.getSeconds() < 0 || d.getNanos() < 0) throw Errors.invalid(field + ": must not be negative");
-    if (d.getNanos() % 1_000_000 != 0) throw Errors.invalid(field + ": must be a whole number of milliseconds");
-    return d.getSeconds() * 1000 + d.getNanos() / 1_000_000;
+    return WireTime.millis(d, field);
+  }
+
+  /** A reference to another resource: empty clears it, anything else must be a well-formed id. */
+  private static String ref(String value, String field) {
+    return value.isEmpty() ? "" : ControlPlaneGateway.id(field, value);
   }
 
   private static Enums.Protocol protocol(Protocol p, String field) {

@@ -8,6 +8,8 @@ import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.Timestamp;
 import io.fiberlb.api.ControlPlaneGateway;
 import io.fiberlb.api.Errors;
+import io.fiberlb.api.WireChecks;
+import io.fiberlb.api.WireTime;
 import io.fiberlb.api.v1.AuditEvent;
 import io.fiberlb.api.v1.AuditServicePowerApi;
 import io.fiberlb.api.v1.DiffLoadBalancerRequest;
@@ -186,16 +188,17 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
 
   @Override
   public CompletionStage<ListEventsResponse> listEvents(ListEventsRequest in, Metadata md) {
-    return guard(() -> {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       String lbId = id("load_balancer_id", in.getLoadBalancerId());
       int size = ControlPlaneGateway.pageSize(in.getPageSize());
-      long after = ControlPlaneGateway.decodeToken(in.getPageToken());
+      String scope = ControlPlaneGateway.listScope(caller, "events", lbId);
+      long after = ControlPlaneGateway.decodeToken(in.getPageToken(), scope);
       if (in.getFromSequenceNr() < 0 || in.getToSequenceNr() < 0) {
         throw Errors.invalid("from_sequence_nr, to_sequence_nr: must be 0 (unbounded) or more");
       }
-      Instant from = in.hasFromTime() ? instant(in.getFromTime()) : Instant.MIN;
-      Instant to = in.hasToTime() ? instant(in.getToTime()) : Instant.MAX;
+      Instant from = in.hasFromTime() ? WireTime.instant(in.getFromTime(), "from_time") : Instant.MIN;
+      Instant to = in.hasToTime() ? WireTime.instant(in.getToTime(), "to_time") : Instant.MAX;
       if (from.isAfter(to)) throw Errors.invalid("from_time: must not be after to_time");
       Set<String> types = new HashSet<>(in.getEventTypesList());
       long toSeq = in.getToSequenceNr() == 0 ? Long.MAX_VALUE : in.getToSequenceNr();
@@ -216,16 +219,17 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
         }
         return acc;
       }).thenApply(events -> ListEventsResponse.newBuilder().addAllEvents(events)
-          .setNextPageToken(ControlPlaneGateway.encodeToken(next[0])).build());
+          .setNextPageToken(ControlPlaneGateway.encodeToken(next[0], scope)).build());
     });
   }
 
   @Override
   public Source<AuditEvent, NotUsed> streamEvents(StreamEventsRequest in, Metadata md) {
     try {
+      WireChecks.check(in);
       Caller caller = gw.caller(md, "");
       if (in.getFromOffset() < 0) throw Errors.invalid("from_offset: must be 0 (from the beginning) or more");
-      Instant from = in.hasFromTime() ? instant(in.getFromTime()) : Instant.MIN;
+      Instant from = in.hasFromTime() ? WireTime.instant(in.getFromTime(), "from_time") : Instant.MIN;
       if (in.getLoadBalancerId().isEmpty()) return projectStream(caller, in, from);
       String lbId = id("load_balancer_id", in.getLoadBalancerId());
       // Check the owner before following: a stream of someone else's (or no) load balancer never opens.
@@ -311,9 +315,10 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
   @Override
   public Source<ExportChunk, NotUsed> exportEvents(ExportEventsRequest in, Metadata md) {
     try {
+      WireChecks.check(in);
       Caller caller = gw.caller(md, "");
       if (in.getFromOffset() < 0) throw Errors.invalid("from_offset: must be 0 (from the beginning) or more");
-      Instant from = in.hasFromTime() ? instant(in.getFromTime()) : Instant.MIN;
+      Instant from = in.hasFromTime() ? WireTime.instant(in.getFromTime(), "from_time") : Instant.MIN;
       int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
       String tag = LoadBalancerEntity.projectTag(caller.orgId(), caller.projectId());
       long settled = System.currentTimeMillis() - settings.settledAfter().toMillis();
@@ -392,7 +397,7 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
 
   @Override
   public CompletionStage<LoadBalancerSnapshot> getLoadBalancerAt(GetLoadBalancerAtRequest in, Metadata md) {
-    return guard(() -> {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       String lbId = id("id", in.getId());
       checkPoint(in.getAt(), "at");
@@ -402,7 +407,7 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
 
   @Override
   public CompletionStage<DiffLoadBalancerResponse> diffLoadBalancer(DiffLoadBalancerRequest in, Metadata md) {
-    return guard(() -> {
+    return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       String lbId = id("id", in.getId());
       checkPoint(in.getFrom(), "from");
@@ -419,6 +424,7 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
     if (p.hasVersion() && p.getVersion() < 1) {
       throw Errors.invalid(field + ".version: must be 1 or more, got " + p.getVersion());
     }
+    if (p.hasTime()) WireTime.instant(p.getTime(), field + ".time");
   }
 
   /**
@@ -428,7 +434,7 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
    * folding every event from the first, which is what it was before snapshots were used.
    */
   private CompletionStage<LoadBalancerSnapshot> at(Caller caller, String lbId, PointInTime p, String field) {
-    Instant time = p.hasTime() ? instant(p.getTime()) : Instant.MAX;
+    Instant time = p.hasTime() ? WireTime.instant(p.getTime(), field + ".time") : Instant.MAX;
     long maxVersion = p.hasVersion() ? p.getVersion() : Long.MAX_VALUE;
     String pid = pid(lbId);
     class Acc {
@@ -469,7 +475,7 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
           }
           if (History.version(acc.state) == 0) {
             throw new GrpcServiceException(Status.NOT_FOUND.withDescription("load balancer " + lbId
-                + " did not exist yet at " + (p.hasTime() ? instant(p.getTime()) : "that point")));
+                + " did not exist yet at " + (p.hasTime() ? WireTime.instant(p.getTime(), field + ".time") : "that point")));
           }
           return History.snapshot(acc.state, acc.seq);
         });
@@ -514,7 +520,5 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
     return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
   }
 
-  private static Instant instant(Timestamp t) {
-    return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
-  }
+
 }

@@ -88,7 +88,13 @@ public final class LoadBalancerEntity
   /** A command that journals something when it succeeds: refused at once while the journal is unreachable. */
   public sealed interface WriteCommand extends UserCommand {}
 
-  public record CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo) implements WriteCommand {}
+  /** @param requestHash a digest of the request's body (null when not known): a repeat with another is refused */
+  public record CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo, String requestHash)
+      implements WriteCommand {
+    public CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo) {
+      this(caller, spec, replyTo, null);
+    }
+  }
 
   public record GetLoadBalancer(Caller caller, ActorRef<Reply> replyTo) implements UserCommand {}
 
@@ -103,9 +109,14 @@ public final class LoadBalancerEntity
   /**
    * @param poolId the parent pool of a backend; empty for other kinds
    * @param requestId the client's idempotency key, or empty
+   * @param requestHash a digest of the request's body (null when not known): a repeat with another is refused
    */
-  public record CreateChild(Caller caller, String poolId, ChildPatch patch, String requestId, ActorRef<Reply> replyTo)
-      implements WriteCommand {}
+  public record CreateChild(Caller caller, String poolId, ChildPatch patch, String requestId, ActorRef<Reply> replyTo,
+      String requestHash) implements WriteCommand {
+    public CreateChild(Caller caller, String poolId, ChildPatch patch, String requestId, ActorRef<Reply> replyTo) {
+      this(caller, poolId, patch, requestId, replyTo, null);
+    }
+  }
 
   public record GetChild(Caller caller, Kind kind, String id, ActorRef<Reply> replyTo) implements UserCommand {}
 
@@ -370,11 +381,11 @@ public final class LoadBalancerEntity
       var info = new LoadBalancerInfo(lbId, c.caller().orgId(), c.caller().projectId(), orElse(p.name(), ""),
           orElse(p.description(), ""), "", "", orElse(p.adminStateUp(), true), orElse(p.tags(), List.of()), now, now);
       String vip = orElse(p.vipAddress(), "");
-      Optional<Rejection> bad = Validation.loadBalancer(info)
-          .or(() -> vip.isEmpty() ? Optional.empty() : Validation.vipAddress(vip));
+      Optional<Rejection> bad = CreateRules.check(info, vip, settings.vipRange());
       if (bad.isPresent()) return reject(c.replyTo(), bad.get());
       timers.cancel("idle");
-      return persist(new LoadBalancerEvent.CreationStarted(info, vip, EventMeta.of(c.caller(), "CreateLoadBalancer")))
+      return persist(new LoadBalancerEvent.CreationStarted(info, vip, EventMeta.of(c.caller(), "CreateLoadBalancer"),
+          c.requestHash()))
           .thenRun((Creating created) -> {
             waiters.add(c.replyTo());
             attempt = 0;
@@ -392,6 +403,8 @@ public final class LoadBalancerEntity
     Caller caller = callerOf(cmd);
     if (caller == null || !caller.owns(s.info())) return replyNotFound(cmd);
     if (cmd instanceof CreateLoadBalancer c) {
+      Optional<Rejection> reused = CreateRules.reusedRequestId(s.requestId(), s.requestHash(), c.requestHash());
+      if (reused.isPresent()) return reject(c.replyTo(), reused.get());
       waiters.add(c.replyTo());
       return Effect().noReply();
     }
@@ -470,7 +483,12 @@ public final class LoadBalancerEntity
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> active(Active s, Command cmd) {
     Caller caller = callerOf(cmd);
     if (caller == null || !caller.owns(s.info())) return replyNotFound(cmd);
-    if (cmd instanceof CreateLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors)));
+    if (cmd instanceof CreateLoadBalancer c) {
+      String rid = c.caller().requestId();
+      Optional<Rejection> reused = CreateRules.reusedRequestId(rid, s.requestHashes().get(rid), c.requestHash());
+      if (reused.isPresent()) return reject(c.replyTo(), reused.get());
+      return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors)));
+    }
     if (cmd instanceof GetLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors)));
     if (cmd instanceof GetStatus c) {
       return Effect().reply(c.replyTo(), new StatusReply(s.view(listenerErrors),
@@ -538,6 +556,9 @@ public final class LoadBalancerEntity
     Kind kind = c.patch().kind();
     if (!c.requestId().isEmpty()) {
       String existing = s.requestIds().get(c.requestId());
+      Optional<Rejection> reused = existing == null ? Optional.empty()
+          : CreateRules.reusedRequestId(c.requestId(), s.requestHashes().get(c.requestId()), c.requestHash());
+      if (reused.isPresent()) return reject(c.replyTo(), reused.get());
       if (existing != null && s.find(kind, existing).isPresent()) {
         return Effect().reply(c.replyTo(), new ChildReply(s.view(s.find(kind, existing).get(), listenerErrors)));
       }
@@ -553,7 +574,8 @@ public final class LoadBalancerEntity
     Child candidate = c.patch().applyTo(base, version, now);
     Optional<Rejection> bad = Validation.child(candidate, null).or(() -> s.checkTree(candidate, null));
     if (bad.isPresent()) return reject(c.replyTo(), bad.get());
-    var event = new ChildCreated(candidate, c.requestId(), EventMeta.of(c.caller(), "Create" + kind.typeName));
+    var event = new ChildCreated(candidate, c.requestId(), EventMeta.of(c.caller(), "Create" + kind.typeName),
+        c.requestId().isEmpty() ? null : c.requestHash());
     Usage after = s.usage().plus(one(kind));
     return checkThenPersist(
         ask(directory.project(s.info().orgId(), s.info().projectId()), r -> new ProjectEntity.ReserveUsage(lbId, after, r)),

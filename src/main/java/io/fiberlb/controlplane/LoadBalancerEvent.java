@@ -32,7 +32,16 @@ public sealed interface LoadBalancerEvent extends CborSerializable {
   EventMeta meta();
 
   /** Accepted: the name is being registered with the project and a VIP allocated. */
-  record CreationStarted(LoadBalancerInfo info, String requestedVip, EventMeta meta) implements LoadBalancerEvent {}
+  record CreationStarted(LoadBalancerInfo info, String requestedVip, EventMeta meta, String requestHash)
+      implements LoadBalancerEvent {
+    /** @param requestHash a digest of the create request's body (null in events written before it was kept) */
+    @JsonCreator
+    public CreationStarted {}
+
+    public CreationStarted(LoadBalancerInfo info, String requestedVip, EventMeta meta) {
+      this(info, requestedVip, meta, null);
+    }
+  }
 
   /** The project registration and the VIP are held: the load balancer exists, at version 1. */
   record Created(String vipAddress, String vipPool, EventMeta meta) implements LoadBalancerEvent {}
@@ -53,8 +62,18 @@ public sealed interface LoadBalancerEvent extends CborSerializable {
     public CleanedUp {}
   }
 
-  /** @param requestId the client's idempotency key, or empty */
-  record ChildCreated(Child child, String requestId, EventMeta meta) implements LoadBalancerEvent {}
+  /**
+   * @param requestId the client's idempotency key, or empty
+   * @param requestHash a digest of the create request's body (null in events written before it was kept)
+   */
+  record ChildCreated(Child child, String requestId, EventMeta meta, String requestHash) implements LoadBalancerEvent {
+    @JsonCreator
+    public ChildCreated {}
+
+    public ChildCreated(Child child, String requestId, EventMeta meta) {
+      this(child, requestId, meta, null);
+    }
+  }
 
   /** The child as it is after the update. */
   record ChildUpdated(Child child, EventMeta meta) implements LoadBalancerEvent {}

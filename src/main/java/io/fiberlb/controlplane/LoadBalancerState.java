@@ -52,7 +52,7 @@ public sealed interface LoadBalancerState extends CborSerializable {
     @Override
     public LoadBalancerState apply(LoadBalancerEvent event) {
       if (event instanceof LoadBalancerEvent.CreationStarted e) {
-        return new Creating(e.info(), e.requestedVip(), attempts, e.meta().requestId());
+        return new Creating(e.info(), e.requestedVip(), attempts, e.meta().requestId(), e.requestHash());
       }
       throw new IllegalStateException("unexpected " + event.getClass().getSimpleName() + " before creation");
     }
@@ -62,11 +62,18 @@ public sealed interface LoadBalancerState extends CborSerializable {
    * Accepted; the project registration and the VIP allocation are under way (and resumed after a crash).
    *
    * @param requestId the request that asked for it, for the events the system writes to finish it
+   * @param requestHash a digest of that request's body, so that a repeat with another body is refused; null on
+   *     events from before it was recorded
    */
-  record Creating(LoadBalancerInfo info, String requestedVip, int attempts, String requestId)
+  record Creating(LoadBalancerInfo info, String requestedVip, int attempts, String requestId, String requestHash)
       implements LoadBalancerState {
+    @JsonCreator
     public Creating {
       requestId = requestId == null ? "" : requestId;
+    }
+
+    public Creating(LoadBalancerInfo info, String requestedVip, int attempts, String requestId) {
+      this(info, requestedVip, attempts, requestId, null);
     }
 
     @Override
@@ -74,7 +81,8 @@ public sealed interface LoadBalancerState extends CborSerializable {
       if (event instanceof LoadBalancerEvent.Created e) {
         var lb = new LoadBalancerInfo(info.id(), info.orgId(), info.projectId(), info.name(), info.description(),
             e.vipAddress(), e.vipPool(), info.adminStateUp(), info.tags(), e.meta().at(), e.meta().at());
-        return new Active(lb, 1, Map.of(), Map.of(), Map.of());
+        return new Active(lb, 1, Map.of(), Map.of(), Map.of(),
+            requestHash == null ? Map.of() : Map.of(requestId, requestHash));
       }
       if (event instanceof LoadBalancerEvent.CreationFailed) return new NotCreated(attempts + 1);
       throw new IllegalStateException("unexpected " + event.getClass().getSimpleName() + " while creating");
@@ -97,13 +105,23 @@ public sealed interface LoadBalancerState extends CborSerializable {
    * @param requestIds client idempotency keys of child creates, to the id each created
    * @param health the last health transition of each backend that has had one (added with the data plane: absent
    *     from older snapshots, read as empty)
+   * @param requestHashes a digest of the body of each client request id that created something here (the load
+   *     balancer itself, and children), so that a repeat with another body is refused (absent from older
+   *     snapshots and events, read as empty: those repeats are answered as before)
    */
   record Active(LoadBalancerInfo info, long version, Map<String, Child> children, Map<String, String> requestIds,
-      Map<String, Health> health)
+      Map<String, Health> health, Map<String, String> requestHashes)
       implements LoadBalancerState {
 
+    @JsonCreator
     public Active {
       health = health == null ? Map.of() : health;
+      requestHashes = requestHashes == null ? Map.of() : requestHashes;
+    }
+
+    public Active(LoadBalancerInfo info, long version, Map<String, Child> children, Map<String, String> requestIds,
+        Map<String, Health> health) {
+      this(info, version, children, requestIds, health, Map.of());
     }
 
     @Override
@@ -113,22 +131,27 @@ public sealed interface LoadBalancerState extends CborSerializable {
         if (!children.containsKey(e.backendId())) return this;
         var h = new LinkedHashMap<>(health);
         h.put(e.backendId(), new Health(e.up(), e.reason(), e.meta().at()));
-        return new Active(info, version, children, requestIds, h);
+        return new Active(info, version, children, requestIds, h, requestHashes);
       }
       if (event instanceof LoadBalancerEvent.Updated e) {
         var lb = new LoadBalancerInfo(info.id(), info.orgId(), info.projectId(), e.name(), e.description(),
             info.vipAddress(), info.vipPool(), e.adminStateUp(), e.tags(), info.createdAt(), e.meta().at());
-        return new Active(lb, next, children, requestIds, health);
+        return new Active(lb, next, children, requestIds, health, requestHashes);
       }
       if (event instanceof ChildCreated e) {
         var kids = new LinkedHashMap<>(children);
         kids.put(e.child().id(), e.child());
         Map<String, String> ids = requestIds;
+        Map<String, String> hashes = requestHashes;
         if (!e.requestId().isEmpty()) {
           ids = new LinkedHashMap<>(requestIds);
           ids.put(e.requestId(), e.child().id());
+          if (e.requestHash() != null) {
+            hashes = new LinkedHashMap<>(requestHashes);
+            hashes.put(e.requestId(), e.requestHash());
+          }
         }
-        return new Active(info, next, kids, ids, health);
+        return new Active(info, next, kids, ids, health, hashes);
       }
       if (event instanceof ChildUpdated e) {
         var kids = new LinkedHashMap<>(children);
@@ -139,7 +162,7 @@ public sealed interface LoadBalancerState extends CborSerializable {
           h = new LinkedHashMap<>(health); // a new probe target: what was known about the old one no longer holds
           h.remove(b.id());
         }
-        return new Active(info, next, kids, requestIds, h);
+        return new Active(info, next, kids, requestIds, h, requestHashes);
       }
       if (event instanceof ChildDeleted e) {
         var gone = new HashSet<>(e.removedChildIds());
@@ -148,9 +171,13 @@ public sealed interface LoadBalancerState extends CborSerializable {
         kids.keySet().removeAll(gone);
         var ids = new LinkedHashMap<>(requestIds);
         ids.values().removeAll(gone);
+        var hashes = new LinkedHashMap<>(requestHashes);
+        requestIds.forEach((rid, id) -> {
+          if (gone.contains(id)) hashes.remove(rid);
+        });
         var h = new LinkedHashMap<>(health);
         h.keySet().removeAll(gone);
-        return new Active(info, next, kids, ids, h);
+        return new Active(info, next, kids, ids, h, hashes);
       }
       if (event instanceof LoadBalancerEvent.Deleted e) return new Deleted(info, next, false, e.meta().requestId());
       throw new IllegalStateException("unexpected " + event.getClass().getSimpleName() + " on an active load balancer");

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -41,6 +42,12 @@ public final class ProjectEntity
 
   /** Add a load balancer under a name: refused if the name is taken or the load balancer quota is reached. */
   public record Register(String lbId, String name, ActorRef<Reply> replyTo) implements Command {}
+
+  /**
+   * Would {@link Register} be accepted now? Changes nothing: the API asks it before it sends a create, so that a
+   * name taken or a quota reached is refused before anything is journaled. The create's own Register decides.
+   */
+  public record CheckRegister(String lbId, String name, ActorRef<Reply> replyTo) implements Command {}
 
   public record Rename(String lbId, String name, ActorRef<Reply> replyTo) implements Command {}
 
@@ -167,6 +174,10 @@ public final class ProjectEntity
 
   private ReplyEffect<Event, State> onCommand(State s, Command cmd) {
     if (cmd instanceof Register c) return onRegister(s, c);
+    if (cmd instanceof CheckRegister c) {
+      Reply answer = registerProblem(s, c.lbId(), c.name()).<Reply>map(Refused::new).orElseGet(() -> new Done(0));
+      return Effect().reply(c.replyTo(), answer);
+    }
     if (cmd instanceof Rename c) return onRename(s, c);
     if (cmd instanceof Unregister c) {
       if (!s.entries().containsKey(c.lbId())) return Effect().reply(c.replyTo(), new Done(0));
@@ -181,17 +192,25 @@ public final class ProjectEntity
   private ReplyEffect<Event, State> onRegister(State s, Register c) {
     Entry existing = s.entries().get(c.lbId());
     if (existing != null) return Effect().reply(c.replyTo(), new Done(existing.position()));
-    String holder = s.names().get(c.name());
-    if (holder != null) {
-      return Effect().reply(c.replyTo(), new Refused(Rejection.exists("load_balancer.name: '" + c.name()
-          + "' is already used by load balancer " + holder + " in this project")));
-    }
-    if (!quotas.allowsLoadBalancers(s.entries().size() + 1)) {
-      return Effect().reply(c.replyTo(), new Refused(Rejection.exhausted("quota: the project has "
-          + s.entries().size() + " load balancers, its limit is " + quotas.loadBalancers())));
-    }
+    Optional<Rejection> problem = registerProblem(s, c.lbId(), c.name());
+    if (problem.isPresent()) return Effect().reply(c.replyTo(), new Refused(problem.get()));
     long position = s.lastPosition() + 1;
     return Effect().persist(new Registered(c.lbId(), c.name(), position)).thenReply(c.replyTo(), ns -> new Done(position));
+  }
+
+  /** Why {@code name} cannot be registered for {@code lbId} now, if it cannot. */
+  private Optional<Rejection> registerProblem(State s, String lbId, String name) {
+    if (s.entries().containsKey(lbId)) return Optional.empty();
+    String holder = s.names().get(name);
+    if (holder != null) {
+      return Optional.of(Rejection.exists("load_balancer.name: '" + name + "' is already used by load balancer "
+          + holder + " in this project"));
+    }
+    if (!quotas.allowsLoadBalancers(s.entries().size() + 1)) {
+      return Optional.of(Rejection.exhausted("quota: the project has " + s.entries().size()
+          + " load balancers, its limit is " + quotas.loadBalancers()));
+    }
+    return Optional.empty();
   }
 
   private ReplyEffect<Event, State> onRename(State s, Rename c) {

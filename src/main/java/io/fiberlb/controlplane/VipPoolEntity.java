@@ -8,11 +8,12 @@ import inet.ipaddr.ipv4.IPv4Address;
 import inet.ipaddr.ipv6.IPv6Address;
 import io.fiberlb.CborSerializable;
 import io.fiberlb.controlplane.model.Rejection;
-import io.fiberlb.controlplane.model.Validation;
+import io.fiberlb.util.Addresses;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -36,6 +37,12 @@ public final class VipPoolEntity
 
   /** @param requested a specific address, or empty for any free one */
   public record Allocate(String lbId, String requested, ActorRef<Reply> replyTo) implements Command {}
+
+  /**
+   * Would {@link Allocate} be accepted now? Changes nothing: asked by the API before it sends a create, as
+   * {@link ProjectEntity.CheckRegister}.
+   */
+  public record CheckAllocate(String lbId, String requested, ActorRef<Reply> replyTo) implements Command {}
 
   public record Release(String lbId, ActorRef<Reply> replyTo) implements Command {}
 
@@ -84,12 +91,8 @@ public final class VipPoolEntity
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
     this.range = range;
     this.block = parseRange(range);
-    BigInteger lo = block.getLower().getValue();
-    BigInteger hi = block.getUpper().getValue();
-    // Keep the network address (and IPv4 broadcast) out of service on ranges large enough to have them.
-    boolean reserveEnds = block.getPrefixLength() != null && block.getBitCount() - block.getPrefixLength() >= 2;
-    this.first = reserveEnds ? lo.add(BigInteger.ONE) : lo;
-    this.last = reserveEnds && block.isIPv4() ? hi.subtract(BigInteger.ONE) : hi;
+    this.first = first(block);
+    this.last = last(block);
     this.cursor = first;
     this.snapshotEvery = snapshotEvery;
   }
@@ -101,6 +104,40 @@ public final class VipPoolEntity
       throw new IllegalArgumentException("VIP range must be a CIDR like 127.0.10.0/24, got '" + cidr + "'");
     }
     return s.getAddress().toPrefixBlock();
+  }
+
+  // Keep the network address (and IPv4 broadcast) out of service on ranges large enough to have them.
+  private static boolean reserveEnds(IPAddress block) {
+    return block.getPrefixLength() != null && block.getBitCount() - block.getPrefixLength() >= 2;
+  }
+
+  private static BigInteger first(IPAddress block) {
+    BigInteger lo = block.getLower().getValue();
+    return reserveEnds(block) ? lo.add(BigInteger.ONE) : lo;
+  }
+
+  private static BigInteger last(IPAddress block) {
+    BigInteger hi = block.getUpper().getValue();
+    return reserveEnds(block) && block.isIPv4() ? hi.subtract(BigInteger.ONE) : hi;
+  }
+
+  /**
+   * Why a requested VIP can never be had from {@code range}, whoever holds what: not an address, or not a usable
+   * address of the range. Checked before a create is journaled, and again here when the address is allocated.
+   */
+  public static Optional<Rejection> checkRequested(String range, String requested) {
+    Optional<IPAddress> want = Addresses.ip(requested);
+    if (want.isEmpty()) {
+      return Optional.of(Rejection.invalid("load_balancer.vip_address: must be an IPv4 or IPv6 address, got '"
+          + requested + "'"));
+    }
+    IPAddress block = parseRange(range);
+    BigInteger v = want.get().getValue();
+    if (want.get().isIPv4() != block.isIPv4() || v.compareTo(first(block)) < 0 || v.compareTo(last(block)) > 0) {
+      return Optional.of(Rejection.invalid("load_balancer.vip_address: must be a usable address of the VIP range "
+          + range + ", got " + requested));
+    }
+    return Optional.empty();
   }
 
   public static String canonicalRange(String cidr) {
@@ -129,6 +166,10 @@ public final class VipPoolEntity
 
   private ReplyEffect<Event, State> onCommand(State s, Command cmd) {
     if (cmd instanceof Allocate c) return onAllocate(s, c);
+    if (cmd instanceof CheckAllocate c) {
+      Optional<Rejection> problem = s.byLb().containsKey(c.lbId()) ? Optional.empty() : problem(s, c.requested());
+      return Effect().reply(c.replyTo(), new Reply("", problem.orElse(null)));
+    }
     if (cmd instanceof Release c) {
       String held = s.byLb().get(c.lbId());
       if (held == null) return Effect().reply(c.replyTo(), new Reply("", null));
@@ -140,32 +181,30 @@ public final class VipPoolEntity
   private ReplyEffect<Event, State> onAllocate(State s, Allocate c) {
     String held = s.byLb().get(c.lbId());
     if (held != null) return Effect().reply(c.replyTo(), new Reply(held, null));
-    String address;
-    if (!c.requested().isEmpty()) {
-      if (!Validation.isIpLiteral(c.requested())) {
-        return refuse(c, Rejection.invalid("load_balancer.vip_address: must be an IPv4 or IPv6 address, got '"
-            + c.requested() + "'"));
-      }
-      IPAddress want = new IPAddressString(c.requested()).getAddress();
-      BigInteger v = want.getValue();
-      if (want.isIPv4() != block.isIPv4() || v.compareTo(first) < 0 || v.compareTo(last) > 0) {
-        return refuse(c, Rejection.invalid("load_balancer.vip_address: must be a usable address of the VIP range "
-            + range + ", got " + c.requested()));
-      }
-      address = want.withoutPrefixLength().toCanonicalString();
-      String holder = s.byAddress().get(address);
-      if (holder != null) {
-        return refuse(c, Rejection.exists("load_balancer.vip_address: " + address
+    Optional<Rejection> problem = problem(s, c.requested());
+    if (problem.isPresent()) return refuse(c, problem.get());
+    String address = c.requested().isEmpty() ? nextFree(s)
+        : Addresses.ip(c.requested()).orElseThrow().withoutPrefixLength().toCanonicalString();
+    return Effect().persist(new Allocated(c.lbId(), address)).thenReply(c.replyTo(), ns -> new Reply(address, null));
+  }
+
+  /** Why {@code requested} (empty: any free address) cannot be allocated now, if it cannot. */
+  private Optional<Rejection> problem(State s, String requested) {
+    if (!requested.isEmpty()) {
+      Optional<Rejection> unusable = checkRequested(range, requested);
+      if (unusable.isPresent()) return unusable;
+      String address = Addresses.ip(requested).orElseThrow().withoutPrefixLength().toCanonicalString();
+      if (s.byAddress().containsKey(address)) {
+        return Optional.of(Rejection.exists("load_balancer.vip_address: " + address
             + " is already held by another load balancer"));
       }
-    } else {
-      address = nextFree(s);
-      if (address == null) {
-        return refuse(c, Rejection.exhausted("load_balancer.vip_address: the VIP range " + range
-            + " has no free address (" + s.byLb().size() + " in use)"));
-      }
+      return Optional.empty();
     }
-    return Effect().persist(new Allocated(c.lbId(), address)).thenReply(c.replyTo(), ns -> new Reply(address, null));
+    if (BigInteger.valueOf(s.byLb().size()).compareTo(last.subtract(first).add(BigInteger.ONE)) >= 0) {
+      return Optional.of(Rejection.exhausted("load_balancer.vip_address: the VIP range " + range
+          + " has no free address (" + s.byLb().size() + " in use)"));
+    }
+    return Optional.empty();
   }
 
   private ReplyEffect<Event, State> refuse(Allocate c, Rejection r) {

@@ -100,6 +100,13 @@ public class EventCompatibilityTest {
     out.put("State.deleted", new LoadBalancerState.Deleted(info, 12, true, "req-2"));
     out.put("Project.Renamed", new ProjectEntity.Renamed("lb-1", "web2"));
     out.put("VipPool.Released", new VipPoolEntity.Released("lb-1", "127.0.10.1"));
+    // v4: a digest of the create request's body, kept with the idempotency record.
+    out.put("CreationStarted.hashed", new LoadBalancerEvent.CreationStarted(info, "127.0.10.1", meta, "0a1b2c"));
+    out.put("ChildCreated.hashed", new LoadBalancerEvent.ChildCreated(listener, "req-9", meta, "3d4e5f"));
+    out.put("State.creatingHashed", new LoadBalancerState.Creating(info, "127.0.10.9", 1, "req-1", "0a1b2c"));
+    out.put("State.activeHashed", new LoadBalancerState.Active(info, 9, new LinkedHashMap<>(Map.of("l-1", listener)),
+        new LinkedHashMap<>(Map.of("req-9", "l-1")), Map.of(), new LinkedHashMap<>(Map.of("req-9", "3d4e5f",
+            "req-1", "0a1b2c"))));
     return out;
   }
 

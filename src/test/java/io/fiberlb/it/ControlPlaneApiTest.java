@@ -124,7 +124,8 @@ class ControlPlaneApiTest {
     assertThat(page1.getBackendsList()).containsExactly(b1);
     assertThat(page1.getNextPageToken()).isNotEmpty();
     var page2 = api.call(api.backends().listBackends(), ListBackendsRequest.newBuilder()
-        .setLoadBalancerId(lb.getId()).setPageSize(1).setPageToken(page1.getNextPageToken()).build());
+        .setLoadBalancerId(lb.getId()).setPoolId(pool.getId()).setPageSize(1).setPageToken(page1.getNextPageToken())
+        .build());
     assertThat(page2.getBackendsList()).containsExactly(b2);
     assertThat(page2.getNextPageToken()).isEmpty();
     assertThat(api.call(api.listeners().listListeners(), ListListenersRequest.newBuilder()

@@ -1,8 +1,9 @@
 package io.fiberlb.controlplane.model;
 
-import inet.ipaddr.IPAddressString;
 import io.fiberlb.controlplane.model.Enums.Protocol;
 import io.fiberlb.port.ExpectedCodes;
+import io.fiberlb.util.Addresses;
+import io.fiberlb.util.Texts;
 import io.fiberlb.util.Durations;
 import java.util.List;
 import java.util.Optional;
@@ -30,8 +31,6 @@ public final class Validation {
   public static final Set<String> HTTP_METHODS =
       Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE");
 
-  private static final Pattern HOSTNAME =
-      Pattern.compile("(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
   private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:~-]{1,128}");
 
   /** Collects the first broken rule. */
@@ -50,13 +49,10 @@ public final class Validation {
 
   // ------------------------------------------------------------------ shared shapes
 
-  private static boolean printable(String s) {
-    return s.chars().noneMatch(Character::isISOControl);
-  }
-
   private static void text(Check c, String field, String value, int max) {
-    c.rule(value.length() <= max, field, "must be at most " + max + " characters, got " + value.length())
-        .rule(printable(value), field, "must not contain control characters");
+    c.rule(value.length() <= max, field, "must be at most " + max + " characters, got " + value.length());
+    String unsafe = c.first == null ? Texts.firstUnsafe(value) : null;
+    c.rule(unsafe == null, field, "must not contain control characters or bidirectional overrides, got " + unsafe);
   }
 
   private static void tags(Check c, String prefix, List<String> tags) {
@@ -82,17 +78,15 @@ public final class Validation {
   }
 
   public static boolean isIpLiteral(String address) {
-    var s = new IPAddressString(address);
-    return s.isIPAddress() && !s.isPrefixed();
+    return Addresses.ip(address).isPresent();
   }
 
   public static boolean isHostname(String address) {
-    return HOSTNAME.matcher(address).matches() && !address.chars().allMatch(ch -> ch == '.' || Character.isDigit(ch));
+    return Addresses.isHostname(address);
   }
 
   public static boolean isCidr(String cidr) {
-    var s = new IPAddressString(cidr);
-    return s.isPrefixed() && s.isIPAddress();
+    return Addresses.cidr(cidr).isPresent();
   }
 
   /** {@code "200"}, {@code "200,204"}, {@code "200-299"}: codes 100..599, ranges low to high. */
@@ -116,12 +110,6 @@ public final class Validation {
     text(c, "load_balancer.description", lb.description(), MAX_DESCRIPTION);
     tags(c, "load_balancer", lb.tags());
     return c.result();
-  }
-
-  public static Optional<Rejection> vipAddress(String vip) {
-    return new Check()
-        .rule(isIpLiteral(vip), "load_balancer.vip_address", "must be an IPv4 or IPv6 address, got '" + vip + "'")
-        .result();
   }
 
   /** Field rules of a child; {@code before} is the current record on update, null on create. */
@@ -166,8 +154,8 @@ public final class Validation {
   }
 
   private static void backend(Check c, Backend b) {
-    c.rule(isIpLiteral(b.address()) || isHostname(b.address()), "backend.address",
-        "must be an IPv4 or IPv6 address or a host name, got '" + b.address() + "'");
+    Optional<String> address = Addresses.backendProblem(b.address());
+    c.rule(address.isEmpty(), "backend.address", address.orElse(""));
     port(c, "backend.protocol_port", b.protocolPort());
     c.rule(b.weight() >= 0 && b.weight() <= Backend.MAX_WEIGHT, "backend.weight",
         "must be 0.." + Backend.MAX_WEIGHT + " (0 drains the backend), got " + b.weight());
