@@ -182,7 +182,7 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
     var out = LoadBalancerStatus.newBuilder().setId(lb.info().id()).setName(lb.info().name())
         .setVipAddress(lb.info().vipAddress()).setVersion(lb.version())
         .setProvisioningStatus(ProtoMapper.provisioning(lb.provisioning()))
-        .setOperatingStatus(ProtoMapper.operating(lb.operating()));
+        .setOperatingStatus(ProtoMapper.operating(lb.operating())).setNode(s.node());
     Map<String, ChildView> checks = new HashMap<>();
     Map<String, List<ChildView>> backends = new HashMap<>();
     for (ChildView v : s.children()) {

@@ -120,7 +120,8 @@ final class Output {
   static String tree(LoadBalancerStatus s) {
     var sb = new StringBuilder();
     line(sb, 0, "load balancer", s.getId(), s.getName(),
-        "vip " + s.getVipAddress() + "  version " + s.getVersion(), s.getProvisioningStatus(), s.getOperatingStatus());
+        "vip " + s.getVipAddress() + "  version " + s.getVersion()
+            + (s.getNode().isEmpty() ? "" : "  on " + s.getNode()), s.getProvisioningStatus(), s.getOperatingStatus());
     for (ListenerStatus l : s.getListenersList()) {
       line(sb, 1, "listener", l.getId(), l.getName(),
           "port " + l.getProtocolPort() + "  default pool " + or(l.getDefaultPoolId()),

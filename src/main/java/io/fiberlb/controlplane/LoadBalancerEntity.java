@@ -185,7 +185,8 @@ public final class LoadBalancerEntity
   /** @param next the {@code after} of the next page, 0 when this is the last */
   public record ChildrenReply(List<ChildView> items, long next) implements Reply {}
 
-  public record StatusReply(LoadBalancerView lb, List<ChildView> children) implements Reply {}
+  /** @param node the cluster node this load balancer runs on (its address) */
+  public record StatusReply(LoadBalancerView lb, List<ChildView> children, String node) implements Reply {}
 
   /** @param version the tree version after the delete */
   public record DeletedReply(long version) implements Reply {
@@ -409,7 +410,7 @@ public final class LoadBalancerEntity
       return Effect().noReply();
     }
     if (cmd instanceof GetLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view()));
-    if (cmd instanceof GetStatus c) return Effect().reply(c.replyTo(), new StatusReply(s.view(), List.of()));
+    if (cmd instanceof GetStatus c) return Effect().reply(c.replyTo(), new StatusReply(s.view(), List.of(), node()));
     // Everything else waits until the load balancer exists (or has failed to).
     return Effect().stash();
   }
@@ -492,7 +493,7 @@ public final class LoadBalancerEntity
     if (cmd instanceof GetLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors)));
     if (cmd instanceof GetStatus c) {
       return Effect().reply(c.replyTo(), new StatusReply(s.view(listenerErrors),
-          s.children().values().stream().map(ch -> s.view(ch, listenerErrors)).toList()));
+          s.children().values().stream().map(ch -> s.view(ch, listenerErrors)).toList(), node()));
     }
     if (cmd instanceof GetStats c) return Effect().reply(c.replyTo(), stats());
     if (cmd instanceof UpdateLoadBalancer c) return onUpdateLoadBalancer(s, c);
@@ -726,6 +727,10 @@ public final class LoadBalancerEntity
     var meta = EventMeta.system("", "HealthCheck", "backend " + r.backendId() + (r.up() ? " up: " : " down: ") + r.reason());
     return Effect().persist(new LoadBalancerEvent.BackendHealthChanged(r.backendId(), r.up(), r.reason(), meta))
         .thenNoReply();
+  }
+
+  private String node() {
+    return ctx.getSystem().address().toString();
   }
 
   private StatsReply stats() {

@@ -67,7 +67,12 @@ class ClusterProcessTest {
     var api = api();
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 8; i++) ids.add(api.createLb("roles-" + i).getId());
-    for (String id : ids) assertThat(owner(id).name).as("owner of " + id).isIn("node1", "node2");
+    for (String id : ids) {
+      ClusterNodes.Node owner = owner(id);
+      assertThat(owner.name).as("owner of " + id).isIn("node1", "node2");
+      assertThat(api.call(api.lbs().getLoadBalancerStatus(), io.fiberlb.api.v1.GetLoadBalancerStatusRequest
+          .newBuilder().setId(id).build()).getNode()).as("the node in the status of " + id).isEqualTo(owner.address());
+    }
     assertThat(cluster.node(2).shards()).as("shards on the control-plane-only node").isEmpty();
   }
 
