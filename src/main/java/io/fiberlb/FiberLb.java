@@ -2,7 +2,6 @@ package io.fiberlb;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import inet.ipaddr.IPAddressString;
 import io.fiberlb.api.BackendServiceImpl;
 import io.fiberlb.api.v1.AuditService;
 import io.fiberlb.api.v1.AuditServicePowerApiHandlerFactory;
@@ -14,6 +13,7 @@ import io.fiberlb.api.Identity;
 import io.fiberlb.api.ListenerServiceImpl;
 import io.fiberlb.api.LoadBalancerServiceImpl;
 import io.fiberlb.api.PoolServiceImpl;
+import io.fiberlb.api.security.ApiSecurity;
 import io.fiberlb.api.v1.BackendService;
 import io.fiberlb.api.v1.BackendServicePowerApiHandlerFactory;
 import io.fiberlb.api.v1.HealthCheckService;
@@ -132,7 +132,7 @@ public final class FiberLb {
   }
 
   public static Node start(Config config) {
-    checkIdentityMode(config);
+    ApiSecurity.check(config);
     Schema.ensure(config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fiberlb", config);
     try {
@@ -163,6 +163,7 @@ public final class FiberLb {
     if (dataPlane != null) DataPlaneMetrics.register(metrics.registry(), dataPlane.stats());
     MetricsEndpoint metricsEndpoint = startMetrics(system, config);
 
+    ApiSecurity security = ApiSecurity.from(config);
     var identity = new Identity(config.getString("fiberlb.identity.default-org"),
         config.getString("fiberlb.identity.default-project"));
     var gw = new ControlPlaneGateway(system, config.getDuration("fiberlb.grpc.ask-timeout"), identity);
@@ -184,9 +185,10 @@ public final class FiberLb {
     int port = config.getInt("fiberlb.grpc.port");
     ServerBinding binding;
     try {
-      binding = Http.get(system).newServerAt(host, port)
-          .bind(withPeer(new GrpcMetrics(metrics, served).around(
-              exportCompression(services, config.getBoolean("fiberlb.audit.compress-export")))))
+      var server = Http.get(system).newServerAt(host, port);
+      binding = security.https().map(server::enableHttps).orElse(server)
+          .bind(withPeer(new GrpcMetrics(metrics, served).around(security.guard().around(
+              exportCompression(services, config.getBoolean("fiberlb.audit.compress-export"))))))
           .toCompletableFuture().join();
     } catch (RuntimeException e) {
       throw new IllegalStateException("cannot bind the gRPC API to " + host + ":" + port + " ("
@@ -196,7 +198,9 @@ public final class FiberLb {
     binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
     int bound = binding.localAddress().getPort();
     writePortFile(config, "grpc.port", bound);
-    log.info("FiberLB gRPC API listening on {}:{} (VIP range {}, journal {})", host, bound, settings.vipRange(),
+    log.info("FiberLB gRPC API listening on {}:{} ({}, {}; VIP range {}, journal {})", host, bound,
+        security.https().isPresent() ? "TLS" : "plaintext",
+        security.guard().local() ? "local mode: header identities" : "verified identities", settings.vipRange(),
         redact(config.getString("fiberlb.database.url")));
     return new Node(system, binding, directory, dataPlane, metricsEndpoint);
   }
@@ -242,19 +246,6 @@ public final class FiberLb {
   /** A JDBC URL fit for a log: no password parameter. */
   public static String redact(String url) {
     return url.replaceAll("(?i)(password=)[^;&]*", "$1***");
-  }
-
-  private static void checkIdentityMode(Config config) {
-    String mode = config.getString("fiberlb.identity.mode");
-    String host = config.getString("fiberlb.grpc.host");
-    if (!mode.equals("local")) {
-      throw new IllegalArgumentException("fiberlb.identity.mode: only 'local' exists yet, got '" + mode + "'");
-    }
-    var addr = new IPAddressString(host).getAddress();
-    if (!host.equals("localhost") && (addr == null || !addr.isLoopback())) {
-      throw new IllegalArgumentException("fiberlb.grpc.host: local identity mode trusts the x-fiberlb-org/-project"
-          + " headers, so the API binds to loopback only (127.0.0.0/8, ::1); got '" + host + "'");
-    }
   }
 
   private static void writePortFile(Config config, String name, int port) {

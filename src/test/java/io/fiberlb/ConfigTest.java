@@ -91,6 +91,6 @@ class ConfigTest {
   @Test
   void localIdentityModeRefusesANonLoopbackBind() {
     Config c = ConfigFactory.parseString("fiberlb.grpc.host = \"0.0.0.0\"").withFallback(load("local.conf"));
-    assertThatThrownBy(() -> FiberLb.start(c)).hasMessageContaining("binds to loopback only");
+    assertThatThrownBy(() -> FiberLb.start(c)).hasMessageContaining("local mode binds to loopback only");
   }
 }
