@@ -12,7 +12,8 @@ import javax.security.auth.x500.X500Principal;
 
 /**
  * Client certificates the TLS handshake verified against the client CA bundle, mapped to identities by their
- * subject (RFC 2253, e.g. {@code CN=deploy,O=Acme}) or one of their subject alternative names (DNS, URI, e-mail or
+ * subject (RFC 2253 as {@code openssl x509 -noout -subject -nameopt RFC2253} prints it, e.g.
+ * {@code CN=deploy,O=Acme}; compared in canonical form, so case and spacing do not matter) or one of their subject alternative names (DNS, URI, e-mail or
  * IP, as written in the certificate). A verified certificate that no mapping names proves nothing.
  */
 public final class ClientCertificates implements Authenticator {
@@ -29,7 +30,8 @@ public final class ClientCertificates implements Authenticator {
   public static ClientCertificates from(List<? extends Config> entries) {
     List<Mapping> out = new ArrayList<>();
     for (Config c : entries) {
-      String subject = c.hasPath("subject") ? new X500Principal(c.getString("subject")).getName() : null;
+      String subject = c.hasPath("subject")
+          ? new X500Principal(c.getString("subject")).getName(X500Principal.CANONICAL) : null;
       String san = c.hasPath("san") ? c.getString("san") : null;
       if ((subject == null) == (san == null)) {
         throw new IllegalArgumentException("fiberlb.auth.client-certificates: each entry names a subject or a san, "
@@ -49,11 +51,12 @@ public final class ClientCertificates implements Authenticator {
   public Optional<Principal> authenticate(Credentials credentials) {
     if (credentials.clientChain().isEmpty()) return Optional.empty();
     X509Certificate leaf = credentials.clientChain().get(0);
-    String subject = leaf.getSubjectX500Principal().getName();
+    String subject = leaf.getSubjectX500Principal().getName(X500Principal.CANONICAL);
     List<String> sans = sans(leaf);
     for (Mapping m : mappings) {
       if ((m.subject() != null && m.subject().equals(subject)) || (m.san() != null && sans.contains(m.san()))) {
-        return Optional.of(new Principal("cert:" + (m.subject() != null ? subject : m.san()), m.org(), m.project(),
+        String name = m.subject() != null ? leaf.getSubjectX500Principal().getName() : m.san();
+        return Optional.of(new Principal("cert:" + name, m.org(), m.project(),
             m.roles()));
       }
     }

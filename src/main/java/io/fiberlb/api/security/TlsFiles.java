@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -35,21 +36,63 @@ public final class TlsFiles {
    * @param clientCa null: no client certificates are asked for
    */
   public static SSLContext serverContext(Path certChain, Path key, Path clientCa) {
+    return context(certChain, key, clientCa);
+  }
+
+  /**
+   * A client's context: trust in {@code ca} (null: the JDK's default CAs), and a client certificate for mutual TLS
+   * when {@code cert} and {@code key} are given (else null).
+   */
+  public static SSLContext clientContext(Path ca, Path cert, Path key) {
+    return context(cert, key, ca);
+  }
+
+  /** Our certificate and key (both null: none), and trust in a CA bundle (null: the JDK's default). */
+  private static SSLContext context(Path certChain, Path key, Path trust) {
     try {
-      List<X509Certificate> chain = certificates(certChain);
-      if (chain.isEmpty()) throw new IllegalArgumentException(certChain + ": no certificate in it");
-      PrivateKey privateKey = DERPrivateKeyLoader.load(PEMDecoder.decode(read(key)));
-      KeyStore keys = KeyStore.getInstance("PKCS12");
-      keys.load(null, null);
-      keys.setKeyEntry("server", privateKey, NO_PASSWORD, chain.toArray(Certificate[]::new));
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-      kmf.init(keys, NO_PASSWORD);
+      KeyManagerFactory kmf = null;
+      if (certChain != null) {
+        List<X509Certificate> chain = certificates(certChain);
+        if (chain.isEmpty()) throw new IllegalArgumentException(certChain + ": no certificate in it");
+        PrivateKey privateKey = DERPrivateKeyLoader.load(PEMDecoder.decode(read(key)));
+        checkPair(chain.get(0), privateKey);
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("key", privateKey, NO_PASSWORD, chain.toArray(Certificate[]::new));
+        kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, NO_PASSWORD);
+      }
       SSLContext context = SSLContext.getInstance("TLS");
-      context.init(kmf.getKeyManagers(), clientCa == null ? null : trustManagers(clientCa).getTrustManagers(), null);
+      context.init(kmf == null ? null : kmf.getKeyManagers(),
+          trust == null ? null : trustManagers(trust).getTrustManagers(), null);
       return context;
     } catch (GeneralSecurityException | IOException | org.apache.pekko.pki.pem.PEMLoadingException e) {
       throw new IllegalArgumentException("cannot use the TLS files " + certChain + " and " + key
-          + (clientCa == null ? "" : " and " + clientCa) + ": " + e.getMessage(), e);
+          + (trust == null ? "" : " and " + trust) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A key that does not belong to the certificate would make every handshake fail; refusing it here keeps the
+   * last good pair while a renewal has replaced one file and not yet the other.
+   */
+  private static void checkPair(X509Certificate cert, PrivateKey key) throws GeneralSecurityException {
+    String alg = switch (key.getAlgorithm()) {
+      case "RSA" -> "SHA256withRSA";
+      case "EC" -> "SHA256withECDSA";
+      default -> key.getAlgorithm();
+    };
+    byte[] probe = "fiberlb key check".getBytes(StandardCharsets.US_ASCII);
+    Signature signer = Signature.getInstance(alg);
+    signer.initSign(key);
+    signer.update(probe);
+    byte[] signature = signer.sign();
+    Signature verifier = Signature.getInstance(alg);
+    verifier.initVerify(cert.getPublicKey());
+    verifier.update(probe);
+    if (!verifier.verify(signature)) {
+      throw new GeneralSecurityException("the private key does not belong to the certificate "
+          + cert.getSubjectX500Principal().getName());
     }
   }
 
