@@ -1,11 +1,12 @@
 package io.fiberlb.cli;
 
+import static io.fiberlb.cli.CliAgainstServerTest.exec;
 import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fiberlb.cli.CliAgainstServerTest.Result;
 
 import io.fiberlb.it.TestPki;
 import io.fiberlb.it.TestServer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,8 +28,6 @@ class CliSecurityTest {
   private Path tokens;
   private TestServer server;
 
-  record Result(int code, String out, String err) {}
-
   @BeforeAll
   void start() throws Exception {
     dir = Files.createTempDirectory("fiberlb-cli-tls");
@@ -44,20 +43,6 @@ class CliSecurityTest {
   @AfterAll
   void stop() {
     server.close();
-  }
-
-  private static Result exec(String... args) {
-    Cli cli = new Cli();
-    try {
-      var cl = Cli.commandLine(cli);
-      var out = new StringWriter();
-      var err = new StringWriter();
-      cl.setOut(new PrintWriter(out));
-      cl.setErr(new PrintWriter(err));
-      return new Result(cl.execute(args), out.toString(), err.toString());
-    } finally {
-      cli.close();
-    }
   }
 
   private Result call(String... args) {
