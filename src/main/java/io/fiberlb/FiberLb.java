@@ -14,6 +14,11 @@ import io.fiberlb.api.ListenerServiceImpl;
 import io.fiberlb.api.LoadBalancerServiceImpl;
 import io.fiberlb.api.PoolServiceImpl;
 import io.fiberlb.api.security.ApiSecurity;
+import io.fiberlb.api.standard.HealthServiceImpl;
+import io.fiberlb.api.standard.Readiness;
+import io.fiberlb.api.standard.ReflectionV1;
+import io.grpc.health.v1.Health;
+import io.grpc.health.v1.HealthHandlerFactory;
 import io.fiberlb.api.v1.BackendService;
 import io.fiberlb.api.v1.BackendServicePowerApiHandlerFactory;
 import io.fiberlb.api.v1.HealthCheckService;
@@ -41,6 +46,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -169,7 +175,7 @@ public final class FiberLb {
     var gw = new ControlPlaneGateway(system, config.getDuration("fiberlb.grpc.ask-timeout"), identity);
     List<ServiceDescription> served = List.of(LoadBalancerService.description, ListenerService.description,
         PoolService.description, BackendService.description, HealthCheckService.description,
-        AuditService.description);
+        AuditService.description, Health.description);
     @SuppressWarnings("unchecked")
     Function<HttpRequest, CompletionStage<HttpResponse>> services = ServiceHandler.concatOrNotFound(
         LoadBalancerServicePowerApiHandlerFactory.partial(new LoadBalancerServiceImpl(gw), LoadBalancerService.name, system),
@@ -179,6 +185,8 @@ public final class FiberLb {
         HealthCheckServicePowerApiHandlerFactory.partial(new HealthCheckServiceImpl(gw), HealthCheckService.name, system),
         AuditServicePowerApiHandlerFactory.partial(new AuditServiceImpl(system, gw,
             AuditSettings.from(config.getConfig("fiberlb.audit"))), AuditService.name, system),
+        HealthHandlerFactory.partial(new HealthServiceImpl(new Readiness(system, Duration.ofSeconds(1)),
+            served.stream().map(ServiceDescription::name).collect(Collectors.toSet())), Health.name, system),
         ServerReflection.create(served, system));
 
     String host = config.getString("fiberlb.grpc.host");
@@ -187,8 +195,8 @@ public final class FiberLb {
     try {
       var server = Http.get(system).newServerAt(host, port);
       binding = security.https().map(server::enableHttps).orElse(server)
-          .bind(withPeer(new GrpcMetrics(metrics, served).around(security.guard().around(
-              exportCompression(services, config.getBoolean("fiberlb.audit.compress-export"))))))
+          .bind(withPeer(new GrpcMetrics(metrics, served).around(security.guard().around(ReflectionV1.alias(
+              exportCompression(services, config.getBoolean("fiberlb.audit.compress-export")))))))
           .toCompletableFuture().join();
     } catch (RuntimeException e) {
       throw new IllegalStateException("cannot bind the gRPC API to " + host + ":" + port + " ("
