@@ -217,9 +217,10 @@ public final class FiberLb {
   private static MetricsEndpoint startMetrics(ActorSystem<Void> system, Config config) {
     MetricsSettings settings = MetricsSettings.from(config.getConfig("fiberlb.metrics"));
     if (!settings.enabled()) return null;
-    MetricsEndpoint endpoint = MetricsEndpoint.start(system, settings);
+    MetricsEndpoint endpoint = MetricsEndpoint.start(system, settings, ApiSecurity.metricsProtection(config));
     writePortFile(config, "metrics.port", endpoint.port());
-    log.info("FiberLB metrics on http://{}:{}/metrics", settings.host(), endpoint.port());
+    log.info("FiberLB metrics on {}://{}:{}/metrics", config.getBoolean("fiberlb.metrics.tls") ? "https" : "http",
+        settings.host(), endpoint.port());
     return endpoint;
   }
 

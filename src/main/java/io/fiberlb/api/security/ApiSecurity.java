@@ -2,17 +2,26 @@ package io.fiberlb.api.security;
 
 import com.typesafe.config.Config;
 import inet.ipaddr.IPAddressString;
+import io.fiberlb.metrics.MetricsEndpoint;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
+import javax.net.ssl.SSLContext;
 import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 
 /**
  * The API's security from configuration: TLS, the authenticators, the write limit, and the rules that keep an
  * unsafe set-up from starting. Header identities (local mode) only on a loopback bind; a non-loopback bind needs
- * authentication and TLS; the metrics endpoint, which names every tenant's resources, binds loopback only.
+ * authentication and TLS; so does the metrics endpoint, which names every tenant's resources (TLS and a bearer
+ * token).
  */
 public final class ApiSecurity {
   /** What to set for a server reachable from other hosts; said whenever one refuses to start. */
@@ -139,13 +148,55 @@ public final class ApiSecurity {
             + " cross the network in clear; set FIBERLB_TLS_CERT and FIBERLB_TLS_KEY");
       }
     }
-    String metricsHost = config.getString("fiberlb.metrics.host");
-    if (config.getBoolean("fiberlb.metrics.enabled") && !loopback(metricsHost)) {
-      throw new IllegalArgumentException("refusing to bind the metrics endpoint to '" + metricsHost + "': it has no"
-          + " TLS or authentication and names every tenant's load balancers; bind it to loopback"
-          + " (FIBERLB_METRICS_HOST=127.0.0.1) and scrape through a local agent or an authenticated proxy, or turn it"
-          + " off (FIBERLB_METRICS_ENABLED=false)");
+    checkMetrics(config, hasTls);
+  }
+
+  private static void checkMetrics(Config config, boolean apiTls) {
+    Config metrics = config.getConfig("fiberlb.metrics");
+    if (!metrics.getBoolean("enabled")) return;
+    boolean tls = metrics.getBoolean("tls");
+    boolean token = !metrics.getString("token-file").isEmpty();
+    if (tls && !apiTls) {
+      throw new IllegalArgumentException("FIBERLB_METRICS_TLS serves the API's certificate: set FIBERLB_TLS_CERT and"
+          + " FIBERLB_TLS_KEY");
     }
+    String host = metrics.getString("host");
+    if (!loopback(host) && !(tls && token)) {
+      throw new IllegalArgumentException("refusing to bind the metrics endpoint to '" + host + "': it names every"
+          + " tenant's load balancers, so off the loopback it needs TLS and a bearer token: set FIBERLB_METRICS_TLS=true"
+          + " (with FIBERLB_TLS_CERT and FIBERLB_TLS_KEY) and FIBERLB_METRICS_TOKEN_FILE; or bind it to loopback"
+          + " (FIBERLB_METRICS_HOST=127.0.0.1), or turn it off (FIBERLB_METRICS_ENABLED=false)");
+    }
+  }
+
+  /**
+   * The metrics endpoint's TLS (the API's certificate, as it is at start) and bearer token: the token file holds
+   * the token's SHA-256 as {@code sha256:<hex>} at the start of its first line that is not a comment (a line of
+   * {@code fiberlb token create} will do).
+   */
+  public static MetricsEndpoint.Protection metricsProtection(Config config) {
+    Config metrics = config.getConfig("fiberlb.metrics");
+    Config tls = config.getConfig("fiberlb.grpc.tls");
+    SSLContext context = metrics.getBoolean("tls")
+        ? TlsFiles.serverContext(Path.of(tls.getString("cert")), Path.of(tls.getString("key")), null) : null;
+    Predicate<String> bearer = null;
+    if (!metrics.getString("token-file").isEmpty()) {
+      Path file = Path.of(metrics.getString("token-file"));
+      String hash;
+      try {
+        hash = Files.readAllLines(file).stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#"))
+            .map(l -> l.split("\\s+")[0]).findFirst().orElse("");
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read FIBERLB_METRICS_TOKEN_FILE " + file, e);
+      }
+      if (!hash.matches("sha256:[0-9a-f]{64}")) {
+        throw new IllegalArgumentException(file + ": expected sha256:<64 hex digits>, the SHA-256 of the token"
+            + " Prometheus sends (never the token itself)");
+      }
+      byte[] expected = hash.getBytes(StandardCharsets.US_ASCII);
+      bearer = token -> MessageDigest.isEqual(expected, ApiTokens.hash(token).getBytes(StandardCharsets.US_ASCII));
+    }
+    return new MetricsEndpoint.Protection(context, bearer);
   }
 
   public static boolean loopback(String host) {
