@@ -149,17 +149,31 @@ public final class Cli {
               + " FIBERLB_GRPC_PORT, FIBERLB_DATA_DIR, FIBERLB_VIP_RANGE (default 127.0.10.0/24) and"
               + " FIBERLB_LOG_LEVEL; see README.md.",
           "",
+          "On a loopback address (the default) callers name their org and project in headers. Bound anywhere else it"
+              + " needs TLS (FIBERLB_TLS_CERT, FIBERLB_TLS_KEY) and a way to authenticate callers"
+              + " (FIBERLB_AUTH_TOKENS_FILE, FIBERLB_AUTH_JWKS, FIBERLB_TLS_CLIENT_CA), and refuses to start without"
+              + " them; conf/production.conf is a template. grpc.health.v1 answers probes without credentials.",
+          "",
           "Each listener binds its load balancer's VIP and port on the node that runs the load balancer, and proxies"
               + " TCP connections to its default pool; Prometheus metrics are served on 127.0.0.1:9464/metrics"
               + " (FIBERLB_METRICS_PORT). Bytes move through the netty engine (one event loop per CPU, native epoll;"
               + " FIBERLB_EVENT_LOOPS, FIBERLB_EPOLL=false for NIO) or, with FIBERLB_DATAPLANE_ENGINE=pekko, through"
               + " Pekko Streams TCP.",
           "",
-          "Ctrl-C or SIGTERM: the node leaves the cluster, hands its load balancers over and exits (the JVM reports 130/143). Exit status 1: the cluster removed (downed) this node, so a supervisor should restart it."})
+          "Ctrl-C or SIGTERM: the node leaves the cluster, hands its load balancers over and exits (the JVM reports 130/143). Exit status 1: the cluster removed (downed) this node, so a supervisor should restart it. Exit status 2: a setting was refused (the reason is printed)."})
   static final class Server implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
     @Override
     public Integer call() {
-      return FiberLb.runServerForever();
+      try {
+        return FiberLb.runServerForever();
+      } catch (IllegalArgumentException e) {
+        // A setting the server refuses (an unsafe bind, a half-configured TLS or JWT): the reason is the message.
+        spec.commandLine().getErr().println("error: " + e.getMessage());
+        spec.commandLine().getErr().flush();
+        return spec.exitCodeOnInvalidInput();
+      }
     }
   }
 
