@@ -2,7 +2,6 @@ package io.fiberlb;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import inet.ipaddr.IPAddressString;
 import io.fiberlb.api.BackendServiceImpl;
 import io.fiberlb.api.v1.AuditService;
 import io.fiberlb.api.v1.AuditServicePowerApiHandlerFactory;
@@ -16,6 +15,12 @@ import io.fiberlb.api.LoadBalancerServiceImpl;
 import io.fiberlb.api.PoolServiceImpl;
 import io.fiberlb.api.RequestBodies;
 import io.fiberlb.api.RequestErrors;
+import io.fiberlb.api.security.ApiSecurity;
+import io.fiberlb.api.standard.HealthServiceImpl;
+import io.fiberlb.api.standard.Readiness;
+import io.fiberlb.api.standard.ReflectionV1;
+import io.grpc.health.v1.Health;
+import io.grpc.health.v1.HealthHandlerFactory;
 import io.fiberlb.api.v1.BackendService;
 import io.fiberlb.api.v1.BackendServicePowerApiHandlerFactory;
 import io.fiberlb.api.v1.HealthCheckService;
@@ -47,6 +52,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -123,7 +129,7 @@ public final class FiberLb {
 
   public static Node start(Config loaded) {
     Config config = ClusterFormation.apply(loaded);
-    checkIdentityMode(config);
+    ApiSecurity.check(config);
     Schema.ensure(config);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fiberlb", config);
     try {
@@ -157,6 +163,7 @@ public final class FiberLb {
     if (dataPlane != null) DataPlaneMetrics.register(metrics.registry(), dataPlane.stats());
     MetricsEndpoint metricsEndpoint = startMetrics(system, config);
 
+    ApiSecurity security = ApiSecurity.from(config);
     var identity = new Identity(config.getString("fiberlb.identity.default-org"),
         config.getString("fiberlb.identity.default-project"));
     JournalHealth journalHealth = JournalHealth.start(config);
@@ -164,7 +171,7 @@ public final class FiberLb {
     var gw = new ControlPlaneGateway(system, config.getDuration("fiberlb.grpc.ask-timeout"), identity, journalHealth);
     List<ServiceDescription> served = List.of(LoadBalancerService.description, ListenerService.description,
         PoolService.description, BackendService.description, HealthCheckService.description,
-        AuditService.description);
+        AuditService.description, Health.description);
     var mat = SystemMaterializer.get(system).materializer();
     var eh = RequestErrors.mapper(); // bodies that do not parse: INVALID_ARGUMENT, not INTERNAL
     @SuppressWarnings("unchecked")
@@ -176,16 +183,21 @@ public final class FiberLb {
         HealthCheckServicePowerApiHandlerFactory.partial(new HealthCheckServiceImpl(gw), HealthCheckService.name, mat, eh, system),
         AuditServicePowerApiHandlerFactory.partial(new AuditServiceImpl(system, gw,
             AuditSettings.from(config.getConfig("fiberlb.audit"))), AuditService.name, mat, eh, system),
+        HealthHandlerFactory.partial(new HealthServiceImpl(new Readiness(system, Duration.ofSeconds(1)),
+            served.stream().map(ServiceDescription::name).collect(Collectors.toSet())), Health.name, system),
         ServerReflection.create(served, system));
 
     String host = config.getString("fiberlb.grpc.host");
     int port = config.getInt("fiberlb.grpc.port");
     ServerBinding binding;
     try {
-      binding = Http.get(system).newServerAt(host, port)
-          .bind(withPeer(new GrpcMetrics(metrics, served).around(
+      var server = Http.get(system).newServerAt(host, port);
+      // Outside in: the peer header, metrics, the guard (who is calling, may they), reflection's v1 alias, then the
+      // request bodies' limits and frames (only authenticated callers' bodies are read), then the services.
+      binding = security.https().map(server::enableHttps).orElse(server)
+          .bind(withPeer(new GrpcMetrics(metrics, served).around(security.guard().around(ReflectionV1.alias(
               exportCompression(RequestBodies.limited(services, config, system),
-                  config.getBoolean("fiberlb.audit.compress-export")))))
+                  config.getBoolean("fiberlb.audit.compress-export")))))))
           .toCompletableFuture().join();
     } catch (RuntimeException e) {
       throw new IllegalStateException("cannot bind the gRPC API to " + host + ":" + port + " ("
@@ -195,7 +207,9 @@ public final class FiberLb {
     binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
     int bound = binding.localAddress().getPort();
     writePortFile(config, "grpc.port", bound);
-    log.info("FiberLB gRPC API listening on {}:{} (VIP range {}, journal {})", host, bound, settings.vipRange(),
+    log.info("FiberLB gRPC API listening on {}:{} ({}, {}; VIP range {}, journal {})", host, bound,
+        security.https().isPresent() ? "TLS" : "plaintext",
+        security.guard().local() ? "local mode: header identities" : "verified identities", settings.vipRange(),
         Schema.redact(config.getString("fiberlb.database.url")));
     return new Node(system, binding, directory, dataPlane, metricsEndpoint);
   }
@@ -204,9 +218,10 @@ public final class FiberLb {
   private static MetricsEndpoint startMetrics(ActorSystem<Void> system, Config config) {
     MetricsSettings settings = MetricsSettings.from(config.getConfig("fiberlb.metrics"));
     if (!settings.enabled()) return null;
-    MetricsEndpoint endpoint = MetricsEndpoint.start(system, settings);
+    MetricsEndpoint endpoint = MetricsEndpoint.start(system, settings, ApiSecurity.metricsProtection(config));
     writePortFile(config, "metrics.port", endpoint.port());
-    log.info("FiberLB metrics on http://{}:{}/metrics", settings.host(), endpoint.port());
+    log.info("FiberLB metrics on {}://{}:{}/metrics", config.getBoolean("fiberlb.metrics.tls") ? "https" : "http",
+        settings.host(), endpoint.port());
     return endpoint;
   }
 
@@ -236,20 +251,6 @@ public final class FiberLb {
     if (compress) return handler;
     return req -> handler.apply(req.getUri().path().equals(EXPORT_PATH)
         ? req.removeHeader("grpc-accept-encoding") : req);
-  }
-
-  /** A JDBC URL fit for a log: no password parameter. */
-  private static void checkIdentityMode(Config config) {
-    String mode = config.getString("fiberlb.identity.mode");
-    String host = config.getString("fiberlb.grpc.host");
-    if (!mode.equals("local")) {
-      throw new IllegalArgumentException("fiberlb.identity.mode: only 'local' exists yet, got '" + mode + "'");
-    }
-    var addr = new IPAddressString(host).getAddress();
-    if (!host.equals("localhost") && (addr == null || !addr.isLoopback())) {
-      throw new IllegalArgumentException("fiberlb.grpc.host: local identity mode trusts the x-fiberlb-org/-project"
-          + " headers, so the API binds to loopback only (127.0.0.0/8, ::1); got '" + host + "'");
-    }
   }
 
   private static void writePortFile(Config config, String name, int port) {

@@ -141,6 +141,17 @@ class ConfigTest {
   @Test
   void localIdentityModeRefusesANonLoopbackBind() {
     Config c = ConfigFactory.parseString("fiberlb.grpc.host = \"0.0.0.0\"").withFallback(load("local.conf"));
-    assertThatThrownBy(() -> FiberLb.start(c)).hasMessageContaining("binds to loopback only");
+    assertThatThrownBy(() -> FiberLb.start(c)).hasMessageContaining("local mode binds to loopback only");
+  }
+
+  @Test
+  void theProductionTemplatePassesTheSafetyRulesOnceItsFilesExist() throws Exception {
+    Config c = load("production.conf");
+    assertThat(c.getString("fiberlb.grpc.host")).isEqualTo("0.0.0.0");
+    assertThat(c.getString("pekko.remote.artery.transport")).isEqualTo("tls-tcp");
+    assertThat(c.getString("fiberlb.identity.mode")).isEqualTo("verified");
+    // The rules that need no files: a non-loopback API and metrics with TLS, a token file and a metrics token.
+    io.fiberlb.api.security.ApiSecurity.check(c);
+    assertThat(io.fiberlb.api.security.ApiSecurity.verified(c)).isTrue();
   }
 }

@@ -9,15 +9,18 @@ import org.apache.pekko.grpc.GrpcServiceException;
 import org.apache.pekko.grpc.javadsl.Metadata;
 
 /**
- * Who is calling. In local mode (until real authentication lands) the tenant comes from the metadata headers
- * {@code x-fiberlb-org} and {@code x-fiberlb-project}, the principal from {@code x-fiberlb-user}; the peer address
- * is put in {@code x-fiberlb-peer} by the server itself (a client's own value is dropped).
+ * Who is calling. In verified mode {@link io.fiberlb.api.security.ApiGuard} has authenticated the call and set
+ * {@code x-fiberlb-org} and {@code x-fiberlb-project} to the project it acts in and {@code x-fiberlb-principal} to
+ * the verified principal. In local mode the tenant comes from the client's {@code x-fiberlb-org} and
+ * {@code x-fiberlb-project}, the principal from {@code x-fiberlb-user}. The server sets {@code x-fiberlb-peer} and
+ * {@code x-fiberlb-principal} itself: a client's own values are dropped.
  */
 public final class Identity {
   public static final String ORG = "x-fiberlb-org";
   public static final String PROJECT = "x-fiberlb-project";
   public static final String USER = "x-fiberlb-user";
   public static final String PEER = "x-fiberlb-peer";
+  public static final String PRINCIPAL = "x-fiberlb-principal";
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9._-]{0,62})");
 
   private final String defaultOrg;
@@ -37,9 +40,9 @@ public final class Identity {
     Validation.requestId(requestId).ifPresent(r -> {
       throw Errors.toStatus(r);
     });
-    String user = md.getText(USER).orElse("anonymous");
+    String principal = md.getText(PRINCIPAL).orElseGet(() -> "local:" + md.getText(USER).orElse("anonymous"));
     String rid = requestId.isEmpty() ? "gen-" + UUID.randomUUID() : requestId;
-    return new Caller(org, project, "local:" + user, md.getText(PEER).orElse(""), rid);
+    return new Caller(org, project, principal, md.getText(PEER).orElse(""), rid);
   }
 
   private static void check(String header, String value) {

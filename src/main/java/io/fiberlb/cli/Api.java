@@ -7,10 +7,12 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.fiberlb.api.security.TlsFiles;
 import io.grpc.Status;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -64,14 +66,28 @@ final class Api implements AutoCloseable {
   private final Endpoint server;
   private final String org;
   private final String project;
+  private final Credentials credentials;
   private ActorSystem system;
   private GrpcChannel channel;
   private GrpcChannel streamChannel;
 
   Api(Endpoint server, String org, String project) {
+    this(server, org, project, Credentials.NONE);
+  }
+
+  Api(Endpoint server, String org, String project, Credentials credentials) {
     this.server = server;
     this.org = org;
     this.project = project;
+    this.credentials = credentials;
+  }
+
+  /**
+   * How the CLI proves who it is: a bearer token (or null), TLS, and for TLS the CAs to trust (null: the JDK's)
+   * and a client certificate and key (null: none).
+   */
+  record Credentials(String token, boolean tls, Path ca, Path cert, Path key) {
+    static final Credentials NONE = new Credentials(null, false, null, null, null);
   }
 
   Endpoint server() {
@@ -112,13 +128,31 @@ final class Api implements AutoCloseable {
       Config config = ConfigFactory.parseString(CONFIG).withFallback(ConfigFactory.defaultReference());
       system = ActorSystem.create("fiberlb-cli", config);
     }
-    return GrpcClientSettings.connectToServiceAt(server.host(), server.port(), system).withTls(false);
+    GrpcClientSettings settings = GrpcClientSettings.connectToServiceAt(server.host(), server.port(), system)
+        .withTls(credentials.tls());
+    if (credentials.tls() && (credentials.ca() != null || credentials.cert() != null)) {
+      try {
+        settings = settings.withSslContext(TlsFiles.clientContext(credentials.ca(), credentials.cert(),
+            credentials.key()));
+      } catch (RuntimeException e) {
+        throw new Flags.UsageException(e.getMessage());
+      }
+    }
+    return settings;
+  }
+
+  /** The headers every call carries: the org and project, the local user name, and the bearer token if any. */
+  private <B> B withHeaders(B builder, java.util.function.BiFunction<B, String[], B> add) {
+    B b = add.apply(builder, new String[] {ORG_HEADER, org});
+    b = add.apply(b, new String[] {PROJECT_HEADER, project});
+    b = add.apply(b, new String[] {USER_HEADER, user()});
+    if (credentials.token() != null) b = add.apply(b, new String[] {"authorization", "Bearer " + credentials.token()});
+    return b;
   }
 
   /** Makes one unary call as the configured org and project and waits for its answer. */
   <Q, A> A call(SingleResponseRequestBuilder<Q, A> rpc, Q request) {
-    var reply = rpc.addHeader(ORG_HEADER, org).addHeader(PROJECT_HEADER, project)
-        .addHeader(USER_HEADER, user()).invoke(request);
+    var reply = withHeaders(rpc, (b, h) -> b.addHeader(h[0], h[1])).invoke(request);
     try {
       // The channel's deadline ends the call; the extra time only guards against a stage that never completes.
       return reply.toCompletableFuture().get(DEADLINE.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
@@ -141,8 +175,7 @@ final class Api implements AutoCloseable {
    * stdout; a slow reader slows the server down instead of filling memory.
    */
   <Q, A> void stream(StreamResponseRequestBuilder<Q, A> rpc, Q request, Predicate<A> each) {
-    Source<A, NotUsed> messages = rpc.addHeader(ORG_HEADER, org).addHeader(PROJECT_HEADER, project)
-        .addHeader(USER_HEADER, user()).invoke(request);
+    Source<A, NotUsed> messages = withHeaders(rpc, (b, h) -> b.addHeader(h[0], h[1])).invoke(request);
     RuntimeException[] ownFailure = {null};
     Predicate<A> guarded = a -> {
       try {

@@ -39,7 +39,10 @@ import picocli.CommandLine.UnmatchedArgumentException;
         "Runs a FiberLB server (fiberlb server), or manages load balancers and their listeners, pools, backends"
             + " and health checks through the gRPC API of a running server, and reads their history (fiberlb"
             + " audit). Every call is made as the --org and --project given, sent as the x-fiberlb-org and"
-            + " x-fiberlb-project headers."},
+            + " x-fiberlb-project headers. A server that verifies callers (not on loopback, or with"
+            + " FIBERLB_AUTH_* set) needs --token or a client certificate (--cert, --key), and then acts in the"
+            + " token's or certificate's own project; only global_observer and admin may name another with --org"
+            + " and --project."},
     subcommands = {
         LoadBalancerCommands.class,
         ListenerCommands.class,
@@ -47,6 +50,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         BackendCommands.class,
         HealthCheckCommands.class,
         AuditCommands.class,
+        TokenCommands.class,
         Cli.Server.class,
         HelpCommand.class},
     exitCodeListHeading = "%nExit status:%n",
@@ -73,6 +77,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         "  bin/fiberlb audit events --lb LB --since 1h     # who changed what",
         "  bin/fiberlb audit diff --lb LB --from 3         # since version 3",
         "  bin/fiberlb lb delete LB --cascade",
+        "  bin/fiberlb token create --org acme --project web --role member",
         "",
         "Run 'fiberlb COMMAND --help' (or 'fiberlb help COMMAND') for the flags of a",
         "command; 'fiberlb lb create --help' for example."})
@@ -81,9 +86,35 @@ public final class Cli {
 
   @Option(names = "--server", scope = ScopeType.INHERIT, order = 100, paramLabel = "HOST:PORT",
       defaultValue = "${env:FIBERLB_SERVER:-127.0.0.1:9090}",
-      description = "The FiberLB server to call, over plaintext HTTP/2. Default: $FIBERLB_SERVER, else"
-          + " 127.0.0.1:9090 (now ${DEFAULT-VALUE}).")
+      description = "The FiberLB server to call, over HTTP/2: plaintext, or TLS with --tls, --ca or --cert. Default:"
+          + " $FIBERLB_SERVER, else 127.0.0.1:9090 (now ${DEFAULT-VALUE}).")
   String server;
+
+  @Option(names = "--token", scope = ScopeType.INHERIT, order = 104, paramLabel = "TOKEN",
+      defaultValue = "${env:FIBERLB_TOKEN}",
+      description = "Bearer token to call with (an API token from 'fiberlb token create', or an OIDC/JWT access"
+          + " token), sent as the authorization header. Default: $FIBERLB_TOKEN.")
+  String token;
+
+  @Option(names = "--tls", scope = ScopeType.INHERIT, order = 105,
+      description = "Call over TLS, trusting the JDK's CAs (implied by --ca and --cert).")
+  boolean tls;
+
+  @Option(names = "--ca", scope = ScopeType.INHERIT, order = 106, paramLabel = "FILE",
+      defaultValue = "${env:FIBERLB_CA}",
+      description = "PEM bundle of the CAs to trust for the server's certificate (implies TLS). Default: $FIBERLB_CA,"
+          + " else the JDK's CAs.")
+  String ca;
+
+  @Option(names = "--cert", scope = ScopeType.INHERIT, order = 107, paramLabel = "FILE",
+      defaultValue = "${env:FIBERLB_CERT}",
+      description = "PEM client certificate for mutual TLS, with --key. Default: $FIBERLB_CERT.")
+  String cert;
+
+  @Option(names = "--key", scope = ScopeType.INHERIT, order = 108, paramLabel = "FILE",
+      defaultValue = "${env:FIBERLB_KEY}",
+      description = "PEM private key (PKCS#8) of --cert. Default: $FIBERLB_KEY.")
+  String key;
 
   @Option(names = "--org", scope = ScopeType.INHERIT, order = 101, paramLabel = "ORG",
       defaultValue = "${env:FIBERLB_ORG:-default}",
@@ -118,17 +149,31 @@ public final class Cli {
               + " FIBERLB_GRPC_PORT, FIBERLB_DATA_DIR, FIBERLB_VIP_RANGE (default 127.0.10.0/24) and"
               + " FIBERLB_LOG_LEVEL; see README.md.",
           "",
+          "On a loopback address (the default) callers name their org and project in headers. Bound anywhere else it"
+              + " needs TLS (FIBERLB_TLS_CERT, FIBERLB_TLS_KEY) and a way to authenticate callers"
+              + " (FIBERLB_AUTH_TOKENS_FILE, FIBERLB_AUTH_JWKS, FIBERLB_TLS_CLIENT_CA), and refuses to start without"
+              + " them; conf/production.conf is a template. grpc.health.v1 answers probes without credentials.",
+          "",
           "Each listener binds its load balancer's VIP and port on the node that runs the load balancer, and proxies"
               + " TCP connections to its default pool; Prometheus metrics are served on 127.0.0.1:9464/metrics"
               + " (FIBERLB_METRICS_PORT). Bytes move through the netty engine (one event loop per CPU, native epoll;"
               + " FIBERLB_EVENT_LOOPS, FIBERLB_EPOLL=false for NIO) or, with FIBERLB_DATAPLANE_ENGINE=pekko, through"
               + " Pekko Streams TCP.",
           "",
-          "Ctrl-C or SIGTERM: the node leaves the cluster, hands its load balancers over and exits (the JVM reports 130/143). Exit status 1: the cluster removed (downed) this node, so a supervisor should restart it."})
+          "Ctrl-C or SIGTERM: the node leaves the cluster, hands its load balancers over and exits (the JVM reports 130/143). Exit status 1: the cluster removed (downed) this node, so a supervisor should restart it. Exit status 2: a setting was refused (the reason is printed)."})
   static final class Server implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
     @Override
     public Integer call() {
-      return FiberLb.runServerForever();
+      try {
+        return FiberLb.runServerForever();
+      } catch (IllegalArgumentException e) {
+        // A setting the server refuses (an unsafe bind, a half-configured TLS or JWT): the reason is the message.
+        spec.commandLine().getErr().println("error: " + e.getMessage());
+        spec.commandLine().getErr().flush();
+        return spec.exitCodeOnInvalidInput();
+      }
     }
   }
 
@@ -163,6 +208,11 @@ public final class Cli {
       // The client's global flags mean nothing to the server: without them its help is honest, and a stray
       // --server is a usage error rather than silently ignored.
       s.options().stream().filter(OptionSpec::inherited).toList().forEach(s::remove);
+    }
+    if (cl.getCommand() instanceof TokenCommands.Create) {
+      // Making a token calls no server: of the global flags only the org and project mean something.
+      s.options().stream().filter(o -> o.inherited() && !List.of("--org", "--project").contains(o.longestName()))
+          .toList().forEach(s::remove);
     }
     if (s.options().stream().noneMatch(OptionSpec::usageHelp)) {
       s.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).order(200)
@@ -242,9 +292,23 @@ public final class Cli {
       } catch (IllegalArgumentException e) {
         throw new Flags.UsageException("--server: " + e.getMessage());
       }
-      api = new Api(endpoint, org, project);
+      api = new Api(endpoint, org, project, credentials());
     }
     return api;
+  }
+
+  /** --token, --tls, --ca, --cert and --key, checked. */
+  private Api.Credentials credentials() {
+    if ((cert == null) != (key == null)) throw new Flags.UsageException("--cert and --key go together");
+    for (String[] f : new String[][] {{"--ca", ca}, {"--cert", cert}, {"--key", key}}) {
+      if (f[1] != null && !java.nio.file.Files.isReadable(java.nio.file.Path.of(f[1]))) {
+        throw new Flags.UsageException(f[0] + ": cannot read " + f[1]);
+      }
+    }
+    boolean useTls = tls || ca != null || cert != null;
+    return new Api.Credentials(token == null || token.isBlank() ? null : token.trim(), useTls,
+        ca == null ? null : java.nio.file.Path.of(ca), cert == null ? null : java.nio.file.Path.of(cert),
+        key == null ? null : java.nio.file.Path.of(key));
   }
 
   Output output() {

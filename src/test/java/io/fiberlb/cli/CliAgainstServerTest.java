@@ -44,7 +44,8 @@ class CliAgainstServerTest {
     return exec(all.toArray(String[]::new));
   }
 
-  private static Result exec(String... args) {
+  /** Runs one command line as {@code fiberlb} would, capturing its output; shared with the other CLI tests. */
+  static Result exec(String... args) {
     Cli cli = new Cli();
     try {
       var cl = Cli.commandLine(cli);

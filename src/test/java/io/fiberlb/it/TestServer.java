@@ -129,23 +129,37 @@ public final class TestServer implements AutoCloseable {
     private final ActorSystem<Void> clientSystem;
     /** The x-fiberlb-user header, or null. */
     private final String user;
+    /** The bearer token of the authorization header, or null. */
+    private final String bearer;
 
     Api(ActorSystem<Void> clientSystem, int port, String org, String project) {
       this(clientSystem, GrpcClientSettings.connectToServiceAt("127.0.0.1", port, clientSystem).withTls(false), org,
-          project, null);
+          project, null, null);
     }
 
-    private Api(ActorSystem<Void> clientSystem, GrpcClientSettings settings, String org, String project, String user) {
+    private Api(ActorSystem<Void> clientSystem, GrpcClientSettings settings, String org, String project, String user,
+        String bearer) {
       this.clientSystem = clientSystem;
       this.org = org;
       this.project = project;
       this.settings = settings;
       this.user = user;
+      this.bearer = bearer;
+    }
+
+    /** Clients over channels of the given settings (TLS, a client certificate), naming an org and project. */
+    public static Api over(ActorSystem<Void> clientSystem, GrpcClientSettings settings, String org, String project) {
+      return new Api(clientSystem, settings, org, project, null, null);
     }
 
     /** The same tenant, calling as another principal. */
     public Api as(String user) {
-      return new Api(clientSystem, settings, org, project, user);
+      return new Api(clientSystem, settings, org, project, user, bearer);
+    }
+
+    /** The same tenant headers with {@code authorization: Bearer <token>} (null: none). */
+    public Api withBearer(String token) {
+      return new Api(clientSystem, settings, org, project, user, token);
     }
 
     public ActorSystem<Void> system() {
@@ -190,13 +204,15 @@ public final class TestServer implements AutoCloseable {
 
     public <Req, Res> CompletionStage<Res> callAsync(SingleResponseRequestBuilder<Req, Res> rpc, Req request) {
       var withTenant = rpc.addHeader("x-fiberlb-org", org).addHeader("x-fiberlb-project", project);
+      if (bearer != null) withTenant = withTenant.addHeader("authorization", "Bearer " + bearer);
       return (user == null ? withTenant : withTenant.addHeader("x-fiberlb-user", user)).invoke(request);
     }
 
     /** A server-streaming call with this tenant's headers. */
     public <Req, Res> org.apache.pekko.stream.javadsl.Source<Res, org.apache.pekko.NotUsed> stream(
         org.apache.pekko.grpc.javadsl.StreamResponseRequestBuilder<Req, Res> rpc, Req request) {
-      return rpc.addHeader("x-fiberlb-org", org).addHeader("x-fiberlb-project", project).invoke(request);
+      var withTenant = rpc.addHeader("x-fiberlb-org", org).addHeader("x-fiberlb-project", project);
+      return (bearer == null ? withTenant : withTenant.addHeader("authorization", "Bearer " + bearer)).invoke(request);
     }
 
     // Shorthands for the calls most tests make.

@@ -1,0 +1,167 @@
+package io.fiberlb.it;
+
+import io.fiberlb.api.v1.*;
+import io.fiberlb.it.TestServer.Api;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.stream.javadsl.Sink;
+
+/**
+ * Every RPC of the API once, as a call against a fixture of resources: the one table the role matrix and the
+ * cross-tenant test are generated from. A delete removes a resource made for it, so that every row can be called
+ * again and again.
+ */
+final class RpcTable {
+  private RpcTable() {}
+
+  enum Kind { READ, WRITE }
+
+  interface Call {
+    CompletionStage<?> run(Api api, Fixture f);
+  }
+
+  /**
+   * @param projectWide the call names no resource (create a load balancer, list or export a project): another
+   *     project's caller cannot be pointed at project B's resources with it
+   */
+  record Rpc(String name, Kind kind, boolean projectWide, Call call) {}
+
+  /** A load balancer with one child of each kind, made by {@code owner}, and fresh victims for deletes. */
+  static final class Fixture {
+    private static final AtomicInteger ports = new AtomicInteger(20000);
+    private static final AtomicInteger names = new AtomicInteger();
+    final Api owner;
+    final String lb;
+    final String pool;
+    final String listener;
+    final String backend;
+    final String hc;
+
+    Fixture(Api owner) {
+      this.owner = owner;
+      this.lb = owner.createLb(name("fixture")).getId();
+      this.pool = owner.createPool(lb, name("pool")).getId();
+      this.listener = owner.createListener(lb, ports.incrementAndGet(), null).getId();
+      this.backend = owner.createBackend(lb, pool, "10.0.0.5", 8080).getId();
+      this.hc = owner.createHealthCheck(lb).getId();
+    }
+
+    static String name(String prefix) {
+      return prefix + "-" + names.incrementAndGet();
+    }
+
+    String freshLb() {
+      return owner.createLb(name("victim")).getId();
+    }
+
+    String freshListener() {
+      return owner.createListener(lb, ports.incrementAndGet(), null).getId();
+    }
+
+    String freshPool() {
+      return owner.createPool(lb, name("victim")).getId();
+    }
+
+    String freshBackend() {
+      return owner.createBackend(lb, pool, "10.0.0.6", ports.incrementAndGet()).getId();
+    }
+
+    String freshHealthCheck() {
+      return owner.createHealthCheck(lb).getId();
+    }
+  }
+
+  private static Rpc read(String name, Call call) {
+    return new Rpc(name, Kind.READ, false, call);
+  }
+
+  private static Rpc write(String name, Call call) {
+    return new Rpc(name, Kind.WRITE, false, call);
+  }
+
+  private static CompletionStage<?> drain(Api api, org.apache.pekko.stream.javadsl.Source<?, ?> source) {
+    return source.runWith(Sink.seq(), api.system());
+  }
+
+  static final List<Rpc> ALL = List.of(
+      new Rpc("LoadBalancerService/CreateLoadBalancer", Kind.WRITE, true, (a, f) -> a.callAsync(a.lbs().createLoadBalancer(),
+          CreateLoadBalancerRequest.newBuilder().setLoadBalancer(LoadBalancerSpec.newBuilder().setName(Fixture.name("new"))).build())),
+      read("LoadBalancerService/GetLoadBalancer", (a, f) -> a.callAsync(a.lbs().getLoadBalancer(),
+          GetLoadBalancerRequest.newBuilder().setId(f.lb).build())),
+      new Rpc("LoadBalancerService/ListLoadBalancers", Kind.READ, true, (a, f) -> a.callAsync(a.lbs().listLoadBalancers(),
+          ListLoadBalancersRequest.getDefaultInstance())),
+      write("LoadBalancerService/UpdateLoadBalancer", (a, f) -> a.callAsync(a.lbs().updateLoadBalancer(),
+          UpdateLoadBalancerRequest.newBuilder().setId(f.lb)
+              .setLoadBalancer(LoadBalancerSpec.newBuilder().setDescription("changed")).build())),
+      write("LoadBalancerService/DeleteLoadBalancer", (a, f) -> a.callAsync(a.lbs().deleteLoadBalancer(),
+          DeleteLoadBalancerRequest.newBuilder().setId(f.freshLb()).build())),
+      read("LoadBalancerService/GetLoadBalancerStatus", (a, f) -> a.callAsync(a.lbs().getLoadBalancerStatus(),
+          GetLoadBalancerStatusRequest.newBuilder().setId(f.lb).build())),
+      read("LoadBalancerService/GetLoadBalancerStats", (a, f) -> a.callAsync(a.lbs().getLoadBalancerStats(),
+          GetLoadBalancerStatsRequest.newBuilder().setLoadBalancerId(f.lb).build())),
+
+      write("ListenerService/CreateListener", (a, f) -> a.callAsync(a.listeners().createListener(),
+          CreateListenerRequest.newBuilder().setLoadBalancerId(f.lb).setListener(ListenerSpec.newBuilder()
+              .setProtocol(Protocol.TCP).setProtocolPort(Fixture.ports.incrementAndGet())).build())),
+      read("ListenerService/GetListener", (a, f) -> a.callAsync(a.listeners().getListener(),
+          GetListenerRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.listener).build())),
+      read("ListenerService/ListListeners", (a, f) -> a.callAsync(a.listeners().listListeners(),
+          ListListenersRequest.newBuilder().setLoadBalancerId(f.lb).build())),
+      write("ListenerService/UpdateListener", (a, f) -> a.callAsync(a.listeners().updateListener(),
+          UpdateListenerRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.listener)
+              .setListener(ListenerSpec.newBuilder().setDescription("changed")).build())),
+      write("ListenerService/DeleteListener", (a, f) -> a.callAsync(a.listeners().deleteListener(),
+          DeleteListenerRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.freshListener()).build())),
+
+      write("PoolService/CreatePool", (a, f) -> a.callAsync(a.pools().createPool(),
+          CreatePoolRequest.newBuilder().setLoadBalancerId(f.lb)
+              .setPool(PoolSpec.newBuilder().setName(Fixture.name("p")).setProtocol(Protocol.TCP)).build())),
+      read("PoolService/GetPool", (a, f) -> a.callAsync(a.pools().getPool(),
+          GetPoolRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.pool).build())),
+      read("PoolService/ListPools", (a, f) -> a.callAsync(a.pools().listPools(),
+          ListPoolsRequest.newBuilder().setLoadBalancerId(f.lb).build())),
+      write("PoolService/UpdatePool", (a, f) -> a.callAsync(a.pools().updatePool(),
+          UpdatePoolRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.pool)
+              .setPool(PoolSpec.newBuilder().setDescription("changed")).build())),
+      write("PoolService/DeletePool", (a, f) -> a.callAsync(a.pools().deletePool(),
+          DeletePoolRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.freshPool()).build())),
+
+      write("BackendService/CreateBackend", (a, f) -> a.callAsync(a.backends().createBackend(),
+          CreateBackendRequest.newBuilder().setLoadBalancerId(f.lb).setPoolId(f.pool)
+              .setBackend(BackendSpec.newBuilder().setAddress("10.0.0.7").setProtocolPort(Fixture.ports.incrementAndGet())).build())),
+      read("BackendService/GetBackend", (a, f) -> a.callAsync(a.backends().getBackend(),
+          GetBackendRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.backend).build())),
+      read("BackendService/ListBackends", (a, f) -> a.callAsync(a.backends().listBackends(),
+          ListBackendsRequest.newBuilder().setLoadBalancerId(f.lb).setPoolId(f.pool).build())),
+      write("BackendService/UpdateBackend", (a, f) -> a.callAsync(a.backends().updateBackend(),
+          UpdateBackendRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.backend)
+              .setBackend(BackendSpec.newBuilder().setName("changed")).build())),
+      write("BackendService/DeleteBackend", (a, f) -> a.callAsync(a.backends().deleteBackend(),
+          DeleteBackendRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.freshBackend()).build())),
+
+      write("HealthCheckService/CreateHealthCheck", (a, f) -> a.callAsync(a.healthChecks().createHealthCheck(),
+          CreateHealthCheckRequest.newBuilder().setLoadBalancerId(f.lb)
+              .setHealthCheck(HealthCheckSpec.newBuilder().setType(HealthCheck.Type.TCP)).build())),
+      read("HealthCheckService/GetHealthCheck", (a, f) -> a.callAsync(a.healthChecks().getHealthCheck(),
+          GetHealthCheckRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.hc).build())),
+      read("HealthCheckService/ListHealthChecks", (a, f) -> a.callAsync(a.healthChecks().listHealthChecks(),
+          ListHealthChecksRequest.newBuilder().setLoadBalancerId(f.lb).build())),
+      write("HealthCheckService/UpdateHealthCheck", (a, f) -> a.callAsync(a.healthChecks().updateHealthCheck(),
+          UpdateHealthCheckRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.hc)
+              .setHealthCheck(HealthCheckSpec.newBuilder().setName("changed")).build())),
+      write("HealthCheckService/DeleteHealthCheck", (a, f) -> a.callAsync(a.healthChecks().deleteHealthCheck(),
+          DeleteHealthCheckRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.freshHealthCheck()).build())),
+
+      read("AuditService/ListEvents", (a, f) -> a.callAsync(a.audit().listEvents(),
+          ListEventsRequest.newBuilder().setLoadBalancerId(f.lb).build())),
+      read("AuditService/StreamEvents", (a, f) -> drain(a, a.stream(a.audit().streamEvents(),
+          StreamEventsRequest.newBuilder().setLoadBalancerId(f.lb).build()))),
+      read("AuditService/GetLoadBalancerAt", (a, f) -> a.callAsync(a.audit().getLoadBalancerAt(),
+          GetLoadBalancerAtRequest.newBuilder().setId(f.lb).build())),
+      read("AuditService/DiffLoadBalancer", (a, f) -> a.callAsync(a.audit().diffLoadBalancer(),
+          DiffLoadBalancerRequest.newBuilder().setId(f.lb)
+              .setFrom(PointInTime.newBuilder().setVersion(1)).build())),
+      new Rpc("AuditService/ExportEvents", Kind.READ, true, (a, f) -> drain(a, a.stream(a.audit().exportEvents(),
+          ExportEventsRequest.getDefaultInstance()))));
+}
