@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fiberlb.api.v1.Backend;
 import io.fiberlb.api.v1.ListBackendsRequest;
 import io.fiberlb.api.v1.LoadBalancer;
-import io.fiberlb.api.v1.Pool;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -107,16 +106,12 @@ class ClusterProcessTest {
   @Order(3)
   void aCrashedOwnersVipIsServedByTheSurvivorWithEveryAcknowledgedWrite() throws Exception {
     var api = api();
-    LoadBalancer lb = api.createLb("crash");
-    Pool pool = api.createPool(lb.getId(), "p");
-    List<String> acked = new ArrayList<>();
-    for (EchoBackend b : backends) acked.add(api.createBackend(lb.getId(), pool.getId(), "127.0.0.1", b.port()).getId());
-    int port = DataPlaneTest.freePort();
-    api.createListener(lb.getId(), port, pool.getId());
-    assertThat(FailoverTest.serving(lb.getVipAddress(), port, Duration.ofSeconds(60))).as("served before").isNotEmpty();
+    var served = FailoverProbe.servedLb(api, "crash", backends);
+    LoadBalancer lb = served.lb();
+    List<String> acked = served.backendIds();
 
     ClusterNodes.Node victim = owner(lb.getId());
-    long ms = FailoverProbe.afterKill(victim, lb.getVipAddress(), port, Duration.ofSeconds(90));
+    long ms = FailoverProbe.afterKill(victim, served.vip(), served.port(), Duration.ofSeconds(90));
     assertThat(ms).as("the VIP is served by a survivor after kill -9 of " + victim.name).isNotNegative();
     System.out.println("cluster failover after kill -9 of the owner: VIP served again after " + ms + " ms");
     assertThat(owner(lb.getId())).isNotSameAs(victim);
@@ -139,16 +134,11 @@ class ClusterProcessTest {
   @Test
   @Order(4)
   void aStoppedOwnerHandsOverItsVip() throws Exception {
-    var api = api();
-    LoadBalancer lb = api.createLb("graceful");
-    Pool pool = api.createPool(lb.getId(), "p");
-    for (EchoBackend b : backends) api.createBackend(lb.getId(), pool.getId(), "127.0.0.1", b.port());
-    int port = DataPlaneTest.freePort();
-    api.createListener(lb.getId(), port, pool.getId());
-    assertThat(FailoverTest.serving(lb.getVipAddress(), port, Duration.ofSeconds(60))).isNotEmpty();
+    var served = FailoverProbe.servedLb(api(), "graceful", backends);
+    LoadBalancer lb = served.lb();
 
     ClusterNodes.Node victim = owner(lb.getId());
-    var handover = FailoverProbe.afterSigterm(victim, lb.getVipAddress(), port, Duration.ofSeconds(60));
+    var handover = FailoverProbe.afterSigterm(victim, served.vip(), served.port(), Duration.ofSeconds(60));
     assertThat(handover).as("the VIP is served by the other node after SIGTERM of " + victim.name).isNotNull();
     System.out.println("cluster handover after SIGTERM of the owner: longest time without service "
         + handover.longestGapMs() + " ms; the old owner exited after " + handover.exitedAfterMs() + " ms");

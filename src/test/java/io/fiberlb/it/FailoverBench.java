@@ -1,7 +1,6 @@
 package io.fiberlb.it;
 
 import io.fiberlb.api.v1.LoadBalancer;
-import io.fiberlb.api.v1.Pool;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,13 +27,10 @@ public final class FailoverBench {
       for (String n : List.of("a", "b")) backends.add(new EchoBackend(n));
       try (var client = new TestServer.Client(cluster.node(0).grpcPort)) {
         var api = client.as("bench");
-        LoadBalancer lb = api.createLb("failover");
-        Pool pool = api.createPool(lb.getId(), "p");
-        for (EchoBackend b : backends) api.createBackend(lb.getId(), pool.getId(), "127.0.0.1", b.port());
-        int port = DataPlaneTest.freePort();
-        api.createListener(lb.getId(), port, pool.getId());
-        String vip = lb.getVipAddress();
-        if (FailoverTest.serving(vip, port, Duration.ofSeconds(60)).isEmpty()) throw new IllegalStateException("VIP not served");
+        var served = FailoverProbe.servedLb(api, "failover", backends);
+        LoadBalancer lb = served.lb();
+        String vip = served.vip();
+        int port = served.port();
 
         List<Long> killMs = new ArrayList<>();
         for (int i = 0; i < kills; i++) {

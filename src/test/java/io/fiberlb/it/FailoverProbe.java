@@ -1,11 +1,50 @@
 package io.fiberlb.it;
 
+import io.fiberlb.api.v1.LoadBalancer;
+import io.fiberlb.api.v1.Pool;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /** How long a VIP goes without service while its owner dies or leaves: shared by ClusterProcessTest and the bench. */
 final class FailoverProbe {
   private FailoverProbe() {}
+
+  /** A load balancer that serves: its listener's port and its backends' ids. */
+  record ServedLb(LoadBalancer lb, int port, List<String> backendIds) {
+    String vip() {
+      return lb.getVipAddress();
+    }
+  }
+
+  /**
+   * Creates a load balancer named {@code name} with a pool of {@code backends} behind a listener on a free port,
+   * and waits until its VIP serves; fails saying so when it does not within a minute.
+   */
+  static ServedLb servedLb(TestServer.Api api, String name, List<EchoBackend> backends) throws IOException {
+    LoadBalancer lb = api.createLb(name);
+    Pool pool = api.createPool(lb.getId(), "p");
+    List<String> ids = new ArrayList<>();
+    for (EchoBackend b : backends) ids.add(api.createBackend(lb.getId(), pool.getId(), "127.0.0.1", b.port()).getId());
+    int port = DataPlaneTest.freePort();
+    api.createListener(lb.getId(), port, pool.getId());
+    if (FailoverTest.serving(lb.getVipAddress(), port, Duration.ofSeconds(60)).isEmpty()) {
+      throw new AssertionError("load balancer " + name + " did not serve " + lb.getVipAddress() + ":" + port + " within 60 s");
+    }
+    return new ServedLb(lb, port, ids);
+  }
+
+  /** Polls a create until the journal takes writes again; fails saying so after a minute. */
+  static Pool awaitWritable(TestServer.Api api, String lbId) {
+    return Poll.until("a write accepted again", Duration.ofSeconds(60), () -> {
+      try {
+        return api.createPool(lbId, "after-" + System.nanoTime());
+      } catch (RuntimeException e) {
+        return null;
+      }
+    }, p -> p != null);
+  }
 
   private static boolean served(String vip, int port) {
     try {

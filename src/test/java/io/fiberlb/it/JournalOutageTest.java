@@ -3,7 +3,6 @@ package io.fiberlb.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fiberlb.api.v1.LoadBalancer;
-import io.fiberlb.api.v1.Pool;
 import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,12 +50,9 @@ class JournalOutageTest {
     settings.put("fiberlb.database.health-interval", "1h"); // the fast refusal never sees the outage here
     try (var backend = new EchoBackend("b"); var server = new TestServer(settings)) {
       var api = server.as("outage");
-      LoadBalancer lb = api.createLb("o");
-      Pool pool = api.createPool(lb.getId(), "p");
-      api.createBackend(lb.getId(), pool.getId(), "127.0.0.1", backend.port());
-      int port = DataPlaneTest.freePort();
-      api.createListener(lb.getId(), port, pool.getId());
-      assertThat(FailoverTest.serving(lb.getVipAddress(), port, Duration.ofSeconds(20))).isEqualTo("b");
+      var served = FailoverProbe.servedLb(api, "o", java.util.List.of(backend));
+      LoadBalancer lb = served.lb();
+      int port = served.port();
 
       pg("stop", dir);
       // An update is journaled by the load balancer itself (a create also asks the project for quota first).
@@ -64,24 +60,17 @@ class JournalOutageTest {
           .setId(lb.getId()).setLoadBalancer(io.fiberlb.api.v1.LoadBalancerSpec.newBuilder().setDescription("lost"))
           .build()).toCompletableFuture();
       long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-      int served = 0;
+      int connections = 0;
       while (System.nanoTime() < until) {
         assertThat(FailoverTest.serving(lb.getVipAddress(), port, Duration.ofSeconds(2)))
-            .as("the VIP is served while the journal is down, after " + served + " connections").isEqualTo("b");
-        served++;
+            .as("the VIP is served while the journal is down, after " + connections + " connections").isEqualTo("b");
+        connections++;
         Thread.sleep(100);
       }
       assertThat(write).as("the write during the outage did not succeed").isCompletedExceptionally();
 
       pg("resume", dir);
-      Pool after = Poll.until("a write accepted once the journal is back", Duration.ofSeconds(60), () -> {
-        try {
-          return api.createPool(lb.getId(), "after");
-        } catch (RuntimeException e) {
-          return null;
-        }
-      }, p -> p != null);
-      assertThat(after.getName()).isEqualTo("after");
+      assertThat(FailoverProbe.awaitWritable(api, lb.getId()).getName()).startsWith("after-");
       assertThat(FailoverTest.serving(lb.getVipAddress(), port, Duration.ofSeconds(5))).isEqualTo("b");
     } finally {
       pg("stop", dir);
@@ -96,12 +85,9 @@ class JournalOutageTest {
     var settings = settings(address);
     try (var backend = new EchoBackend("b"); var server = new TestServer(settings)) {
       var api = server.as("outage");
-      LoadBalancer lb = api.createLb("o");
-      Pool pool = api.createPool(lb.getId(), "p");
-      api.createBackend(lb.getId(), pool.getId(), "127.0.0.1", backend.port());
-      int port = DataPlaneTest.freePort();
-      api.createListener(lb.getId(), port, pool.getId());
-      assertThat(FailoverTest.serving(lb.getVipAddress(), port, Duration.ofSeconds(20))).isEqualTo("b");
+      var served = FailoverProbe.servedLb(api, "o", java.util.List.of(backend));
+      LoadBalancer lb = served.lb();
+      int port = served.port();
 
       pg("stop", dir);
       // The first writes may still reach the entity before the check notices; poll until one is refused at once.
@@ -126,14 +112,7 @@ class JournalOutageTest {
       assertThat(FailoverTest.serving(lb.getVipAddress(), port, Duration.ofSeconds(5))).isEqualTo("b");
 
       pg("resume", dir);
-      Pool after = Poll.until("a write accepted once the journal is back", Duration.ofSeconds(60), () -> {
-        try {
-          return api.createPool(lb.getId(), "after");
-        } catch (RuntimeException e) {
-          return null;
-        }
-      }, p -> p != null);
-      assertThat(after.getName()).isEqualTo("after");
+      assertThat(FailoverProbe.awaitWritable(api, lb.getId()).getName()).startsWith("after-");
       assertThat(FailoverTest.serving(lb.getVipAddress(), port, Duration.ofSeconds(5))).isEqualTo("b");
     } finally {
       pg("stop", dir);
