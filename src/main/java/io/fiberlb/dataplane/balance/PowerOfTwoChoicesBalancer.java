@@ -2,6 +2,8 @@ package io.fiberlb.dataplane.balance;
 
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 
 /**
  * RANDOM_TWO_CHOICES (the power of two choices): draw two different endpoints at random, each with probability
@@ -21,8 +23,15 @@ final class PowerOfTwoChoicesBalancer implements Balancer {
   private final int[] threshold;
   private final int[] alias;
   private final int totalWeight;
+  private final Supplier<RandomGenerator> random;
 
   PowerOfTwoChoicesBalancer(List<Endpoint> eligible) {
+    this(eligible, ThreadLocalRandom::current);
+  }
+
+  /** @param random the draws' source: the calling thread's own in service, a seeded one in tests */
+  PowerOfTwoChoicesBalancer(List<Endpoint> eligible, Supplier<RandomGenerator> random) {
+    this.random = random;
     this.candidates = List.copyOf(eligible);
     this.endpoints = candidates.toArray(new Endpoint[0]);
     int n = endpoints.length;
@@ -81,11 +90,11 @@ final class PowerOfTwoChoicesBalancer implements Balancer {
   public Endpoint pick(ConnectionKey key) {
     int n = endpoints.length;
     if (n == 1) return endpoints[0];
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    int a = draw(random.nextLong());
-    int b = draw(random.nextLong());
+    RandomGenerator r = random.get();
+    int a = draw(r.nextLong());
+    int b = draw(r.nextLong());
     if (b == a) {
-      b = a + 1 + random.nextInt(n - 1);
+      b = a + 1 + r.nextInt(n - 1);
       if (b >= n) b -= n;
     }
     // b wins only if strictly less loaded: open_b / w_b < open_a / w_a
