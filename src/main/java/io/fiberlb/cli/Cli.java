@@ -160,6 +160,11 @@ public final class Cli {
               + " FIBERLB_EVENT_LOOPS, FIBERLB_EPOLL=false for NIO) or, with FIBERLB_DATAPLANE_ENGINE=pekko, through"
               + " Pekko Streams TCP.",
           "",
+          "Alone it is a cluster of one. For several nodes on one PostgreSQL journal, run each with"
+              + " -Dconfig.file=conf/cluster-node.conf and the same FIBERLB_CONTACT_POINTS (every node's management"
+              + " host:port) and FIBERLB_CLUSTER_SIZE: a node joins the running cluster, never forms a second one, and"
+              + " serves VIPs only while it reaches a majority; FIBERLB_DATAPLANE_ENABLED=false makes it API-only.",
+          "",
           "Ctrl-C or SIGTERM: the node leaves the cluster, hands its load balancers over and exits (the JVM reports 130/143). Exit status 1: the cluster removed (downed) this node, so a supervisor should restart it. Exit status 2: a setting was refused (the reason is printed)."})
   static final class Server implements Callable<Integer> {
     @Spec CommandSpec spec;
