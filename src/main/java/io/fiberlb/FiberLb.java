@@ -21,6 +21,9 @@ import io.fiberlb.api.standard.Readiness;
 import io.fiberlb.api.standard.ReflectionV1;
 import io.grpc.health.v1.Health;
 import io.grpc.health.v1.HealthHandlerFactory;
+import io.fiberlb.api.ClusterServiceImpl;
+import io.fiberlb.api.v1.ClusterService;
+import io.fiberlb.api.v1.ClusterServicePowerApiHandlerFactory;
 import io.fiberlb.api.v1.BackendService;
 import io.fiberlb.api.v1.BackendServicePowerApiHandlerFactory;
 import io.fiberlb.api.v1.HealthCheckService;
@@ -171,7 +174,7 @@ public final class FiberLb {
     var gw = new ControlPlaneGateway(system, config.getDuration("fiberlb.grpc.ask-timeout"), identity, journalHealth);
     List<ServiceDescription> served = List.of(LoadBalancerService.description, ListenerService.description,
         PoolService.description, BackendService.description, HealthCheckService.description,
-        AuditService.description, Health.description);
+        AuditService.description, ClusterService.description, Health.description);
     var mat = SystemMaterializer.get(system).materializer();
     var eh = RequestErrors.mapper(); // bodies that do not parse: INVALID_ARGUMENT, not INTERNAL
     @SuppressWarnings("unchecked")
@@ -183,6 +186,7 @@ public final class FiberLb {
         HealthCheckServicePowerApiHandlerFactory.partial(new HealthCheckServiceImpl(gw), HealthCheckService.name, mat, eh, system),
         AuditServicePowerApiHandlerFactory.partial(new AuditServiceImpl(system, gw,
             AuditSettings.from(config.getConfig("fiberlb.audit"))), AuditService.name, mat, eh, system),
+        ClusterServicePowerApiHandlerFactory.partial(new ClusterServiceImpl(system), ClusterService.name, mat, eh, system),
         HealthHandlerFactory.partial(new HealthServiceImpl(new Readiness(system, Duration.ofSeconds(1)),
             served.stream().map(ServiceDescription::name).collect(Collectors.toSet())), Health.name, system),
         ServerReflection.create(served, system));

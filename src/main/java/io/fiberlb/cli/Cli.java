@@ -51,6 +51,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         HealthCheckCommands.class,
         AuditCommands.class,
         TokenCommands.class,
+        ClusterCommands.class,
         Cli.Server.class,
         HelpCommand.class},
     exitCodeListHeading = "%nExit status:%n",

@@ -54,7 +54,8 @@ class AuthorizationTest {
     return switch (who) {
       case NO_CREDENTIALS, UNKNOWN_TOKEN -> Status.Code.UNAUTHENTICATED;
       case OBSERVER, GLOBAL_OBSERVER -> kind == Kind.READ ? Status.Code.OK : Status.Code.PERMISSION_DENIED;
-      case MEMBER, ADMIN -> Status.Code.OK;
+      case MEMBER -> kind == Kind.ADMIN ? Status.Code.PERMISSION_DENIED : Status.Code.OK;
+      case ADMIN -> Status.Code.OK;
     };
   }
 
@@ -109,7 +110,7 @@ class AuthorizationTest {
     Set<String> served = new TreeSet<>();
     for (ServiceDescription d : List.of(LoadBalancerService.description, ListenerService.description,
         PoolService.description, BackendService.description, HealthCheckService.description,
-        AuditService.description)) {
+        AuditService.description, io.fiberlb.api.v1.ClusterService.description)) {
       var service = d.descriptor().findServiceByName(d.name().substring(d.name().lastIndexOf('.') + 1));
       service.getMethods().forEach(m -> served.add(service.getName() + "/" + m.getName()));
     }

@@ -73,6 +73,17 @@ class ClusterProcessTest {
           .newBuilder().setId(id).build()).getNode()).as("the node in the status of " + id).isEqualTo(owner.address());
     }
     assertThat(cluster.node(2).shards()).as("shards on the control-plane-only node").isEmpty();
+    // The admin's view (local mode acts as admin): three Up members, node3 control plane only and owning none.
+    var members = Poll.until("ListMembers to count the 8 load balancers", Duration.ofSeconds(30),
+        () -> api.call(api.cluster().listMembers(), io.fiberlb.api.v1.ListMembersRequest.getDefaultInstance()),
+        r -> r.getMembersList().stream().mapToInt(io.fiberlb.api.v1.ClusterMember::getLoadBalancers).sum() == 8);
+    assertThat(members.getMembersList()).hasSize(3)
+        .allMatch(m -> m.getStatus().equals("Up") && m.getReachable(), "Up and reachable");
+    var apiOnly = members.getMembersList().stream().filter(m -> m.getAddress().equals(cluster.node(2).address()))
+        .findFirst().orElseThrow();
+    assertThat(apiOnly.getRolesList()).containsExactly("controlplane");
+    assertThat(apiOnly.getLoadBalancers()).isZero();
+    assertThat(members.getAnsweredBy()).isEqualTo(cluster.node(2).address());
   }
 
   @Test

@@ -418,4 +418,18 @@ class ControlPlaneApiTest {
   static com.google.protobuf.Duration dur(long ms) {
     return com.google.protobuf.Duration.newBuilder().setSeconds(ms / 1000).setNanos((int) (ms % 1000) * 1_000_000).build();
   }
+
+  @Test
+  void clusterMembersCountTheLoadBalancersOfEachNode() {
+    var api = server.as("members");
+    api.createLb("m1");
+    api.createLb("m2");
+    var members = Poll.until("ListMembers to count this project's load balancers", java.time.Duration.ofSeconds(20),
+        () -> api.call(api.cluster().listMembers(), io.fiberlb.api.v1.ListMembersRequest.getDefaultInstance()),
+        r -> r.getMembers(0).getLoadBalancers() >= 2);
+    assertThat(members.getMembersList()).hasSize(1);
+    assertThat(members.getMembers(0).getStatus()).isEqualTo("Up");
+    assertThat(members.getMembers(0).getRolesList()).containsExactly("controlplane", "dataplane");
+    assertThat(members.getMembers(0).getLeader()).isTrue();
+  }
 }

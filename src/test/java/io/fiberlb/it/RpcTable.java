@@ -15,7 +15,8 @@ import org.apache.pekko.stream.javadsl.Sink;
 final class RpcTable {
   private RpcTable() {}
 
-  enum Kind { READ, WRITE }
+  /** ADMIN: the cluster's own views (ClusterService), for the admin role only. */
+  enum Kind { READ, WRITE, ADMIN }
 
   interface Call {
     CompletionStage<?> run(Api api, Fixture f);
@@ -163,5 +164,7 @@ final class RpcTable {
           DiffLoadBalancerRequest.newBuilder().setId(f.lb)
               .setFrom(PointInTime.newBuilder().setVersion(1)).build())),
       new Rpc("AuditService/ExportEvents", Kind.READ, true, (a, f) -> drain(a, a.stream(a.audit().exportEvents(),
-          ExportEventsRequest.getDefaultInstance()))));
+          ExportEventsRequest.getDefaultInstance()))),
+      new Rpc("ClusterService/ListMembers", Kind.ADMIN, true, (a, f) -> a.callAsync(a.cluster().listMembers(),
+          ListMembersRequest.getDefaultInstance())));
 }

@@ -13,7 +13,9 @@ enum Access {
   /** Server reflection: any verified principal (it describes the API, never a tenant's data). */
   AUTHENTICATED,
   READ,
-  WRITE;
+  WRITE,
+  /** The cluster's own views and operations (ClusterService): the admin role only. */
+  ADMIN;
 
   private static final String[] READ_PREFIXES = {"Get", "List", "Stream", "Diff", "Export"};
 
@@ -26,6 +28,7 @@ enum Access {
   static Access of(String path) {
     if (HEALTH.contains(path)) return OPEN;
     if (REFLECTION.contains(path)) return AUTHENTICATED;
+    if (path.startsWith("/fiberlb.v1.ClusterService/")) return ADMIN;
     int slash = path.lastIndexOf('/');
     String method = slash < 0 ? path : path.substring(slash + 1);
     for (String p : READ_PREFIXES) {
