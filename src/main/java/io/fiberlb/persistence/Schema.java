@@ -78,10 +78,13 @@ public final class Schema {
         config.getString("fiberlb.database.password"));
         Statement st = c.createStatement()) {
       boolean postgres = kind.equals("postgres");
+      if (postgres && allPresent(st, script)) return; // a restart: no DDL, so no lock to wait for behind live writers
       if (postgres) {
         // Nodes starting together on an empty database would race in CREATE TABLE IF NOT EXISTS (PostgreSQL's
         // catalog has no IF NOT EXISTS atomicity): one transaction under an advisory lock makes them take turns.
         c.setAutoCommit(false);
+        // Bounded: a lock held by a frozen node's session must end in an error (the supervisor retries), not a hang.
+        st.execute("SET LOCAL lock_timeout = '30s'");
         st.execute("SELECT pg_advisory_xact_lock(" + LOCK_ID + ")");
       }
       for (String sql : script.split(";\\s*\\n")) {
@@ -93,6 +96,22 @@ public final class Schema {
       throw new IllegalStateException("cannot prepare the journal database at " + redact(url) + ": "
           + e.getMessage(), e);
     }
+  }
+
+  private static final java.util.regex.Pattern CREATED = java.util.regex.Pattern.compile(
+      "(?i)create\\s+(?:unique\\s+)?(?:table|index)\\s+if\\s+not\\s+exists\\s+([a-z_][a-z0-9_]*)");
+
+  /** Whether every table and index the script creates exists already (PostgreSQL; to_regclass takes no lock). */
+  private static boolean allPresent(Statement st, String script) throws SQLException {
+    var m = CREATED.matcher(script);
+    boolean any = false;
+    while (m.find()) {
+      any = true;
+      try (var rs = st.executeQuery("SELECT to_regclass('" + m.group(1) + "') IS NOT NULL")) {
+        if (!rs.next() || !rs.getBoolean(1)) return false;
+      }
+    }
+    return any;
   }
 
   private static String read(String resource) {
