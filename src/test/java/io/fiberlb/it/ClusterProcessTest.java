@@ -97,14 +97,13 @@ class ClusterProcessTest {
       cluster.node(2).signal("STOP");
       try {
         first.start();
-        long until = System.nanoTime() + Duration.ofSeconds(12).toNanos();
-        while (System.nanoTime() < until) {
+        int r = round;
+        Poll.during(Duration.ofSeconds(12), Duration.ofMillis(250), () -> {
           Set<String> seen = first.upMembers();
           assertThat(seen.isEmpty() || seen.contains(cluster.node(1).address()))
-              .as("round " + round + ": the restarted node is Up only in the cluster of the others, saw " + seen
+              .as("round " + r + ": the restarted node is Up only in the cluster of the others, saw " + seen
                   + " (log " + first.log() + ")").isTrue();
-          Thread.sleep(250);
-        }
+        });
       } finally {
         cluster.node(1).signal("CONT");
         cluster.node(2).signal("CONT");

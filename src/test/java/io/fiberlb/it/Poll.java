@@ -45,4 +45,19 @@ public final class Poll {
     }
     return last;
   }
+
+  /**
+   * For a condition that must hold throughout a window rather than become true: runs {@code check} (which asserts
+   * itself) every {@code interval} until {@code window} has passed. Returns how many times it ran.
+   */
+  public static int during(Duration window, Duration interval, Runnable check) {
+    Instant end = Instant.now().plus(window);
+    int runs = 0;
+    while (Instant.now().isBefore(end)) {
+      check.run();
+      runs++;
+      LockSupport.parkNanos(interval.toNanos());
+    }
+    return runs;
+  }
 }
