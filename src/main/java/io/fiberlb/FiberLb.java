@@ -45,6 +45,7 @@ import io.fiberlb.metrics.MetricsSettings;
 import io.fiberlb.metrics.NodeMetrics;
 import io.fiberlb.cluster.ClusterFormation;
 import io.fiberlb.cluster.QuorumWatch;
+import io.fiberlb.cluster.ShardPins;
 import io.fiberlb.persistence.JournalHealth;
 import io.fiberlb.persistence.Schema;
 import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
@@ -155,6 +156,7 @@ public final class FiberLb {
     var dataPlaneSettings = DataPlaneSettings.from(config.getConfig("fiberlb.dataplane"));
     DataPlane dataPlane = dataPlaneSettings.enabled() ? new DataPlane(system, dataPlaneSettings) : null;
     if (dataPlane != null) QuorumWatch.start(system, config.getInt("fiberlb.cluster.size"), dataPlane.gate()::set);
+    ShardPins.get(system); // lb failover's placement wishes, read by the shard coordinator wherever it runs
     ShardedDirectory directory = ShardedDirectory.init(system, settings, dataPlane);
     if (config.getBoolean("fiberlb.management.enabled")) {
       // /alive, /ready and /cluster/members for orchestrators and operators; the contact point for bootstrap.
@@ -186,7 +188,7 @@ public final class FiberLb {
         HealthCheckServicePowerApiHandlerFactory.partial(new HealthCheckServiceImpl(gw), HealthCheckService.name, mat, eh, system),
         AuditServicePowerApiHandlerFactory.partial(new AuditServiceImpl(system, gw,
             AuditSettings.from(config.getConfig("fiberlb.audit"))), AuditService.name, mat, eh, system),
-        ClusterServicePowerApiHandlerFactory.partial(new ClusterServiceImpl(system), ClusterService.name, mat, eh, system),
+        ClusterServicePowerApiHandlerFactory.partial(new ClusterServiceImpl(system, gw), ClusterService.name, mat, eh, system),
         HealthHandlerFactory.partial(new HealthServiceImpl(new Readiness(system, Duration.ofSeconds(1)),
             served.stream().map(ServiceDescription::name).collect(Collectors.toSet())), Health.name, system),
         ServerReflection.create(served, system));

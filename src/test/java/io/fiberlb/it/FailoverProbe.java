@@ -95,4 +95,40 @@ final class FailoverProbe {
     }
     return null;
   }
+
+  /**
+   * Runs {@code move} (a blocking call that returns once the load balancer runs elsewhere) on another thread while
+   * connecting every 20 ms: the longest time without service in milliseconds, measured until the move returned and
+   * the VIP was served after it; -1 if that did not happen within {@code limit}.
+   */
+  static long longestGapDuring(java.util.concurrent.Callable<?> move, String vip, int port, Duration limit)
+      throws Exception {
+    var done = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return move.call();
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
+    long t0 = System.nanoTime();
+    long lastServed = t0;
+    long longestGap = 0;
+    long deadline = t0 + limit.toNanos();
+    while (System.nanoTime() < deadline) {
+      boolean finished = done.isDone();
+      boolean served = served(vip, port);
+      long now = System.nanoTime();
+      if (served) {
+        longestGap = Math.max(longestGap, now - lastServed);
+        lastServed = now;
+        if (finished) {
+          done.join(); // a failed move fails the caller
+          return longestGap / 1_000_000;
+        }
+      } else {
+        Thread.sleep(20);
+      }
+    }
+    return -1;
+  }
 }
