@@ -44,6 +44,7 @@ import io.fiberlb.metrics.MetricsEndpoint;
 import io.fiberlb.metrics.MetricsSettings;
 import io.fiberlb.metrics.NodeMetrics;
 import io.fiberlb.cluster.ClusterFormation;
+import io.fiberlb.cluster.FailoverWatch;
 import io.fiberlb.cluster.QuorumWatch;
 import io.fiberlb.cluster.ShardPins;
 import io.fiberlb.persistence.JournalHealth;
@@ -173,7 +174,10 @@ public final class FiberLb {
         config.getString("fiberlb.identity.default-project"));
     JournalHealth journalHealth = JournalHealth.start(config);
     system.getWhenTerminated().thenRun(journalHealth::close);
-    var gw = new ControlPlaneGateway(system, config.getDuration("fiberlb.grpc.ask-timeout"), identity, journalHealth);
+    var failover = config.getInt("fiberlb.cluster.size") > 1
+        ? new FailoverWatch(system, io.fiberlb.controlplane.LoadBalancerEntity.TYPE_KEY.name()) : null;
+    var gw = new ControlPlaneGateway(system, config.getDuration("fiberlb.grpc.ask-timeout"), identity, journalHealth,
+        failover);
     List<ServiceDescription> served = List.of(LoadBalancerService.description, ListenerService.description,
         PoolService.description, BackendService.description, HealthCheckService.description,
         AuditService.description, ClusterService.description, Health.description);

@@ -121,10 +121,23 @@ class ClusterProcessTest {
     List<String> acked = served.backendIds();
 
     ClusterNodes.Node victim = owner(lb.getId());
-    long ms = FailoverProbe.afterKill(victim, served.vip(), served.port(), Duration.ofSeconds(90));
+    // Writes all along: none may wait for the ask timeout; while it fails over they are refused with the reason.
+    var writer = new FailoverProbe.Writer(api, lb.getId());
+    long ms;
+    try {
+      ms = FailoverProbe.afterKill(victim, served.vip(), served.port(), Duration.ofSeconds(90));
+      writer.awaitAccepted(Duration.ofSeconds(60));
+    } finally {
+      writer.close();
+    }
     assertThat(ms).as("the VIP is served by a survivor after kill -9 of " + victim.name).isNotNegative();
-    System.out.println("cluster failover after kill -9 of the owner: VIP served again after " + ms + " ms");
+    System.out.println("cluster failover after kill -9 of the owner: VIP served again after " + ms + " ms; writes "
+        + "meanwhile: " + writer.summary());
     assertThat(owner(lb.getId())).isNotSameAs(victim);
+    assertThat(writer.outcomes()).as("writes during the failover: accepted, or refused because it fails over")
+        .allMatch(o -> o.ok() || (o.code() == io.grpc.Status.Code.UNAVAILABLE && o.message().contains("failing over")))
+        .anyMatch(o -> !o.ok())
+        .allMatch(o -> o.millis() < 5_000, "answered within 5 s (the ask timeout is 10 s)");
 
     List<String> ids = Poll.until("the backends listed after the failover", Duration.ofSeconds(30), () -> {
       try {
