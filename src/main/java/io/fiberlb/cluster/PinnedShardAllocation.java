@@ -24,11 +24,17 @@ public final class PinnedShardAllocation extends ShardCoordinator.AbstractShardA
     implements ShardCoordinator.ActorSystemDependentAllocationStrategy {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PinnedShardAllocation.class);
   private final ShardCoordinator.ShardAllocationStrategy leastShards;
+  private final boolean rebalance;
   private volatile ShardPins pins;
   private volatile Address self;
 
-  /** @param absoluteLimit, relativeLimit the least-shard strategy's limits of shards moved per rebalance round */
-  public PinnedShardAllocation(int absoluteLimit, double relativeLimit) {
+  /**
+   * @param absoluteLimit, relativeLimit the least-shard strategy's limits of shards moved per rebalance round
+   * @param rebalance whether to even the counts out at all ({@code fiberlb.cluster.rebalance}); pinned shards move
+   *     to their node either way
+   */
+  public PinnedShardAllocation(int absoluteLimit, double relativeLimit, boolean rebalance) {
+    this.rebalance = rebalance;
     this.leastShards = ShardCoordinator.ShardAllocationStrategy$.MODULE$
         .leastShardAllocationStrategy(absoluteLimit, relativeLimit);
   }
@@ -61,6 +67,7 @@ public final class PinnedShardAllocation extends ShardCoordinator.AbstractShardA
       }
     }
     if (!move.isEmpty()) log.info("moving shards {} to the nodes they are pinned to", move);
+    if (!rebalance) return Future.successful(move);
     var scalaInProgress = scala.collection.immutable.Set$.MODULE$.<String>from(CollectionConverters.asScala(inProgress));
     return FutureConverters.asScala(FutureConverters.asJava(leastShards.rebalance(scalaMap(current), scalaInProgress))
         .thenApply(chosen -> {

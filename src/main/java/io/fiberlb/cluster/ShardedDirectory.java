@@ -43,7 +43,8 @@ public final class ShardedDirectory implements Directory {
 
   private static PinnedShardAllocation allocation(ActorSystem<?> system) {
     var c = system.settings().config().getConfig("pekko.cluster.sharding.least-shard-allocation-strategy");
-    return new PinnedShardAllocation(c.getInt("rebalance-absolute-limit"), c.getDouble("rebalance-relative-limit"));
+    return new PinnedShardAllocation(c.getInt("rebalance-absolute-limit"), c.getDouble("rebalance-relative-limit"),
+        system.settings().config().getBoolean("fiberlb.cluster.rebalance"));
   }
 
   public ClusterSharding sharding() {

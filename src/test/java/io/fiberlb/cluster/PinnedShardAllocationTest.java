@@ -64,7 +64,7 @@ class PinnedShardAllocationTest {
       }
     }, r -> r != null);
     ShardPins.get(Adapter.toTyped(b)); // every FiberLB node runs it (FiberLb.init)
-    strategy = new PinnedShardAllocation(10, 0.5);
+    strategy = new PinnedShardAllocation(10, 0.5, true);
     strategy.start(a);
   }
 
@@ -114,5 +114,18 @@ class PinnedShardAllocationTest {
     current.put(regionA, shards("2"));
     current.put(regionB, shards("1", "3", "4"));
     assertThat(rebalance(current)).doesNotContain("1");
+  }
+
+  @Test
+  void unpinnedShardsMoveTowardAnEvenCountOnlyWhenRebalancingIsOn() throws Exception {
+    var uneven = new HashMap<ActorRef, IndexedSeq<String>>();
+    uneven.put(regionA, shards("10", "11", "12", "13", "14", "15"));
+    uneven.put(regionB, shards());
+    assertThat(rebalance(uneven)).as("moved from the full node").isNotEmpty().isSubsetOf("10", "11", "12", "13", "14", "15");
+
+    var off = new PinnedShardAllocation(10, 0.5, false);
+    off.start(a);
+    assertThat(Await.result(off.rebalance(uneven, Set.of()), scala.concurrent.duration.Duration.create(5, "s")))
+        .as("rebalance off: nothing moves by itself").isEmpty();
   }
 }
