@@ -5,7 +5,6 @@ import io.fiberlb.api.v1.Pool;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,13 +25,9 @@ public final class RollingRestartBench {
   public static void main(String[] args) throws Exception {
     int lbs = args.length > 0 ? Integer.parseInt(args[0]) : 12;
     int settle = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-    Map<String, String> common = new HashMap<>(Postgres.asEnvironment(Postgres.freshDatabase("rolling_bench")));
-    common.put("FIBERLB_VIP_RANGE", "127.0.43.0/27");
-    Duration formed = Duration.ofSeconds(120);
+    Duration formed = ClusterNodes.FORMED;
     List<EchoBackend> backends = new ArrayList<>();
-    try (var cluster = new ClusterNodes(3, common, Map.of())) {
-      cluster.startAll();
-      cluster.awaitOneCluster(formed);
+    try (var cluster = ClusterNodes.formedOnFreshDatabase("rolling_bench", "127.0.43.0/27")) {
       for (String n : List.of("a", "b")) backends.add(new EchoBackend(n));
       // The API through each node in turn would need a client per node; node 3 is restarted last, so the API goes
       // through node 1 until then and node 2 afterwards.
