@@ -5,7 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.fiberlb.api.BackendServiceImpl;
 import io.fiberlb.api.v1.AuditService;
 import io.fiberlb.api.v1.AuditServicePowerApiHandlerFactory;
-import io.fiberlb.audit.AuditServiceImpl;
+import io.fiberlb.api.AuditServiceImpl;
 import io.fiberlb.audit.AuditSettings;
 import io.fiberlb.api.ControlPlaneGateway;
 import io.fiberlb.api.HealthCheckServiceImpl;
