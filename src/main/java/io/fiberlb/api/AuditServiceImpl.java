@@ -79,6 +79,11 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
     this.storedJson = ThreadLocal.withInitial(StoredEventJson::new);
   }
 
+  /** The replay to any point this service answers from, for the services that act on history. */
+  public PastStates pastStates() {
+    return pastStates;
+  }
+
   private static String pid(String lbId) {
     return PastStates.persistenceId(lbId);
   }
@@ -423,21 +428,24 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
    * after the last event at or before T; no point, the latest ({@link PastStates#at}).
    */
   private CompletionStage<LoadBalancerSnapshot> at(Caller caller, String lbId, PointInTime p, String field) {
-    return at(caller, lbId, p, field, pastStates).thenApply(at -> Snapshots.snapshot(at.state(), at.sequenceNr()));
+    return at(caller, lbId, p, field + ".version", field + ".time", pastStates)
+        .thenApply(at -> Snapshots.snapshot(at.state(), at.sequenceNr()));
   }
 
   /**
    * The state at a point, or the status that says why there is none: NOT_FOUND for no such load balancer (or
    * another project's) or one that did not exist yet then, INVALID_ARGUMENT for a version past its last.
+   *
+   * @param versionField the field that names the point's version, for errors; {@code timeField} its time
    */
-  static CompletionStage<PastStates.At> at(Caller caller, String lbId, PointInTime p, String field,
-      PastStates pastStates) {
-    Instant time = p.hasTime() ? WireTime.instant(p.getTime(), field + ".time") : Instant.MAX;
+  static CompletionStage<PastStates.At> at(Caller caller, String lbId, PointInTime p, String versionField,
+      String timeField, PastStates pastStates) {
+    Instant time = p.hasTime() ? WireTime.instant(p.getTime(), timeField) : Instant.MAX;
     long maxVersion = p.hasVersion() ? p.getVersion() : Long.MAX_VALUE;
     return pastStates.at(lbId, first -> owns(caller, first), maxVersion, time).thenApply(found -> {
       PastStates.At at = found.orElseThrow(() -> notFound(lbId));
       if (p.hasVersion() && p.getVersion() > at.latestVersion()) {
-        throw Errors.invalid(field + ".version: load balancer " + lbId + " has versions 1.." + at.latestVersion()
+        throw Errors.invalid(versionField + ": load balancer " + lbId + " has versions 1.." + at.latestVersion()
             + ", got " + p.getVersion());
       }
       if (History.version(at.state()) == 0) {
