@@ -28,7 +28,8 @@ public final class Snapshots {
 
   /** Fields that change with every write and say nothing about what changed. */
   private static final Set<String> BOOKKEEPING =
-      Set.of("version", "created_at", "updated_at", "provisioning_status", "operating_status", "load_balancer_id");
+      Set.of("version", "created_at", "updated_at", "provisioning_status", "operating_status",
+          "operating_status_reason", "load_balancer_id");
   private static final JsonFormat.Printer JSON = JsonFormat.printer().preservingProtoFieldNames()
       .omittingInsignificantWhitespace().includingDefaultValueFields();
 

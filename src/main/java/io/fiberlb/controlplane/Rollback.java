@@ -74,7 +74,7 @@ final class Rollback {
     }
     if (broken.isPresent()) {
       return Outcome.refused(Rejection.precondition("the load balancer as it was at version " + toVersion
-          + " breaks a rule today, " + broken.get().message()));
+          + " cannot be had today: " + broken.get().message()));
     }
     return new Outcome(event, after, null);
   }
