@@ -366,7 +366,7 @@ public final class LoadBalancerEntity
     } else if (state instanceof Deleted d) {
       if (d.cleanedUp()) {
         releaseLeftovers(d);
-        passivate.run();
+        scheduleIdle(); // not at once: it may have been woken to be restored
       } else {
         runCleanup(d);
       }
@@ -395,7 +395,8 @@ public final class LoadBalancerEntity
     if (cmd instanceof FromDataPlane r) return onDataPlaneReport(state, r.report());
     if (cmd instanceof Resume) return Effect().noReply();
     if (cmd instanceof Idle) {
-      if (state instanceof NotCreated && pending == null && waiters.isEmpty()) passivate.run();
+      boolean holdsNothing = state instanceof NotCreated || (state instanceof Deleted d && d.cleanedUp());
+      if (holdsNothing && pending == null && waiters.isEmpty()) passivate.run();
       return Effect().noReply();
     }
     if (pending != null) return Effect().stash();
@@ -791,7 +792,7 @@ public final class LoadBalancerEntity
     return persist(new LoadBalancerEvent.CleanedUp(meta))
         .thenRun((Deleted done) -> {
           replyToWaiters(new DeletedReply(done.version()));
-          passivate.run();
+          scheduleIdle(); // a restore may follow soon: leave memory only when idle, as an unknown id does
         })
         .thenNoReply();
   }
