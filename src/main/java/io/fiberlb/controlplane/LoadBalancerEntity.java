@@ -821,7 +821,9 @@ public final class LoadBalancerEntity
     }
     DesiredLoadBalancer desired = DesiredStates.of(a);
     if (runtime == null) {
-      runtime = ctx.spawn(dataPlane.runtime(lbId, reports), "runtime");
+      // A restore can follow a delete before the removed runtime has stopped and given its name back.
+      runtime = ctx.getChild("runtime").isPresent() ? ctx.spawnAnonymous(dataPlane.runtime(lbId, reports))
+          : ctx.spawn(dataPlane.runtime(lbId, reports), "runtime");
     } else if (desired.sameConfiguration(published)) {
       return; // names, descriptions, tags, health verdicts: nothing the running data plane needs
     }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The data plane follows a rollback and a restore as it follows any change: a listener that a rollback brings back
  * serves again, and a load balancer restored after a cascade delete serves its VIP and port again, and keeps
- * serving (the entity, woken to be restored, is not left stopped).
+ * serving (the entity, woken to be restored, is not left stopped), also while the deleted one still drains.
  */
 class RollbackDataPlaneTest {
   private TestServer server;
@@ -31,6 +31,7 @@ class RollbackDataPlaneTest {
   void start() throws IOException {
     var settings = new HashMap<String, Object>(DataPlaneTest.FAST);
     settings.put("fiberlb.dataplane.engine", "netty");
+    settings.put("fiberlb.dataplane.drain-timeout", "30s"); // the held connection below drains through the restore
     server = new TestServer(Files.createTempDirectory("fiberlb-rollback-dp"), settings);
     api = server.as("rollback-dp");
     a = new EchoBackend("a");
@@ -71,10 +72,14 @@ class RollbackDataPlaneTest {
         .setToVersion(serving).build());
     Poll.until("serving after the rollback", Duration.ofSeconds(10), () -> serves(vip, port), ok -> ok);
 
-    api.call(api.lbs().deleteLoadBalancer(), DeleteLoadBalancerRequest.newBuilder().setId(lb).setCascade(true)
-        .build());
-    Poll.until("the load balancer gone", Duration.ofSeconds(10), () -> serves(vip, port), ok -> !ok);
-    api.call(api.history().restoreLoadBalancer(), RestoreLoadBalancerRequest.newBuilder().setId(lb).build());
+    // A connection open across the delete and the restore: its drain does not stand in the restore's way.
+    try (Socket held = TcpClient.connect(vip, port)) {
+      held.getOutputStream().write('x');
+      api.call(api.lbs().deleteLoadBalancer(), DeleteLoadBalancerRequest.newBuilder().setId(lb).setCascade(true)
+          .build());
+      Poll.until("the load balancer gone", Duration.ofSeconds(10), () -> serves(vip, port), ok -> !ok);
+      api.call(api.history().restoreLoadBalancer(), RestoreLoadBalancerRequest.newBuilder().setId(lb).build());
+    }
     Poll.until("serving after the restore", Duration.ofSeconds(10), () -> serves(vip, port), ok -> ok);
     Poll.during(Duration.ofSeconds(3), Duration.ofMillis(100),
         () -> assertThat(serves(vip, port)).as("still serving after the restore").isTrue());
