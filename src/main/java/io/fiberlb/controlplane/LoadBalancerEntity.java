@@ -280,6 +280,8 @@ public final class LoadBalancerEntity
   private record PendingWrite(Function<String, LoadBalancerEvent> event, ActorRef<Reply> replyTo,
       Function<LoadBalancerState, Reply> reply, boolean dryRun) {}
 
+  private final RestoreSteps restoreSteps;
+
   /** The shard was asked to stop this entity: a stop that comes after a restore must start it again. */
   private boolean passivationAsked;
 
@@ -301,6 +303,7 @@ public final class LoadBalancerEntity
     };
     this.dataPlane = dataPlane;
     this.reports = dataPlane == null ? null : ctx.messageAdapter(DataPlaneReport.class, FromDataPlane::new);
+    this.restoreSteps = new RestoreSteps(lbId, directory, settings, ctx.getSystem(), ctx.getExecutionContext());
   }
 
   @Override
@@ -365,7 +368,7 @@ public final class LoadBalancerEntity
       runCreationSteps(c);
     } else if (state instanceof Deleted d) {
       if (d.cleanedUp()) {
-        releaseLeftovers(d);
+        restoreSteps.releaseLeftovers(d.info());
         scheduleIdle(); // not at once: it may have been woken to be restored
       } else {
         runCleanup(d);
@@ -702,54 +705,14 @@ public final class LoadBalancerEntity
     var outcome = Rollback.plan(s, c.target(), c.toVersion(), old, range, meta);
     if (outcome.rejection() != null) return reject(c.replyTo(), outcome.rejection());
     Active after = outcome.after();
-    var project = directory.project(s.info().orgId(), s.info().projectId());
-    var pool = directory.vipPool(range);
-    CompletionStage<CheckDone> steps =
-        this.<VipPoolEntity.Command, VipPoolEntity.Reply>ask(pool, r -> c.dryRun()
-                ? new VipPoolEntity.CheckAllocate(lbId, wanted, r) : new VipPoolEntity.Allocate(lbId, wanted, r))
-            .thenComposeAsync(v -> {
-              if (v.rejection() != null) {
-                return CompletableFuture.completedFuture(new CheckDone(vipRefusal(v.rejection()), null, ""));
-              }
-              String vip = c.dryRun() ? wanted : v.address(); // a dry run takes no address: a new one is not known
-              return this.<ProjectEntity.Command, ProjectEntity.Reply>ask(project,
-                      r -> new ProjectEntity.Adopt(lbId, after.info().name(), after.usage(), c.dryRun(), r))
-                  .thenComposeAsync(p -> {
-                    if (!(p instanceof ProjectEntity.Refused f)) {
-                      return CompletableFuture.completedFuture(new CheckDone(null, null, vip));
-                    }
-                    if (c.dryRun()) return CompletableFuture.completedFuture(new CheckDone(f.rejection(), null, ""));
-                    return this.<VipPoolEntity.Command, VipPoolEntity.Reply>ask(pool, r -> new VipPoolEntity.Release(lbId, r))
-                        .thenApply(x -> new CheckDone(f.rejection(), null, ""));
-                  }, ctx.getExecutionContext());
-            }, ctx.getExecutionContext());
+    CompletionStage<CheckDone> steps = restoreSteps.run(s.info(), range, wanted, after.info().name(), after.usage(),
+        c.dryRun()).thenApply(r -> new CheckDone(r.refused(), null, r.vip()));
     var base = outcome.event();
     Function<String, LoadBalancerEvent> event = vip -> new LoadBalancerEvent.RolledBack(base.fromVersion(),
         base.toVersion(), base.name(), base.description(), base.adminStateUp(), base.tags(), base.children(),
         base.removedChildIds(), vip, range, base.meta());
     return stepsThenPersist(steps, event, c.replyTo(),
         ns -> new RolledBackReply(s, (Active) ns, c.dryRun()), c.dryRun());
-  }
-
-  /** The VIP held by another load balancer now: a precondition of this restore, which a new VIP gets around. */
-  private static Rejection vipRefusal(Rejection r) {
-    if (r.code() != Rejection.Code.ALREADY_EXISTS) return r;
-    return Rejection.precondition(r.message() + " now; restore with new_vip to take a free address instead");
-  }
-
-  /**
-   * A deleted load balancer holds nothing. A restore cut short by a crash between taking the VIP (or the name) and
-   * its event would leave them held: give them back, which is a no-op when nothing is held.
-   */
-  private void releaseLeftovers(Deleted d) {
-    LoadBalancerInfo info = d.info();
-    directory.vipPool(info.vipPool().isEmpty() ? settings.vipRange() : info.vipPool())
-        .tell(new VipPoolEntity.Release(lbId, ctx.getSystem().ignoreRef()));
-    if (!settings.vipRange().equals(info.vipPool())) {
-      directory.vipPool(settings.vipRange()).tell(new VipPoolEntity.Release(lbId, ctx.getSystem().ignoreRef()));
-    }
-    directory.project(info.orgId(), info.projectId())
-        .tell(new ProjectEntity.Unregister(lbId, ctx.getSystem().ignoreRef()));
   }
 
   // ------------------------------------------------------------------ deleted
