@@ -5,7 +5,10 @@ import com.typesafe.config.ConfigFactory;
 import io.fiberlb.api.BackendServiceImpl;
 import io.fiberlb.api.v1.AuditService;
 import io.fiberlb.api.v1.AuditServicePowerApiHandlerFactory;
-import io.fiberlb.audit.AuditServiceImpl;
+import io.fiberlb.api.v1.HistoryService;
+import io.fiberlb.api.v1.HistoryServicePowerApiHandlerFactory;
+import io.fiberlb.api.HistoryServiceImpl;
+import io.fiberlb.api.AuditServiceImpl;
 import io.fiberlb.audit.AuditSettings;
 import io.fiberlb.api.ControlPlaneGateway;
 import io.fiberlb.api.HealthCheckServiceImpl;
@@ -180,7 +183,8 @@ public final class FiberLb {
         failover);
     List<ServiceDescription> served = List.of(LoadBalancerService.description, ListenerService.description,
         PoolService.description, BackendService.description, HealthCheckService.description,
-        AuditService.description, ClusterService.description, Health.description);
+        AuditService.description, HistoryService.description, ClusterService.description, Health.description);
+    var audit = new AuditServiceImpl(system, gw, AuditSettings.from(config.getConfig("fiberlb.audit")));
     var mat = SystemMaterializer.get(system).materializer();
     var eh = RequestErrors.mapper(); // bodies that do not parse: INVALID_ARGUMENT, not INTERNAL
     @SuppressWarnings("unchecked")
@@ -190,8 +194,9 @@ public final class FiberLb {
         PoolServicePowerApiHandlerFactory.partial(new PoolServiceImpl(gw), PoolService.name, mat, eh, system),
         BackendServicePowerApiHandlerFactory.partial(new BackendServiceImpl(gw), BackendService.name, mat, eh, system),
         HealthCheckServicePowerApiHandlerFactory.partial(new HealthCheckServiceImpl(gw), HealthCheckService.name, mat, eh, system),
-        AuditServicePowerApiHandlerFactory.partial(new AuditServiceImpl(system, gw,
-            AuditSettings.from(config.getConfig("fiberlb.audit"))), AuditService.name, mat, eh, system),
+        AuditServicePowerApiHandlerFactory.partial(audit, AuditService.name, mat, eh, system),
+        HistoryServicePowerApiHandlerFactory.partial(new HistoryServiceImpl(gw, audit.pastStates()), HistoryService.name,
+            mat, eh, system),
         ClusterServicePowerApiHandlerFactory.partial(new ClusterServiceImpl(system, gw), ClusterService.name, mat, eh, system),
         HealthHandlerFactory.partial(new HealthServiceImpl(new Readiness(system, Duration.ofSeconds(1)),
             served.stream().map(ServiceDescription::name).collect(Collectors.toSet())), Health.name, system),

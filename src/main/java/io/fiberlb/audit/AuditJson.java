@@ -26,21 +26,21 @@ public final class AuditJson {
   }
 
   /** A growing buffer of UTF-8 JSON text. */
-  static final class Line {
+  public static final class Line {
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] HEX_UPPER = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
     private byte[] buf;
     private int len;
 
-    Line(int capacity) {
+    public Line(int capacity) {
       buf = new byte[Math.max(16, capacity)];
     }
 
-    byte[] bytes() {
+    public byte[] bytes() {
       return buf;
     }
 
-    int length() {
+    public int length() {
       return len;
     }
 
@@ -48,7 +48,7 @@ public final class AuditJson {
       len = 0;
     }
 
-    Line event(AuditEvent e) {
+    public Line event(AuditEvent e) {
       byte[] details = e.getDetailsJson().getBytes(StandardCharsets.UTF_8);
       event(e.getOffset(), e.getLoadBalancerId(), e.getSequenceNr(), e.getVersion(), e.getType(), e.hasTime(),
           e.getTime().getSeconds(), e.getTime().getNanos(), e.getActor(), e.getPeer(), e.getRequestId(), e.getCommand(),
@@ -60,7 +60,7 @@ public final class AuditJson {
      * One event, as {@code JsonFormat} prints an {@link AuditEvent}: every field, 64-bit numbers in quotes, the
      * time in RFC 3339 (left out if {@code hasTime} is false), {@code details_json} given as UTF-8 JSON text.
      */
-    void event(long offset, String lbId, long sequenceNr, long version, String type, boolean hasTime, long seconds,
+    public void event(long offset, String lbId, long sequenceNr, long version, String type, boolean hasTime, long seconds,
         int nanos, String actor, String peer, String requestId, String command, String reason, String resourceKind,
         String resourceId, byte[] details, int detailsFrom, int detailsTo) {
       ascii("{\"offset\":\"").decimal(offset);
@@ -88,7 +88,7 @@ public final class AuditJson {
       ascii("}");
     }
 
-    Line newline() {
+    public Line newline() {
       return put('\n');
     }
 

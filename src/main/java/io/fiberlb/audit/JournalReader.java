@@ -29,7 +29,7 @@ import slick.jdbc.JdbcBackend;
  * The audit's own reads of the journal tables, for history that is already written: key-ordered pages (each an
  * index range: {@code (persistence_id, sequence_number)} for a load balancer, {@code (tag, event_id)} for a project),
  * decoded with the same Pekko serializers the journal wrote them with. The read journal stays in charge of live
- * events ({@code follow}); see {@link AuditServiceImpl} for where one hands over to the other.
+ * events ({@code follow}); see {@code api.AuditServiceImpl} for where one hands over to the other.
  *
  * <p>Why not the read journal for the past as well: its queries come in batches of {@code max-buffer-size} rows,
  * each after the previous has been consumed, and H2 plans them badly (a project batch joins and sorts the whole
@@ -37,18 +37,18 @@ import slick.jdbc.JdbcBackend;
  * the next page is read while the previous one is used. Tables and columns are those of the DDL this project owns
  * ({@code db/h2.sql}, {@code db/postgres.sql}); old H2 files with BLOB payloads read the same way.
  */
-final class JournalReader {
+public final class JournalReader {
   /**
    * One journal row, decoded.
    *
    * @param payload the event's bytes as the journal holds them, for {@link StoredEventJson}; null for an event that
    *     came from the read journal (a live one), which hands over only the decoded event
    */
-  record Entry(long ordering, String persistenceId, long sequenceNr, long writeTimestamp, LoadBalancerEvent event,
+  public record Entry(long ordering, String persistenceId, long sequenceNr, long writeTimestamp, LoadBalancerEvent event,
       byte[] payload) {}
 
   /** One journal row as read: the event still in its serialized form. */
-  record Raw(long ordering, String persistenceId, long sequenceNr, long writeTimestamp, int serializerId,
+  public record Raw(long ordering, String persistenceId, long sequenceNr, long writeTimestamp, int serializerId,
       String manifest, byte[] payload) {}
 
   /** Rows decoded per task: small enough that both cores share a page, big enough to keep hand-offs rare. */
@@ -66,7 +66,7 @@ final class JournalReader {
   private final int pageSize;
   private final int decoders = Math.max(1, Runtime.getRuntime().availableProcessors());
 
-  JournalReader(ActorSystem<?> system, int pageSize) {
+  public JournalReader(ActorSystem<?> system, int pageSize) {
     var classic = Adapter.toClassic(system);
     // The database the journal plugins share (use-shared-db): same pool, same credentials.
     this.db = ((SlickExtensionImpl) SlickExtension.get(classic))
@@ -77,7 +77,7 @@ final class JournalReader {
   }
 
   /** A load balancer's events from {@code fromSeqNr} on, as far as they are written now. */
-  Source<Entry, NotUsed> events(String persistenceId, long fromSeqNr) {
+  public Source<Entry, NotUsed> events(String persistenceId, long fromSeqNr) {
     return decoded(pages(fromSeqNr, next -> rawEvents(persistenceId, next, Long.MAX_VALUE, pageSize),
         r -> r.sequenceNr() + 1));
   }
@@ -86,12 +86,12 @@ final class JournalReader {
    * A tag's events after journal position {@code afterOrdering}, in journal order, up to (not including) the first
    * one written at or after {@code writtenBefore} (epoch ms): the part of the history that can no longer change.
    */
-  Source<Entry, NotUsed> tagged(String tag, long afterOrdering, long writtenBefore) {
+  public Source<Entry, NotUsed> tagged(String tag, long afterOrdering, long writtenBefore) {
     return decoded(taggedRows(tag, afterOrdering, writtenBefore));
   }
 
   /** {@link #tagged}, page by page, not decoded: for an export, which renders the stored bytes. */
-  Source<List<Raw>, NotUsed> taggedRows(String tag, long afterOrdering, long writtenBefore) {
+  public Source<List<Raw>, NotUsed> taggedRows(String tag, long afterOrdering, long writtenBefore) {
     boolean[] reached = {false};
     return pages(afterOrdering, next -> reached[0] ? CompletableFuture.completedFuture(List.<Raw>of())
             : rawTagged(tag, next),
@@ -109,7 +109,7 @@ final class JournalReader {
    * How many of these rows, from the first, were written before {@code writtenBefore} (epoch ms): the settled
    * part of a page ends at the first row written at or after it.
    */
-  static int settled(List<Raw> rows, long writtenBefore) {
+  public static int settled(List<Raw> rows, long writtenBefore) {
     int n = 0;
     while (n < rows.size() && rows.get(n).writeTimestamp() < writtenBefore) n++;
     return n;
@@ -131,7 +131,7 @@ final class JournalReader {
    * and ahead of the consumer. Windows can be read side by side ({@link #taggedIn}), where pages must be read one
    * after another: an export reads and renders several at once, in order.
    */
-  Source<long[], NotUsed> tagWindows(String tag, long afterOrdering) {
+  public Source<long[], NotUsed> tagWindows(String tag, long afterOrdering) {
     return Source.unfoldAsync(afterOrdering, after -> {
           if (after == Long.MAX_VALUE) return CompletableFuture.completedFuture(Optional.<Pair<Long, long[]>>empty());
           return onBlocking(() -> {
@@ -147,7 +147,7 @@ final class JournalReader {
   }
 
   /** Blocking: a tag's events in journal positions {@code (after, upTo]}, in journal order, at most a page. */
-  List<Raw> taggedIn(String tag, long after, long upTo) {
+  public List<Raw> taggedIn(String tag, long after, long upTo) {
     return query(TAGGED_IN_SQL, "reading the events of " + tag, ps -> {
       ps.setString(1, tag);
       ps.setLong(2, after);
@@ -219,7 +219,7 @@ final class JournalReader {
   }
 
   /** Events {@code from..to} of one persistence id, at most {@code limit}. */
-  CompletionStage<List<Entry>> eventsPage(String persistenceId, long from, long to, int limit) {
+  public CompletionStage<List<Entry>> eventsPage(String persistenceId, long from, long to, int limit) {
     return rawEvents(persistenceId, from, to, limit).thenApply(rows -> {
       var out = new ArrayList<Entry>(rows.size());
       for (Raw r : rows) out.add(decode(r));
@@ -252,7 +252,7 @@ final class JournalReader {
   }
 
   /** Runs blocking reads (the methods below without a {@code CompletionStage}) on the blocking dispatcher. */
-  <T> CompletionStage<T> onBlocking(java.util.function.Supplier<T> work) {
+  public <T> CompletionStage<T> onBlocking(java.util.function.Supplier<T> work) {
     return CompletableFuture.supplyAsync(work, blocking);
   }
 
@@ -263,7 +263,7 @@ final class JournalReader {
       + " \"snapshot_payload\" FROM \"snapshot\" WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?";
 
   /** Blocking: the sequence numbers after which the entity saved the snapshots it still has, oldest first. */
-  long[] snapshotSequenceNrs(String persistenceId) {
+  public long[] snapshotSequenceNrs(String persistenceId) {
     return query(SNAPSHOT_SEQ_SQL, "listing the snapshots of " + persistenceId, ps -> ps.setString(1, persistenceId),
         rs -> {
           var out = new ArrayList<Long>();
@@ -273,7 +273,7 @@ final class JournalReader {
   }
 
   /** Blocking: the snapshot saved after event {@code sequenceNr}, or empty if there is none (any more). */
-  Optional<LoadBalancerState> snapshot(String persistenceId, long sequenceNr) {
+  public Optional<LoadBalancerState> snapshot(String persistenceId, long sequenceNr) {
     return query(SNAPSHOT_SQL, "reading a snapshot of " + persistenceId, ps -> {
       ps.setString(1, persistenceId);
       ps.setLong(2, sequenceNr);
@@ -282,12 +282,12 @@ final class JournalReader {
   }
 
   /** Blocking: event {@code sequenceNr} of a persistence id, or empty. */
-  Optional<Entry> event(String persistenceId, long sequenceNr) {
+  public Optional<Entry> event(String persistenceId, long sequenceNr) {
     List<Raw> rows = queryEvents(persistenceId, sequenceNr, sequenceNr, 1);
     return rows.isEmpty() ? Optional.empty() : Optional.of(decode(rows.get(0)));
   }
 
-  Entry decode(Raw r) {
+  public Entry decode(Raw r) {
     return new Entry(r.ordering(), r.persistenceId(), r.sequenceNr(), r.writeTimestamp(),
         (LoadBalancerEvent) decode(r.payload(), r.serializerId(), r.manifest()), r.payload());
   }

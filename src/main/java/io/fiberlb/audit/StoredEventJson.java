@@ -31,7 +31,7 @@ import java.util.Optional;
  *
  * <p>Not thread-safe: one per thread.
  */
-final class StoredEventJson {
+public final class StoredEventJson {
   /** The wire names of the event classes, from the {@code @JsonSubTypes} that the journal's bytes were written with. */
   private static final Map<String, Class<?>> EVENT_TYPES = new HashMap<>();
 
@@ -83,15 +83,15 @@ final class StoredEventJson {
   private Boolean up;
 
   /** An event's line fields, as {@link AuditJson.Line#event} takes them. Valid until the next {@link #read}. */
-  record Fields(String type, long seconds, int nanos, String actor, String peer, String requestId, String command,
+  public record Fields(String type, long seconds, int nanos, String actor, String peer, String requestId, String command,
       String reason, String resourceKind, String resourceId, byte[] details, int detailsLength) {
-    Instant at() {
+    public Instant at() {
       return Instant.ofEpochSecond(seconds, nanos);
     }
   }
 
   /** Reads one stored event ({@code payload}: Jackson CBOR, as the journal holds it); empty if it cannot. */
-  Optional<Fields> read(byte[] payload, String lbId) {
+  public Optional<Fields> read(byte[] payload, String lbId) {
     return transcode(payload) ? fields(lbId) : Optional.empty();
   }
 

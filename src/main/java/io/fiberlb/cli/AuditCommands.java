@@ -4,6 +4,8 @@ import io.fiberlb.api.v1.AuditEvent;
 import io.fiberlb.api.v1.AuditServiceClient;
 import io.fiberlb.api.v1.DiffLoadBalancerRequest;
 import io.fiberlb.api.v1.GetLoadBalancerAtRequest;
+import io.fiberlb.api.v1.HistoryServiceClient;
+import io.fiberlb.api.v1.RollbackLoadBalancerRequest;
 import io.fiberlb.api.v1.ListEventsRequest;
 import io.fiberlb.api.v1.ListEventsResponse;
 import io.fiberlb.api.v1.PointInTime;
@@ -30,7 +32,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "audit",
     description = {
-        "Read the history of load balancers: who changed what and when, and how they were before.",
+        "Read the history of load balancers: who changed what and when, and how they were before; roll back.",
         "",
         "From the event journal: the events of a load balancer (also as they happen), what it looked like at any"
             + " version or moment, what changed between two points, and all of a project's events as JSON Lines."
@@ -49,7 +51,9 @@ import picocli.CommandLine.Option;
         "  fiberlb audit at --lb LB --time 2026-11-21T03:12:00Z",
         "  fiberlb audit diff --lb LB --from 12            # from version 12 to now",
         "  fiberlb audit diff --lb LB --from 1d --to 1h",
-        "  fiberlb audit export --project P > events.jsonl"})
+        "  fiberlb audit export --project P > events.jsonl",
+        "  fiberlb audit rollback --lb LB --to-version 12 --dry-run  # what it would change",
+        "  fiberlb audit rollback --lb LB --to-time 2026-11-21T03:12:00Z"})
 final class AuditCommands extends ResourceCommands<AuditServiceClient> {
   AuditCommands() {
     super("load balancer", AuditServiceClient::create, Output.EVENT_COLUMNS);
@@ -211,6 +215,43 @@ final class AuditCommands extends ResourceCommands<AuditServiceClient> {
     var request = DiffLoadBalancerRequest.newBuilder().setId(lb.id).setFrom(from);
     Flags.set(to, request::setTo);
     cli.output().diff(call(request.build(), AuditServiceClient::diffLoadBalancer));
+    return 0;
+  }
+
+  // ------------------------------------------------------------------ rollback
+
+  @Command(name = "rollback",
+      description = {
+          "Bring a load balancer back to its configuration at an earlier version or time.",
+          "Written as one new version (one LoadBalancerRolledBack event): history is never rewritten, and a rollback"
+              + " can be rolled back. The past configuration is checked against today: quotas, its name, every"
+              + " rule; what cannot be had today is refused naming the field and what holds it, and nothing is"
+              + " written. Health is not rolled back. On a deleted load balancer it restores it to that point"
+              + " (see 'fiberlb lb restore').",
+          "Prints the versions, then the changes as 'audit diff' prints them; --dry-run prints the same and writes"
+              + " nothing. docs/history.md says what a rollback does and does not undo."})
+  int rollback(@Mixin Target lb,
+      @Option(names = "--to-version", order = 10, paramLabel = "N",
+          description = "Back to the configuration of this version (its version field), 1 or more.")
+      Long toVersion,
+      @Option(names = "--to-time", order = 11, paramLabel = "TIME", converter = Flags.TimeValue.class,
+          description = "Back to the configuration it had at this time: ISO-8601 like 2026-11-21T03:12:00Z, or how"
+              + " long ago, like 2h.")
+      Instant toTime,
+      @Option(names = "--dry-run", order = 12,
+          description = "Print what the rollback would do (the changes and the new version) and write nothing.")
+      boolean dryRun,
+      @Mixin Flags.Precondition precondition) {
+    if ((toVersion == null) == (toTime == null)) throw new Flags.UsageException("give --to-version or --to-time");
+    if (toVersion != null && toVersion < 1) {
+      throw new Flags.UsageException("--to-version: '" + toVersion + "' is not a version: versions count from 1");
+    }
+    var request = RollbackLoadBalancerRequest.newBuilder().setLoadBalancerId(lb.id).setDryRun(dryRun);
+    if (toVersion != null) request.setToVersion(toVersion);
+    if (toTime != null) request.setToTime(Flags.timestamp(toTime));
+    Flags.set(precondition.expectedVersion, request::setExpectedVersion);
+    var history = cli.api().client(HistoryServiceClient::create);
+    cli.output().rolledBack("rolled back", lb.id, cli.api().call(history.rollbackLoadBalancer(), request.build()));
     return 0;
   }
 

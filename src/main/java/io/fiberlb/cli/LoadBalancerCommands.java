@@ -106,6 +106,24 @@ final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceCli
     return showDeleted(id, call(request.build(), LoadBalancerServiceClient::deleteLoadBalancer));
   }
 
+  @Command(name = "restore",
+      description = {"Bring a deleted load balancer back: its id, every child it had, and its VIP when still free.",
+          "When another load balancer holds the old VIP now, it is refused unless --new-vip asks for any free one."
+              + " Its name is registered again and counts against the quotas like a create. Prints the changes as"
+              + " 'audit diff' prints them. docs/history.md says what a restore does and does not bring back."})
+  int restore(@Parameters(paramLabel = "LB_ID", description = "Id of the deleted load balancer.") String id,
+      @Option(names = "--new-vip", order = 20, description = "Take any free VIP instead of the old one.")
+      boolean newVip,
+      @Option(names = "--dry-run", order = 21,
+          description = "Print what the restore would do and write nothing (a new VIP is not chosen then).")
+      boolean dryRun) {
+    var request = io.fiberlb.api.v1.RestoreLoadBalancerRequest.newBuilder().setId(id).setNewVip(newVip)
+        .setValidateOnly(dryRun).build();
+    var history = cli.api().client(io.fiberlb.api.v1.HistoryServiceClient::create);
+    cli.output().rolledBack("restored", id, cli.api().call(history.restoreLoadBalancer(), request));
+    return 0;
+  }
+
   @Command(name = "status",
       description = {
           "Show the status tree of a load balancer: its listeners, and its pools with their health check and"

@@ -291,6 +291,33 @@ final class Output {
     out.flush();
   }
 
+  /** A rollback or restore: what it did (or, dry run, would do), then its changes as {@link #diffText} lists them. */
+  void rolledBack(String verb, String id, io.fiberlb.api.v1.RollbackLoadBalancerResponse r) {
+    if (json) {
+      printJson(r);
+      return;
+    }
+    out.print(rolledBackText(verb, id, r));
+    out.flush();
+  }
+
+  static String rolledBackText(String verb, String id, io.fiberlb.api.v1.RollbackLoadBalancerResponse r) {
+    var sb = new StringBuilder();
+    if (r.getVersion() == r.getFromVersion()) {
+      sb.append("load balancer ").append(id).append(" already is as at version ").append(r.getToVersion())
+          .append(": nothing to change\n");
+      return sb.toString();
+    }
+    sb.append(r.getDryRun() ? "would be " + verb : verb).append(": load balancer ").append(id)
+        .append(", the configuration of version ").append(r.getToVersion()).append(", as version ")
+        .append(r.getVersion()).append(" (was ").append(r.getFromVersion()).append(")");
+    String vip = r.getLoadBalancer().getLoadBalancer().getVipAddress();
+    if (!vip.isEmpty()) sb.append(", VIP ").append(vip);
+    sb.append(r.getDryRun() ? "; dry run, nothing written\n" : "\n");
+    for (Change c : r.getChangesList()) sb.append(change(c)).append('\n');
+    return sb.toString();
+  }
+
   static String diffText(DiffLoadBalancerResponse d) {
     var sb = new StringBuilder("from version " + d.getFromVersion() + " to version " + d.getToVersion() + "\n");
     if (d.getChangesCount() == 0) sb.append("no changes\n");

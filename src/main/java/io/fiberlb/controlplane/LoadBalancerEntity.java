@@ -130,6 +130,16 @@ public final class LoadBalancerEntity
   public record DeleteChild(Caller caller, Kind kind, String id, Long expectedVersion, ActorRef<Reply> replyTo)
       implements WriteCommand {}
 
+  /**
+   * Bring the load balancer back to {@code target}, its state at {@code toVersion} as the journal holds it (the API
+   * rebuilds it there); checked here against today (see {@link Rollback#plan}). On a deleted load balancer this is
+   * a restore: its VIP is taken again, or any free one with {@code newVip}. {@code dryRun}: the answer only.
+   *
+   * @param command the API command, for the event's record: RollbackLoadBalancer or RestoreLoadBalancer
+   */
+  public record RollBack(Caller caller, String command, long toVersion, LoadBalancerState.Active target,
+      Long expectedVersion, boolean dryRun, boolean newVip, ActorRef<Reply> replyTo) implements WriteCommand {}
+
   /** The message the shard sends to stop this entity (passivation, rebalance). */
   public record Stop(String reason) implements Command {
     @JsonCreator
@@ -151,7 +161,8 @@ public final class LoadBalancerEntity
 
   private record CleanupDone(String failure) implements Command {}
 
-  private record CheckDone(Rejection rejection, String failure) implements Command {}
+  /** @param vip the VIP a restore's steps took (empty otherwise) */
+  private record CheckDone(Rejection rejection, String failure, String vip) implements Command {}
 
   private record Retry(String why) implements Command {}
 
@@ -168,7 +179,8 @@ public final class LoadBalancerEntity
     @JsonSubTypes.Type(value = StatusReply.class, name = "status"),
     @JsonSubTypes.Type(value = DeletedReply.class, name = "deleted"),
     @JsonSubTypes.Type(value = Rejected.class, name = "rejected"),
-    @JsonSubTypes.Type(value = StatsReply.class, name = "stats")
+    @JsonSubTypes.Type(value = StatsReply.class, name = "stats"),
+    @JsonSubTypes.Type(value = RolledBackReply.class, name = "rolled-back")
   })
   public sealed interface Reply extends CborSerializable {}
 
@@ -199,6 +211,15 @@ public final class LoadBalancerEntity
     public Rejected {}
   }
 
+  /**
+   * A rollback or restore done (or, on a dry run, what it would do).
+   *
+   * @param before the state it started from (live or deleted)
+   * @param after the state it left (or would leave); equal to {@code before} when there was nothing to change
+   */
+  public record RolledBackReply(LoadBalancerState before, LoadBalancerState.Active after, boolean dryRun)
+      implements Reply {}
+
   /** Live traffic counters, from the node that serves the load balancer. */
   public record StatsReply(StatsSnapshot stats) implements Reply {
     @JsonCreator
@@ -226,9 +247,7 @@ public final class LoadBalancerEntity
   public static Behavior<Command> create(String lbId, Directory directory, ControlPlaneSettings settings,
       ActorRef<ClusterSharding.ShardCommand> shard, DataPlanePort dataPlane) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new LoadBalancerEntity(lbId, ctx, timers, directory,
-        settings, dataPlane, () -> {
-          if (shard != null) shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf()));
-        })));
+        settings, dataPlane, shard == null ? () -> {} : () -> shard.tell(new ClusterSharding.Passivate<>(ctx.getSelf())))));
   }
 
   private final String lbId;
@@ -254,8 +273,17 @@ public final class LoadBalancerEntity
   private int attempt;
   private String projectTag = "";
 
-  /** A write that waits for another entity's answer before it is persisted. */
-  private record PendingWrite(LoadBalancerEvent event, ActorRef<Reply> replyTo, Function<LoadBalancerState, Reply> reply) {}
+  /**
+   * A write that waits for another entity's answer before it is persisted: the event, from the VIP the steps took
+   * (a restore's); with {@code dryRun} it is answered from the state it would make and never persisted.
+   */
+  private record PendingWrite(Function<String, LoadBalancerEvent> event, ActorRef<Reply> replyTo,
+      Function<LoadBalancerState, Reply> reply, boolean dryRun) {}
+
+  private final RestoreSteps restoreSteps;
+
+  /** The shard was asked to stop this entity: a stop that comes after a restore must start it again. */
+  private boolean passivationAsked;
 
   private LoadBalancerEntity(String lbId, ActorContext<Command> ctx, TimerScheduler<Command> timers,
       Directory directory, ControlPlaneSettings settings, DataPlanePort dataPlane, Runnable passivate) {
@@ -269,9 +297,13 @@ public final class LoadBalancerEntity
     this.timers = timers;
     this.directory = directory;
     this.settings = settings;
-    this.passivate = passivate;
+    this.passivate = () -> {
+      passivationAsked = true;
+      passivate.run();
+    };
     this.dataPlane = dataPlane;
     this.reports = dataPlane == null ? null : ctx.messageAdapter(DataPlaneReport.class, FromDataPlane::new);
+    this.restoreSteps = new RestoreSteps(lbId, directory, settings, ctx.getSystem(), ctx.getExecutionContext());
   }
 
   @Override
@@ -335,8 +367,12 @@ public final class LoadBalancerEntity
     if (state instanceof Creating c) {
       runCreationSteps(c);
     } else if (state instanceof Deleted d) {
-      if (d.cleanedUp()) passivate.run();
-      else runCleanup(d);
+      if (d.cleanedUp()) {
+        restoreSteps.releaseLeftovers(d.info());
+        scheduleIdle(); // not at once: it may have been woken to be restored
+      } else {
+        runCleanup(d);
+      }
     } else if (state instanceof Active a) {
       // Heals a project count left high by a crash between a quota reservation and its event.
       directory.project(a.info().orgId(), a.info().projectId())
@@ -357,12 +393,13 @@ public final class LoadBalancerEntity
     if (cmd instanceof StepsDone d) return onStepsDone(state, d);
     if (cmd instanceof CompensationDone d) return onCompensationDone(state, d);
     if (cmd instanceof CleanupDone d) return onCleanupDone(state, d);
-    if (cmd instanceof CheckDone d) return onCheckDone(d);
+    if (cmd instanceof CheckDone d) return onCheckDone(state, d);
     if (cmd instanceof Retry) return onRetry(state);
     if (cmd instanceof FromDataPlane r) return onDataPlaneReport(state, r.report());
     if (cmd instanceof Resume) return Effect().noReply();
     if (cmd instanceof Idle) {
-      if (state instanceof NotCreated && pending == null && waiters.isEmpty()) passivate.run();
+      boolean holdsNothing = state instanceof NotCreated || (state instanceof Deleted d && d.cleanedUp());
+      if (holdsNothing && pending == null && waiters.isEmpty()) passivate.run();
       return Effect().noReply();
     }
     if (pending != null) return Effect().stash();
@@ -507,6 +544,7 @@ public final class LoadBalancerEntity
     if (cmd instanceof ListChildren c) return onListChildren(s, c);
     if (cmd instanceof UpdateChild c) return onUpdateChild(s, c);
     if (cmd instanceof DeleteChild c) return onDeleteChild(s, c);
+    if (cmd instanceof RollBack c) return onRollBack(s, c);
     throw new IllegalArgumentException("unknown command " + cmd.getClass().getSimpleName());
   }
 
@@ -530,7 +568,7 @@ public final class LoadBalancerEntity
     if (next.name().equals(cur.name())) return persist(event).thenReply(c.replyTo(), reply::apply);
     return checkThenPersist(
         ask(directory.project(cur.orgId(), cur.projectId()), r -> new ProjectEntity.Rename(lbId, next.name(), r)),
-        event, c.replyTo(), reply);
+        vip -> event, c.replyTo(), reply, false);
   }
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onDeleteLoadBalancer(Active s, DeleteLoadBalancer c) {
@@ -580,7 +618,7 @@ public final class LoadBalancerEntity
     Usage after = s.usage().plus(one(kind));
     return checkThenPersist(
         ask(directory.project(s.info().orgId(), s.info().projectId()), r -> new ProjectEntity.ReserveUsage(lbId, after, r)),
-        event, c.replyTo(), ns -> new ChildReply(((Active) ns).view(candidate, listenerErrors)));
+        vip -> event, c.replyTo(), ns -> new ChildReply(((Active) ns).view(candidate, listenerErrors)), false);
   }
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onListChildren(Active s, ListChildren c) {
@@ -629,6 +667,54 @@ public final class LoadBalancerEntity
         .thenReply(c.replyTo(), ns -> new DeletedReply(((Active) ns).version()));
   }
 
+  // ------------------------------------------------------------------ rollback and restore
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onRollBack(Active s, RollBack c) {
+    Optional<Rejection> stale = checkVersion(c.expectedVersion(), s.version(), "load balancer");
+    if (stale.isPresent()) return reject(c.replyTo(), stale.get());
+    if (c.newVip()) {
+      return reject(c.replyTo(), Rejection.precondition("new_vip: load balancer " + lbId
+          + " is not deleted; a live load balancer keeps its VIP"));
+    }
+    var outcome = Rollback.plan(s, c.target(), c.toVersion(), "", "", EventMeta.of(c.caller(), c.command()));
+    if (outcome.rejection() != null) return reject(c.replyTo(), outcome.rejection());
+    if (outcome.event() == null) return Effect().reply(c.replyTo(), new RolledBackReply(s, s, c.dryRun()));
+    Active after = outcome.after();
+    var check = ask(directory.project(s.info().orgId(), s.info().projectId()),
+        (ActorRef<ProjectEntity.Reply> r) -> new ProjectEntity.Adopt(lbId, after.info().name(), after.usage(), c.dryRun(), r));
+    return checkThenPersist(check, vip -> outcome.event(), c.replyTo(),
+        ns -> new RolledBackReply(s, (Active) ns, c.dryRun()), c.dryRun());
+  }
+
+  /**
+   * A deleted load balancer brought back: its VIP first (the old one unless a new one is asked for), then its name
+   * and quotas in the project; a refusal of the second gives the VIP back. Then one event, as a rollback's.
+   */
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onRestore(Deleted s, RollBack c) {
+    Optional<Rejection> stale = checkVersion(c.expectedVersion(), s.version(), "load balancer");
+    if (stale.isPresent()) return reject(c.replyTo(), stale.get());
+    if (!s.cleanedUp()) {
+      return reject(c.replyTo(), Rejection.unavailable("load balancer " + lbId
+          + " is still giving back its VIP and name after its delete; nothing was changed, retry in a moment"));
+    }
+    String old = s.info().vipAddress();
+    String range = c.newVip() || s.info().vipPool().isEmpty() ? settings.vipRange() : s.info().vipPool();
+    String wanted = c.newVip() ? "" : old;
+    var meta = EventMeta.of(c.caller(), c.command());
+    // Planned with the old VIP to check the tree; the event is made again with the VIP the steps took.
+    var outcome = Rollback.plan(s, c.target(), c.toVersion(), old, range, meta);
+    if (outcome.rejection() != null) return reject(c.replyTo(), outcome.rejection());
+    Active after = outcome.after();
+    CompletionStage<CheckDone> steps = restoreSteps.run(s.info(), range, wanted, after.info().name(), after.usage(),
+        c.dryRun()).thenApply(r -> new CheckDone(r.refused(), null, r.vip()));
+    var base = outcome.event();
+    Function<String, LoadBalancerEvent> event = vip -> new LoadBalancerEvent.RolledBack(base.fromVersion(),
+        base.toVersion(), base.name(), base.description(), base.adminStateUp(), base.tags(), base.children(),
+        base.removedChildIds(), vip, range, base.meta());
+    return stepsThenPersist(steps, event, c.replyTo(),
+        ns -> new RolledBackReply(s, (Active) ns, c.dryRun()), c.dryRun());
+  }
+
   // ------------------------------------------------------------------ deleted
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> deleted(Deleted s, Command cmd) {
@@ -641,6 +727,7 @@ public final class LoadBalancerEntity
       return reject(c.replyTo(), Rejection.precondition("request_id: already used to create load balancer " + lbId
           + ", which has since been deleted; use a new request_id"));
     }
+    if (cmd instanceof RollBack c && caller.owns(s.info())) return onRestore(s, c);
     return replyNotFound(cmd);
   }
 
@@ -668,7 +755,7 @@ public final class LoadBalancerEntity
     return persist(new LoadBalancerEvent.CleanedUp(meta))
         .thenRun((Deleted done) -> {
           replyToWaiters(new DeletedReply(done.version()));
-          passivate.run();
+          scheduleIdle(); // a restore may follow soon: leave memory only when idle, as an unknown id does
         })
         .thenNoReply();
   }
@@ -697,7 +784,9 @@ public final class LoadBalancerEntity
     }
     DesiredLoadBalancer desired = DesiredStates.of(a);
     if (runtime == null) {
-      runtime = ctx.spawn(dataPlane.runtime(lbId, reports), "runtime");
+      // A restore can follow a delete before the removed runtime has stopped and given its name back.
+      runtime = ctx.getChild("runtime").isPresent() ? ctx.spawnAnonymous(dataPlane.runtime(lbId, reports))
+          : ctx.spawn(dataPlane.runtime(lbId, reports), "runtime");
     } else if (desired.sameConfiguration(published)) {
       return; // names, descriptions, tags, health verdicts: nothing the running data plane needs
     }
@@ -744,14 +833,21 @@ public final class LoadBalancerEntity
    * comes, so the event is still right for the state when it is persisted.
    */
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> checkThenPersist(CompletionStage<ProjectEntity.Reply> check,
-      LoadBalancerEvent event, ActorRef<Reply> replyTo, Function<LoadBalancerState, Reply> reply) {
-    pending = new PendingWrite(event, replyTo, reply);
-    ctx.pipeToSelf(check, (r, err) -> err != null ? new CheckDone(null, String.valueOf(err))
-        : new CheckDone(r instanceof ProjectEntity.Refused f ? f.rejection() : null, null));
+      Function<String, LoadBalancerEvent> event, ActorRef<Reply> replyTo, Function<LoadBalancerState, Reply> reply,
+      boolean dryRun) {
+    return stepsThenPersist(check.thenApply(r -> new CheckDone(
+        r instanceof ProjectEntity.Refused f ? f.rejection() : null, null, "")), event, replyTo, reply, dryRun);
+  }
+
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> stepsThenPersist(CompletionStage<CheckDone> check,
+      Function<String, LoadBalancerEvent> event, ActorRef<Reply> replyTo, Function<LoadBalancerState, Reply> reply,
+      boolean dryRun) {
+    pending = new PendingWrite(event, replyTo, reply, dryRun);
+    ctx.pipeToSelf(check, (r, err) -> err != null ? new CheckDone(null, String.valueOf(err), "") : r);
     return Effect().noReply();
   }
 
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onCheckDone(CheckDone d) {
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onCheckDone(LoadBalancerState state, CheckDone d) {
     PendingWrite p = pending;
     pending = null;
     if (p == null) return Effect().noReply();
@@ -761,7 +857,12 @@ public final class LoadBalancerEntity
       p.replyTo().tell(new Rejected(why));
       return unstashing(Effect().none().thenUnstashAll());
     }
-    return unstashing(persist(p.event()).thenRun(ns -> p.replyTo().tell(p.reply().apply(ns))).thenUnstashAll());
+    if (p.dryRun()) { // the state the event would make, by the same pure handler; nothing persisted
+      p.replyTo().tell(p.reply().apply(state.apply(p.event().apply(d.vip()))));
+      return unstashing(Effect().none().thenUnstashAll());
+    }
+    return unstashing(persist(p.event().apply(d.vip())).thenRun(ns -> p.replyTo().tell(p.reply().apply(ns)))
+        .thenUnstashAll());
   }
 
   /**
@@ -798,7 +899,8 @@ public final class LoadBalancerEntity
    * sharding, so that passivation or a rebalance can never strand a saga half done.
    */
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onStop(LoadBalancerState state) {
-    boolean unfinished = state instanceof Creating || (state instanceof Deleted d && !d.cleanedUp());
+    boolean unfinished = state instanceof Creating || (state instanceof Deleted d && !d.cleanedUp())
+        || (state instanceof Active && passivationAsked); // restored after it asked to be passivated
     if (unfinished) directory.loadBalancer(lbId).tell(new Resume("unfinished saga at stop"));
     return Effect().stop().thenNoReply();
   }
@@ -838,7 +940,7 @@ public final class LoadBalancerEntity
   }
 
   /** Equal but for version and updatedAt: an update that changes nothing is answered without an event. */
-  private static boolean sameContent(Child a, Child b) {
+  static boolean sameContent(Child a, Child b) {
     ChildPatch none = ChildPatch.empty(a.kind());
     return none.applyTo(a, 0, Instant.EPOCH).equals(none.applyTo(b, 0, Instant.EPOCH));
   }

@@ -26,7 +26,8 @@ import java.util.List;
   @JsonSubTypes.Type(value = LoadBalancerEvent.ChildCreated.class, name = "ChildCreated"),
   @JsonSubTypes.Type(value = LoadBalancerEvent.ChildUpdated.class, name = "ChildUpdated"),
   @JsonSubTypes.Type(value = LoadBalancerEvent.ChildDeleted.class, name = "ChildDeleted"),
-  @JsonSubTypes.Type(value = LoadBalancerEvent.BackendHealthChanged.class, name = "BackendHealthChanged")
+  @JsonSubTypes.Type(value = LoadBalancerEvent.BackendHealthChanged.class, name = "BackendHealthChanged"),
+  @JsonSubTypes.Type(value = LoadBalancerEvent.RolledBack.class, name = "LoadBalancerRolledBack")
 })
 public sealed interface LoadBalancerEvent extends CborSerializable {
   EventMeta meta();
@@ -87,4 +88,29 @@ public sealed interface LoadBalancerEvent extends CborSerializable {
    * version: health is not configuration, and a health flap must not fail a client's {@code expected_version}.
    */
   record BackendHealthChanged(String backendId, boolean up, String reason, EventMeta meta) implements LoadBalancerEvent {}
+
+  /**
+   * Brought back to the configuration it had at version {@code toVersion}, as one new event (history is never
+   * rewritten): a rollback of a live load balancer, or a restore of a deleted one. The diff from version
+   * {@code fromVersion}: the load balancer's own fields as they are after it, every child added back or changed as
+   * it is after it ({@code children}, with their ids and creation versions of then), and the children taken away.
+   * Health is not configuration and is not part of it.
+   *
+   * @param vipAddress the VIP a restore holds again (the old one, or a new one when asked); empty on a rollback,
+   *     which keeps the VIP the load balancer has
+   * @param vipPool the range {@code vipAddress} came from; empty on a rollback
+   */
+  record RolledBack(long fromVersion, long toVersion, String name, String description, boolean adminStateUp,
+      List<String> tags, List<Child> children, List<String> removedChildIds, String vipAddress, String vipPool,
+      EventMeta meta) implements LoadBalancerEvent {
+    @JsonCreator
+    public RolledBack {
+      vipAddress = vipAddress == null ? "" : vipAddress;
+      vipPool = vipPool == null ? "" : vipPool;
+    }
+
+    public boolean restore() {
+      return !vipAddress.isEmpty();
+    }
+  }
 }

@@ -180,6 +180,7 @@ public sealed interface LoadBalancerState extends CborSerializable {
         return new Active(info, next, kids, ids, h, hashes);
       }
       if (event instanceof LoadBalancerEvent.Deleted e) return new Deleted(info, next, false, e.meta().requestId());
+      if (event instanceof LoadBalancerEvent.RolledBack e) return Rollback.apply(this, e);
       throw new IllegalStateException("unexpected " + event.getClass().getSimpleName() + " on an active load balancer");
     }
 
@@ -420,6 +421,7 @@ public sealed interface LoadBalancerState extends CborSerializable {
     @Override
     public LoadBalancerState apply(LoadBalancerEvent event) {
       if (event instanceof LoadBalancerEvent.CleanedUp) return new Deleted(info, version, true, requestId);
+      if (event instanceof LoadBalancerEvent.RolledBack e) return Rollback.restored(this, e);
       throw new IllegalStateException("unexpected " + event.getClass().getSimpleName() + " after delete");
     }
   }

@@ -62,6 +62,14 @@ public final class ProjectEntity
    */
   public record Sync(String lbId, String name, Usage usage, ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * A rollback or a restore: the load balancer takes {@code name} and holds {@code usage}, and is registered again
+   * (at the end of the list) if it was deleted. Refused, with nothing changed, when another load balancer of the
+   * project now holds the name (FAILED_PRECONDITION) or a quota would be passed. {@code dryRun}: only the answer.
+   */
+  public record Adopt(String lbId, String name, Usage usage, boolean dryRun, ActorRef<Reply> replyTo)
+      implements Command {}
+
   /** Load balancer ids in creation order after position {@code after}. */
   public record ListLoadBalancers(long after, int limit, ActorRef<Reply> replyTo) implements Command {}
 
@@ -185,6 +193,7 @@ public final class ProjectEntity
     }
     if (cmd instanceof ReserveUsage c) return onReserve(s, c);
     if (cmd instanceof Sync c) return onSync(s, c);
+    if (cmd instanceof Adopt c) return onAdopt(s, c);
     if (cmd instanceof ListLoadBalancers c) return Effect().reply(c.replyTo(), page(s, c.after(), c.limit()));
     throw new IllegalArgumentException("unknown command " + cmd);
   }
@@ -249,6 +258,38 @@ public final class ProjectEntity
       }
     }
     return Effect().persist(new UsageRecorded(c.lbId(), c.usage())).thenReply(c.replyTo(), ns -> new Done(e.position()));
+  }
+
+  private ReplyEffect<Event, State> onAdopt(State s, Adopt c) {
+    Entry e = s.entries().get(c.lbId());
+    String holder = s.names().get(c.name());
+    Optional<Rejection> problem = Optional.empty();
+    if (holder != null && !holder.equals(c.lbId())) {
+      problem = Optional.of(Rejection.precondition("load_balancer.name: '" + c.name() + "' is now used by load balancer "
+          + holder + " in this project; rename or delete that one first"));
+    } else if (e == null && !quotas.allowsLoadBalancers(s.entries().size() + 1)) {
+      problem = Optional.of(Rejection.exhausted("quota: the project has " + s.entries().size()
+          + " load balancers, its limit is " + quotas.loadBalancers()));
+    } else {
+      Usage held = e == null ? Usage.NONE : e.usage();
+      Usage after = s.total().minus(held).plus(c.usage());
+      Usage limits = quotas.childLimits();
+      for (var kind : io.fiberlb.controlplane.model.Enums.Kind.values()) {
+        if (after.of(kind) > limits.of(kind) && c.usage().of(kind) > held.of(kind)) {
+          problem = Optional.of(Rejection.exhausted("quota: the project would have " + after.of(kind) + " "
+              + kind.noun() + "s, its limit is " + limits.of(kind)));
+          break;
+        }
+      }
+    }
+    if (problem.isPresent()) return Effect().reply(c.replyTo(), new Refused(problem.get()));
+    var events = new ArrayList<Event>();
+    long position = e == null ? s.lastPosition() + 1 : e.position();
+    if (e == null) events.add(new Registered(c.lbId(), c.name(), position));
+    else if (!e.name().equals(c.name())) events.add(new Renamed(c.lbId(), c.name()));
+    if (e == null || !e.usage().equals(c.usage())) events.add(new UsageRecorded(c.lbId(), c.usage()));
+    if (c.dryRun() || events.isEmpty()) return Effect().reply(c.replyTo(), new Done(position));
+    return Effect().persist(events).thenReply(c.replyTo(), ns -> new Done(position));
   }
 
   private static Page page(State s, long after, int limit) {

@@ -59,6 +59,40 @@ class CliAgainstServerTest {
     }
   }
 
+  @Test
+  void auditRollbackAndLbRestorePrintTheChangesAndDryRunWritesNothing() {
+    var api = server.as("cli-history");
+    String id = api.createLb("hist").getId();
+    String pool = api.createPool(id, "p").getId();
+    api.createBackend(id, pool, "10.0.0.9", 8080);
+
+    Result dry = fiberlb("cli-history", "audit", "rollback", "--lb", id, "--to-version", "2", "--dry-run");
+    assertThat(dry.code()).as(dry.err()).isZero();
+    assertThat(dry.out()).startsWith("would be rolled back: load balancer " + id + ", the configuration of version 2,"
+        + " as version 4 (was 3)").contains("dry run, nothing written", "- backend ", "10.0.0.9:8080");
+    assertThat(api.getLb(id).getVersion()).isEqualTo(3);
+
+    Result real = fiberlb("cli-history", "audit", "rollback", "--lb", id, "--to-version", "2");
+    assertThat(real.code()).as(real.err()).isZero();
+    assertThat(real.out()).startsWith("rolled back: load balancer " + id).contains("- backend ");
+    assertThat(api.getLb(id).getVersion()).isEqualTo(4);
+
+    Result usage = fiberlb("cli-history", "audit", "rollback", "--lb", id);
+    assertThat(usage.code()).isEqualTo(2);
+    assertThat(usage.err()).contains("give --to-version or --to-time");
+
+    Result deleted = fiberlb("cli-history", "lb", "delete", id, "--cascade");
+    assertThat(deleted.code()).as(deleted.err()).isZero();
+    Result restored = fiberlb("cli-history", "lb", "restore", id);
+    assertThat(restored.code()).as(restored.err()).isZero();
+    assertThat(restored.out()).startsWith("restored: load balancer " + id).contains("+ pool ");
+    assertThat(api.getLb(id).getName()).isEqualTo("hist");
+
+    Result again = fiberlb("cli-history", "lb", "restore", id);
+    assertThat(again.code()).isNotZero();
+    assertThat(again.err()).contains("FAILED_PRECONDITION", "is not deleted");
+  }
+
   private static <T extends Message.Builder> T parse(String json, T builder) throws Exception {
     JsonFormat.parser().merge(json, builder);
     return builder;

@@ -107,6 +107,12 @@ public class EventCompatibilityTest {
     out.put("State.activeHashed", new LoadBalancerState.Active(info, 9, new LinkedHashMap<>(Map.of("l-1", listener)),
         new LinkedHashMap<>(Map.of("req-9", "l-1")), Map.of(), new LinkedHashMap<>(Map.of("req-9", "3d4e5f",
             "req-1", "0a1b2c"))));
+    // v5: rollback and restore, one event; ProjectEntity's rollback step writes only shapes it had.
+    var rollback = new EventMeta(t, "local:alice", "127.0.0.1:40000", "req-3", "RollbackLoadBalancer", "");
+    out.put("RolledBack", new LoadBalancerEvent.RolledBack(12, 5, "web", "front", true, List.of("prod"),
+        List.of(listener, backend), List.of("p-2", "b-7"), "", "", rollback));
+    out.put("RolledBack.restore", new LoadBalancerEvent.RolledBack(14, 11, "web", "", false, List.of(),
+        List.of(pool, hc), List.of(), "127.0.10.7", "127.0.10.0/24", rollback));
     return out;
   }
 

@@ -43,7 +43,8 @@ final class BadInputCorpus {
 
   static final List<ServiceDescription> SERVICES = List.of(LoadBalancerService.description,
       ListenerService.description, PoolService.description, BackendService.description,
-      HealthCheckService.description, AuditService.description, io.fiberlb.api.v1.ClusterService.description);
+      HealthCheckService.description, AuditService.description, io.fiberlb.api.v1.HistoryService.description,
+        io.fiberlb.api.v1.ClusterService.description);
 
   static List<MethodDescriptor> methods() {
     var out = new ArrayList<MethodDescriptor>();

@@ -56,6 +56,13 @@ final class RpcTable {
       return owner.createLb(name("victim")).getId();
     }
 
+    /** A load balancer of the owner's, deleted and cleaned up (its VIP and name given back): one to restore. */
+    String freshDeletedLb() {
+      String id = freshLb();
+      owner.call(owner.lbs().deleteLoadBalancer(), DeleteLoadBalancerRequest.newBuilder().setId(id).build());
+      return id;
+    }
+
     String freshListener() {
       return owner.createListener(lb, ports.incrementAndGet(), null).getId();
     }
@@ -165,6 +172,12 @@ final class RpcTable {
               .setFrom(PointInTime.newBuilder().setVersion(1)).build())),
       new Rpc("AuditService/ExportEvents", Kind.READ, true, (a, f) -> drain(a, a.stream(a.audit().exportEvents(),
           ExportEventsRequest.getDefaultInstance()))),
+      // A fresh load balancer at version 1 rolled back to version 1: a write that has nothing to change.
+      write("HistoryService/RollbackLoadBalancer", (a, f) -> a.callAsync(a.history().rollbackLoadBalancer(),
+          io.fiberlb.api.v1.RollbackLoadBalancerRequest.newBuilder().setLoadBalancerId(f.freshLb()).setToVersion(1)
+              .build())),
+      write("HistoryService/RestoreLoadBalancer", (a, f) -> a.callAsync(a.history().restoreLoadBalancer(),
+          io.fiberlb.api.v1.RestoreLoadBalancerRequest.newBuilder().setId(f.freshDeletedLb()).build())),
       new Rpc("ClusterService/ListMembers", Kind.ADMIN, true, (a, f) -> a.callAsync(a.cluster().listMembers(),
           ListMembersRequest.getDefaultInstance())),
       // On this one-node server there is no node to move to: the precise refusal, past the guard, counts as allowed

@@ -155,7 +155,7 @@ class StandardServicesTest {
     for (String version : List.of("v1", "v1alpha")) {
       assertThat(listServices(version, token)).as(version).contains("fiberlb.v1.LoadBalancerService",
           "fiberlb.v1.ListenerService", "fiberlb.v1.PoolService", "fiberlb.v1.BackendService",
-          "fiberlb.v1.HealthCheckService", "fiberlb.v1.AuditService", "grpc.health.v1.Health");
+          "fiberlb.v1.HealthCheckService", "fiberlb.v1.AuditService", "fiberlb.v1.HistoryService", "grpc.health.v1.Health");
       try {
         listServices(version, null);
         throw new AssertionError(version + " answered without credentials");

@@ -170,6 +170,10 @@ public final class TestServer implements AutoCloseable {
       return cached("audit", () -> AuditServiceClient.create(settings, clientSystem));
     }
 
+    public HistoryServiceClient history() {
+      return cached("history", () -> HistoryServiceClient.create(settings, clientSystem));
+    }
+
     public io.fiberlb.api.v1.ClusterServiceClient cluster() {
       return cached("cluster", () -> io.fiberlb.api.v1.ClusterServiceClient.create(settings, clientSystem));
     }

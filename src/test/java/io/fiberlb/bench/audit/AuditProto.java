@@ -271,7 +271,7 @@ public final class AuditProto {
     LoadBalancerSnapshot[] full = {null};
     time("read journal + fold + History.snapshot (GetLoadBalancerAt now)", warmup, runs, () -> {
       var r = replayFrom(pid, 0, new LoadBalancerState.NotCreated(0));
-      full[0] = History.snapshot(r.state, r.seq);
+      full[0] = io.fiberlb.api.Snapshots.snapshot(r.state, r.seq);
       return r.count;
     });
 
@@ -291,7 +291,7 @@ public final class AuditProto {
       LoadBalancerState start = s == null ? new LoadBalancerState.NotCreated(0) : (LoadBalancerState) s.snapshot();
       long from = s == null ? 0 : s.metadata().sequenceNr();
       var r = replayFrom(pid, from + 1, start);
-      fromSnap[0] = History.snapshot(r.state, r.seq == 0 ? from : r.seq);
+      fromSnap[0] = io.fiberlb.api.Snapshots.snapshot(r.state, r.seq == 0 ? from : r.seq);
       // Counted as the events the answer stands for, so that events/s compare with the full replay.
       return total;
     });
@@ -307,7 +307,7 @@ public final class AuditProto {
       long from = s == null ? 0 : s.metadata().sequenceNr();
       olderSeq[0] = from;
       var r = replayFrom(pid, from + 1, start);
-      older[0] = History.snapshot(r.state, r.seq == 0 ? from : r.seq);
+      older[0] = io.fiberlb.api.Snapshots.snapshot(r.state, r.seq == 0 ? from : r.seq);
       return total;
     });
     if (full[0] == null || fromSnap[0] == null || older[0] == null) return; // stages skipped (--only)

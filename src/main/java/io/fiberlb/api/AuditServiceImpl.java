@@ -1,4 +1,4 @@
-package io.fiberlb.audit;
+package io.fiberlb.api;
 
 import static io.fiberlb.api.ControlPlaneGateway.guard;
 import static io.fiberlb.api.ControlPlaneGateway.id;
@@ -6,10 +6,6 @@ import static io.fiberlb.api.ControlPlaneGateway.id;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.Timestamp;
-import io.fiberlb.api.ControlPlaneGateway;
-import io.fiberlb.api.Errors;
-import io.fiberlb.api.WireChecks;
-import io.fiberlb.api.WireTime;
 import io.fiberlb.api.v1.AuditEvent;
 import io.fiberlb.api.v1.AuditServicePowerApi;
 import io.fiberlb.api.v1.DiffLoadBalancerRequest;
@@ -22,7 +18,13 @@ import io.fiberlb.api.v1.ListEventsResponse;
 import io.fiberlb.api.v1.LoadBalancerSnapshot;
 import io.fiberlb.api.v1.PointInTime;
 import io.fiberlb.api.v1.StreamEventsRequest;
+import io.fiberlb.audit.AuditJson;
+import io.fiberlb.audit.AuditSettings;
+import io.fiberlb.audit.History;
+import io.fiberlb.audit.JournalReader;
 import io.fiberlb.audit.JournalReader.Entry;
+import io.fiberlb.audit.PastStates;
+import io.fiberlb.audit.StoredEventJson;
 import io.fiberlb.controlplane.LoadBalancerEntity;
 import io.fiberlb.controlplane.LoadBalancerEvent;
 import io.fiberlb.controlplane.LoadBalancerState;
@@ -63,6 +65,7 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
   /** One per thread: it keeps a buffer between events. */
   private final ThreadLocal<StoredEventJson> storedJson;
   private final JournalReader reader;
+  private final PastStates pastStates;
   private final AuditSettings settings;
 
   public AuditServiceImpl(ActorSystem<?> system, ControlPlaneGateway gw, AuditSettings settings) {
@@ -71,12 +74,18 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
     this.settings = settings;
     this.journal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
     this.reader = new JournalReader(system, settings.pageSize());
+    this.pastStates = new PastStates(reader, system);
     this.mapper = JacksonObjectMapperProvider.get(system).getOrCreate("jackson-json", Optional.empty());
     this.storedJson = ThreadLocal.withInitial(StoredEventJson::new);
   }
 
+  /** The replay to any point this service answers from, for the services that act on history. */
+  public PastStates pastStates() {
+    return pastStates;
+  }
+
   private static String pid(String lbId) {
-    return LoadBalancerEntity.TYPE_KEY.name() + "|" + lbId;
+    return PastStates.persistenceId(lbId);
   }
 
   // ------------------------------------------------------------------ replay
@@ -97,14 +106,6 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
       this.lbId = lbId;
     }
 
-    /** Goes on from a snapshot the entity saved after event {@code sequenceNr}; the caller's ownership checked. */
-    Replay(Caller caller, String lbId, Start start) {
-      this(caller, lbId);
-      this.state = start.state();
-      this.sequenceNr = start.sequenceNr();
-      this.owned = true;
-    }
-
     /** Applies one event; returns it with its place in history. */
     Step apply(Entry e) {
       var event = e.event();
@@ -119,11 +120,6 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
   /** Whether the caller's project created the load balancer whose first event this is (the rule Get follows). */
   private static boolean owns(Caller caller, LoadBalancerEvent first) {
     return first instanceof LoadBalancerEvent.CreationStarted s && caller.owns(s.info());
-  }
-
-  /** Where a replay starts: from nothing (sequence number 0) or from a snapshot. */
-  private record Start(long sequenceNr, LoadBalancerState state) {
-    static final Start EMPTY = new Start(0, new LoadBalancerState.NotCreated(0));
   }
 
   /** A live event from the read journal in the shape of a row read directly. */
@@ -416,7 +412,7 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
       var toStage = at(caller, lbId, in.getTo(), "to");
       return fromStage.thenCombine(toStage, (a, b) -> DiffLoadBalancerResponse.newBuilder()
           .setFromVersion(a.getLoadBalancer().getVersion()).setToVersion(b.getLoadBalancer().getVersion())
-          .addAllChanges(History.diff(a, b)).build());
+          .addAllChanges(Snapshots.diff(a, b)).build());
     });
   }
 
@@ -429,90 +425,34 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
 
   /**
    * The snapshot at a point. Version N is the state after the last event that left the tree at N; time T the state
-   * after the last event at or before T; no point, the latest. Starts from the newest snapshot the entity saved at
-   * or before the point (see {@link #start}) and stops reading at the first event past it: the same answer as
-   * folding every event from the first, which is what it was before snapshots were used.
+   * after the last event at or before T; no point, the latest ({@link PastStates#at}).
    */
   private CompletionStage<LoadBalancerSnapshot> at(Caller caller, String lbId, PointInTime p, String field) {
-    Instant time = p.hasTime() ? WireTime.instant(p.getTime(), field + ".time") : Instant.MAX;
-    long maxVersion = p.hasVersion() ? p.getVersion() : Long.MAX_VALUE;
-    String pid = pid(lbId);
-    class Acc {
-      LoadBalancerState state;
-      long seq;
-      long latest;
-      boolean done;
-    }
-    var acc = new Acc();
-    return reader.eventsPage(pid, 1, 1, 1)
-        .thenCompose(first -> {
-          if (first.isEmpty() || !owns(caller, first.get(0).event())) throw notFound(lbId);
-          return start(pid, maxVersion, time);
-        })
-        .thenCompose(start -> {
-          Replay replay = new Replay(caller, lbId, start);
-          acc.state = start.state();
-          acc.seq = start.sequenceNr();
-          acc.latest = History.version(start.state());
-          // Versions and times only grow along a load balancer's events: past the point, nothing more can count.
-          return reader.events(pid, start.sequenceNr() + 1)
-              .takeWhile(e -> !acc.done)
-              .runForeach(e -> {
-                Step step = replay.apply(e);
-                acc.latest = Math.max(acc.latest, step.version());
-                if (step.event().meta().at().isAfter(time) || step.version() > maxVersion) {
-                  acc.done = true;
-                } else {
-                  acc.state = replay.state;
-                  acc.seq = step.sequenceNr();
-                }
-              }, system);
-        })
-        .thenApply(doneAll -> {
-          if (p.hasVersion() && p.getVersion() > acc.latest) {
-            throw Errors.invalid(field + ".version: load balancer " + lbId + " has versions 1.." + acc.latest + ", got "
-                + p.getVersion());
-          }
-          if (History.version(acc.state) == 0) {
-            throw new GrpcServiceException(Status.NOT_FOUND.withDescription("load balancer " + lbId
-                + " did not exist yet at " + (p.hasTime() ? WireTime.instant(p.getTime(), field + ".time") : "that point")));
-          }
-          return History.snapshot(acc.state, acc.seq);
-        });
+    return at(caller, lbId, p, field + ".version", field + ".time", pastStates)
+        .thenApply(at -> Snapshots.snapshot(at.state(), at.sequenceNr()));
   }
 
   /**
-   * The newest snapshot that lies before the point: its state's version at most {@code maxVersion}, and the event it
-   * was taken after at or before {@code time}. Both only grow along a load balancer's snapshots, so a binary search
-   * over them finds it in about log2(snapshots) probes, each one snapshot (and, for a time, one event) read. With
-   * every snapshot kept ({@code keep-snapshots = all}) any point replays at most {@code snapshot-every} events
-   * after it; a point older than the oldest snapshot kept replays from the first event.
+   * The state at a point, or the status that says why there is none: NOT_FOUND for no such load balancer (or
+   * another project's) or one that did not exist yet then, INVALID_ARGUMENT for a version past its last.
+   *
+   * @param versionField the field that names the point's version, for errors; {@code timeField} its time
    */
-  private CompletionStage<Start> start(String pid, long maxVersion, Instant time) {
-    return reader.onBlocking(() -> {
-      long[] seqs = reader.snapshotSequenceNrs(pid);
-      Start best = Start.EMPTY;
-      int lo = 0;
-      int hi = seqs.length - 1;
-      boolean newestFirst = true; // the latest state, and most points asked for, are after the newest snapshot
-      while (lo <= hi) {
-        int mid = newestFirst ? hi : (lo + hi) >>> 1;
-        newestFirst = false;
-        var state = reader.snapshot(pid, seqs[mid]);
-        if (state.isEmpty()) { // deleted since it was listed (keep-snapshots = N): look among the newer ones
-          lo = mid + 1;
-          continue;
-        }
-        boolean before = History.version(state.get()) <= maxVersion && (time.equals(Instant.MAX)
-            || reader.event(pid, seqs[mid]).map(e -> !e.event().meta().at().isAfter(time)).orElse(false));
-        if (before) {
-          best = new Start(seqs[mid], state.get());
-          lo = mid + 1;
-        } else {
-          hi = mid - 1;
-        }
+  static CompletionStage<PastStates.At> at(Caller caller, String lbId, PointInTime p, String versionField,
+      String timeField, PastStates pastStates) {
+    Instant time = p.hasTime() ? WireTime.instant(p.getTime(), timeField) : Instant.MAX;
+    long maxVersion = p.hasVersion() ? p.getVersion() : Long.MAX_VALUE;
+    return pastStates.at(lbId, first -> owns(caller, first), maxVersion, time).thenApply(found -> {
+      PastStates.At at = found.orElseThrow(() -> notFound(lbId));
+      if (p.hasVersion() && p.getVersion() > at.latestVersion()) {
+        throw Errors.invalid(versionField + ": load balancer " + lbId + " has versions 1.." + at.latestVersion()
+            + ", got " + p.getVersion());
       }
-      return best;
+      if (History.version(at.state()) == 0) {
+        throw new GrpcServiceException(Status.NOT_FOUND.withDescription("load balancer " + lbId
+            + " did not exist yet at " + (p.hasTime() ? time : "that point")));
+      }
+      return at;
     });
   }
 
