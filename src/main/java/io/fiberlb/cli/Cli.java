@@ -17,6 +17,7 @@ import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.UsageMessageSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
@@ -127,10 +128,8 @@ public final class Cli {
       description = "Project to act in. Default: $FIBERLB_PROJECT, else default (now ${DEFAULT-VALUE}).")
   String project;
 
-  @Option(names = "--json", scope = ScopeType.INHERIT, order = 103,
-      description = "Print the server's reply as one JSON document (proto field names, every field) instead of"
-          + " a table.")
-  boolean json;
+  /** -f, -c and --json, inherited by every command. */
+  @Mixin OutputOptions outputOptions = new OutputOptions();
 
   private Api api;
   /**
@@ -318,7 +317,7 @@ public final class Cli {
   }
 
   Output output() {
-    return new Output(spec.commandLine().getOut(), json);
+    return new Output(spec.commandLine().getOut(), err(), outputOptions.format(), outputOptions.columns());
   }
 
   PrintWriter err() {

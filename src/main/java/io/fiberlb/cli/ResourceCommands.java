@@ -76,7 +76,7 @@ abstract class ResourceCommands<C> {
     if (paging.all) reply = Output.Pages.all(reply, token -> pager.page(paging.pageSize, token));
     cli.output().list(reply, columns);
     String next = Output.Pages.nextToken(reply);
-    if (!next.isEmpty() && !cli.json) {
+    if (!next.isEmpty()) {
       cli.err().println("more: add --page-token " + next + " for the next page, or --all for every page");
       cli.err().flush();
     }
