@@ -53,14 +53,17 @@ import picocli.CommandLine.UnmatchedArgumentException;
         AuditCommands.class,
         TokenCommands.class,
         ClusterCommands.class,
+        CompletionCommand.class,
         Cli.Server.class,
         HelpCommand.class},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
         "0:done",
-        "1:the server refused or failed the call (the gRPC status is printed)",
+        "1:the server refused or failed the call (the gRPC status is printed); a name that no resource has, or"
+            + " several (they are listed); with --wait: the resource ended in ERROR (the reason is printed)",
         "2:wrong usage: unknown command or flag, bad value",
-        "3:the server could not be reached"},
+        "3:the server could not be reached",
+        "4:--wait gave up: --wait-timeout passed before the change took effect"},
     footerHeading = "%nExamples (LB, HC, POOL: the ids the create commands print):%n",
     footer = {
         "  bin/fiberlb server &",
@@ -209,7 +212,7 @@ public final class Cli {
    */
   private static void finishHelp(CommandLine cl) {
     CommandSpec s = cl.getCommandSpec();
-    if (cl.getCommand() instanceof Server) {
+    if (cl.getCommand() instanceof Server || cl.getCommand() instanceof CompletionCommand) {
       // The client's global flags mean nothing to the server: without them its help is honest, and a stray
       // --server is a usage error rather than silently ignored.
       s.options().stream().filter(OptionSpec::inherited).toList().forEach(s::remove);
@@ -235,7 +238,7 @@ public final class Cli {
    */
   private static String commandList(Help help) {
     Map<String, Help> ordered = new LinkedHashMap<>();
-    for (String verb : List.of("create", "get", "list", "update", "delete", "status", "events", "at", "diff",
+    for (String verb : List.of("create", "get", "list", "update", "delete", "status", "stats", "events", "at", "diff",
         "export")) {
       if (help.subcommands().containsKey(verb)) ordered.put(verb, help.subcommands().get(verb));
     }
@@ -265,6 +268,11 @@ public final class Cli {
     }
     if (e instanceof Flags.UsageException) {
       return usageError(cmd, e.getMessage());
+    }
+    if (e instanceof Waiting.EndedInError || e instanceof Waiting.TimedOut) {
+      err.println("error: " + e.getMessage());
+      err.flush();
+      return e instanceof Waiting.TimedOut ? Waiting.TIMED_OUT : 1;
     }
     err.println("error: " + e);
     e.printStackTrace(err);
@@ -315,6 +323,14 @@ public final class Cli {
         ca == null ? null : java.nio.file.Path.of(ca), cert == null ? null : java.nio.file.Path.of(cert),
         key == null ? null : java.nio.file.Path.of(key));
   }
+
+  /** Names to ids, for this invocation's project. */
+  Names names() {
+    if (names == null) names = new Names(api(), project);
+    return names;
+  }
+
+  private Names names;
 
   Output output() {
     return new Output(spec.commandLine().getOut(), err(), outputOptions.format(), outputOptions.columns());

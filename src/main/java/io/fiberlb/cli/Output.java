@@ -603,6 +603,11 @@ final class Output {
           .orElseThrow(() -> new IllegalArgumentException(reply.getName() + " has no repeated message field"));
     }
 
+    /** The id field of a resource. */
+    static String id(Message resource) {
+      return (String) resource.getField(resource.getDescriptorForType().findFieldByName("id"));
+    }
+
     static String nextToken(Message reply) {
       return (String) reply.getField(reply.getDescriptorForType().findFieldByName("next_page_token"));
     }
