@@ -43,7 +43,7 @@ import picocli.CommandLine.Option;
     footer = {
         "  fiberlb audit events --lb LB                    # its whole history",
         "  fiberlb audit events --lb LB --since 2h --type ListenerUpdated",
-        "  fiberlb audit events --lb LB --actor local:alice --json",
+        "  fiberlb audit events --lb LB --actor local:$USER --json",
         "  fiberlb audit events --lb LB --since 0s --follow  # new events as they happen",
         "  fiberlb audit at --lb LB --version 12",
         "  fiberlb audit at --lb LB --time 2026-11-21T03:12:00Z",
@@ -84,8 +84,9 @@ final class AuditCommands extends ResourceCommands<AuditServiceClient> {
     List<String> types;
 
     @Option(names = "--actor", order = 13, paramLabel = "PRINCIPAL",
-        description = "Only events caused by this principal, like local:alice, or system for what the system"
-            + " did by itself. Default: anyone.")
+        description = "Only events caused by this principal: local:USER (the OS user name of whoever ran the CLI"
+            + " against a server in local mode), token:NAME, jwt:..., cert:..., or system for what the system did"
+            + " by itself. Default: anyone.")
     String actor;
 
     @Option(names = "--follow", order = 14,
@@ -131,8 +132,12 @@ final class AuditCommands extends ResourceCommands<AuditServiceClient> {
               + " system did by itself. Without --follow, every page is fetched and printed.",
           "Columns: time (UTC), sequence_nr (the event's place in the load balancer's journal), version (of the"
               + " load balancer after it), type, resource (kind/id, ids shortened to " + Output.SHORT_ID
-              + " characters), actor, request_id.",
-          "With --json, one JSON object per event per line (JSON Lines), every field and ids whole."})
+              + " characters), actor, request_id, reason (why the system did something). -c picks AuditEvent"
+              + " fields instead (time, type, actor, reason, details_json...).",
+          "With -f json (--json), one JSON object per event per line (JSON Lines), every field and ids whole. Its"
+              + " details_json is the event as the journal recorded it: its @type can be coarser than TYPE"
+              + " (BackendHealthChanged for BackendDown and BackendUp; ChildCreated for ListenerCreated...).",
+          "No events: nothing on stdout, 'no events' on stderr."})
   int events(@Mixin Target target, @Mixin EventFilter filter) {
     filter.request("");
     String id = lbId(target.id);

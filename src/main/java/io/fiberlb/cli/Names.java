@@ -22,7 +22,8 @@ import java.util.stream.Collectors;
 /**
  * Names where ids go: {@code lb get web}, {@code --pool web}. An id (a UUID) is used as it is; anything else is a
  * name, looked up on the client with the List calls: load balancers in the project, children in their load
- * balancer. No match, or several, fails as a refused call (exit 1) that says so, listing the candidates.
+ * balancer; the exact name, else the same name in another case. No match, or several, fails as a refused call
+ * (exit 1) that says so, listing the candidates.
  */
 final class Names {
   private static final Pattern UUID =
@@ -76,7 +77,10 @@ final class Names {
     String key = kind + "/" + lbId + "/" + ref;
     String known = resolved.get(key);
     if (known != null) return known;
-    List<Message> matches = all(kind, lbId).stream().filter(m -> ref.equals(field(m, "name"))).toList();
+    // The server keeps names unique; a name that matches none exactly may still match some in another case.
+    List<Message> all = all(kind, lbId);
+    List<Message> matches = all.stream().filter(m -> ref.equals(field(m, "name"))).toList();
+    if (matches.isEmpty()) matches = all.stream().filter(m -> ref.equalsIgnoreCase(field(m, "name"))).toList();
     String where = lbId == null ? "project " + project : "load balancer " + lbId;
     if (matches.isEmpty()) {
       throw refused(Status.NOT_FOUND, "no " + kind.noun + " named '" + ref + "' in " + where
@@ -84,7 +88,8 @@ final class Names {
     }
     if (matches.size() > 1) {
       throw refused(Status.FAILED_PRECONDITION, matches.size() + " " + kind.noun + "s in " + where + " are named '"
-          + ref + "'; give the id of one:\n" + matches.stream().map(m -> "  " + field(m, "id") + "  " + ref)
+          + ref + "' (in some case); give the id of one:\n"
+          + matches.stream().map(m -> "  " + field(m, "id") + "  " + field(m, "name"))
               .collect(Collectors.joining("\n")));
     }
     String id = field(matches.get(0), "id");

@@ -249,7 +249,7 @@ final class Output {
   /** The event table's columns. Their widths are fixed, as rows are printed while the events arrive. */
   static final List<String> EVENT_COLUMNS =
       List.of("TIME", "SEQUENCE_NR", "VERSION", "TYPE", "RESOURCE", "ACTOR", "REQUEST_ID", "REASON");
-  private static final int[] EVENT_WIDTHS = {24, 11, 7, 27, 22, 16, 10, 0};
+  private static final int[] EVENT_WIDTHS = {24, 11, 7, 27, 22, 16, 40, 0};
   private static final DateTimeFormatter EVENT_TIME =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
   /** How much of an id the audit lines show, like a short commit hash; --json has them whole. */
@@ -284,7 +284,12 @@ final class Output {
         } else {
           // Rows are printed as the events arrive: each column as wide as the widest value it usually has.
           int[] widths = fields.stream().mapToInt(f -> Math.max(header(f.getName()).length(),
-              f.getName().endsWith("id") ? 36 : f.getName().equals("time") ? 24 : 12)).toArray();
+              switch (f.getName()) {
+                case "time" -> 30;
+                case "type" -> 27;
+                case "actor", "command" -> 16;
+                default -> f.getName().endsWith("_id") ? 36 : 12;
+              })).toArray();
           if (events == 0) out.println(eventRow(fields.stream().map(f -> header(f.getName())).toList(), widths));
           out.println(eventRow(fields.stream().map(f -> value(e, f)).toList(), widths));
         }

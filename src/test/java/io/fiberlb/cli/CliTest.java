@@ -157,7 +157,7 @@ class CliTest {
         "--server", "[::1]:7000");
     assertThat(cli.org).isEqualTo("acme");
     assertThat(cli.project).isEqualTo("p1");
-    assertThat(cli.json).isTrue();
+    assertThat(cli.outputOptions.format()).isEqualTo(OutputOptions.Format.JSON);
     assertThat(cli.server).isEqualTo("[::1]:7000");
   }
 }
