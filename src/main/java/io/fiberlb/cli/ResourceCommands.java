@@ -82,8 +82,8 @@ abstract class ResourceCommands<C> {
   }
 
   /**
-   * Prints what a delete did; with --wait, first waits until {@code again} answers NOT_FOUND (a load balancer:
-   * gone, its VIP released) and, for a child, until its load balancer {@code lbId} has nothing pending.
+   * Prints what a delete did; with --wait, first waits until {@code again} answers NOT_FOUND (or DELETED) and,
+   * for a child, until its load balancer {@code lbId} has nothing pending.
    */
   int showDeleted(String id, DeleteResponse reply, String lbId, Waiting.Options wait,
       java.util.function.Supplier<Message> again) {
