@@ -329,9 +329,9 @@ class AuditCommandsTest {
 
   @Test
   void jsonValuesKeepTheirStringsAndLoseTheirLayout() {
-    assertThat(Output.jsonValue("{ \"a b\" : [ 1, 2 ],\n \"c\": \"x\\\" y\" }")).isEqualTo("{\"a b\":[1,2],\"c\":\"x\\\" y\"}");
-    assertThat(Output.jsonValue("")).isEqualTo("-");
-    assertThat(Output.change(Change.newBuilder().setResourceKind("pool").setResourceId("p").build()))
+    assertThat(HistoryText.jsonValue("{ \"a b\" : [ 1, 2 ],\n \"c\": \"x\\\" y\" }")).isEqualTo("{\"a b\":[1,2],\"c\":\"x\\\" y\"}");
+    assertThat(HistoryText.jsonValue("")).isEqualTo("-");
+    assertThat(HistoryText.change(Change.newBuilder().setResourceKind("pool").setResourceId("p").build()))
         .isEqualTo("? pool p");
   }
 
