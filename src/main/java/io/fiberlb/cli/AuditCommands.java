@@ -45,7 +45,7 @@ import picocli.CommandLine.Option;
     footer = {
         "  fiberlb audit events --lb LB                    # its whole history",
         "  fiberlb audit events --lb LB --since 2h --type ListenerUpdated",
-        "  fiberlb audit events --lb LB --actor local:alice --json",
+        "  fiberlb audit events --lb LB --actor local:$USER --json",
         "  fiberlb audit events --lb LB --since 0s --follow  # new events as they happen",
         "  fiberlb audit at --lb LB --version 12",
         "  fiberlb audit at --lb LB --time 2026-11-21T03:12:00Z",
@@ -61,8 +61,9 @@ final class AuditCommands extends ResourceCommands<AuditServiceClient> {
 
   /** {@code --lb}: the load balancer whose history is read. */
   static final class Target {
-    @Option(names = "--lb", order = 0, required = true, paramLabel = "LB_ID",
-        description = "Id of the load balancer; a deleted one still has its history.")
+    @Option(names = "--lb", order = 0, required = true, paramLabel = "LB",
+        description = "Id or name of the load balancer; a deleted one still has its history (give its id: names"
+            + " are looked up among the load balancers that exist).")
     String id;
   }
 
@@ -87,8 +88,9 @@ final class AuditCommands extends ResourceCommands<AuditServiceClient> {
     List<String> types;
 
     @Option(names = "--actor", order = 13, paramLabel = "PRINCIPAL",
-        description = "Only events caused by this principal, like local:alice, or system for what the system"
-            + " did by itself. Default: anyone.")
+        description = "Only events caused by this principal: local:USER (the OS user name of whoever ran the CLI"
+            + " against a server in local mode), token:NAME, jwt:..., cert:..., or system for what the system did"
+            + " by itself. Default: anyone.")
     String actor;
 
     @Option(names = "--follow", order = 14,
@@ -134,16 +136,22 @@ final class AuditCommands extends ResourceCommands<AuditServiceClient> {
               + " system did by itself. Without --follow, every page is fetched and printed.",
           "Columns: time (UTC), sequence_nr (the event's place in the load balancer's journal), version (of the"
               + " load balancer after it), type, resource (kind/id, ids shortened to " + Output.SHORT_ID
-              + " characters), actor, request_id.",
-          "With --json, one JSON object per event per line (JSON Lines), every field and ids whole."})
-  int events(@Mixin Target lb, @Mixin EventFilter filter) {
-    ListEventsRequest.Builder request = filter.request(lb.id);
+              + " characters), actor, request_id, reason (why the system did something). -c picks AuditEvent"
+              + " fields instead (time, type, actor, reason, details_json...).",
+          "With -f json (--json), one JSON object per event per line (JSON Lines), every field and ids whole. Its"
+              + " details_json is the event as the journal recorded it: its @type can be coarser than TYPE"
+              + " (BackendHealthChanged for BackendDown and BackendUp; ChildCreated for ListenerCreated...).",
+          "No events: nothing on stdout, 'no events' on stderr."})
+  int events(@Mixin Target target, @Mixin EventFilter filter) {
+    filter.request("");
+    String id = lbId(target.id);
+    ListEventsRequest.Builder request = filter.request(id);
     Output output = cli.output();
     if (filter.follow) {
-      var stream = StreamEventsRequest.newBuilder().setLoadBalancerId(lb.id).setFollow(true);
+      var stream = StreamEventsRequest.newBuilder().setLoadBalancerId(id).setFollow(true);
       if (request.hasFromTime()) stream.setFromTime(request.getFromTime());
       Predicate<AuditEvent> wanted = filter.wanted();
-      cli.err().println("following the events of load balancer " + lb.id + "; Ctrl-C to stop");
+      cli.err().println("following the events of load balancer " + id + "; Ctrl-C to stop");
       cli.err().flush();
       stream(stream.build(), e -> !wanted.test(e) || output.event(e));
       output.eventsDone();
@@ -174,7 +182,7 @@ final class AuditCommands extends ResourceCommands<AuditServiceClient> {
               + " pools with their health check and backends. Give --time or --version; without either: now.",
           "Each line: kind, id, \"name\", details, provisioning status/operating status (as recorded then)."
               + " Says so when the load balancer was already deleted at that point."})
-  int at(@Mixin Target lb,
+  int at(@Mixin Target target,
       @Option(names = "--time", order = 10, paramLabel = "TIME", converter = Flags.TimeValue.class,
           description = "As it was at this time: ISO-8601 like 2026-11-21T03:12:00Z, or how long ago, like 2h.")
       Instant time,
@@ -182,11 +190,11 @@ final class AuditCommands extends ResourceCommands<AuditServiceClient> {
           description = "As it was at this version of the load balancer (its version field), 1 or more."
               + " Default: now.")
       Long version) {
-    var request = GetLoadBalancerAtRequest.newBuilder().setId(lb.id);
     if (time != null && version != null) throw new Flags.UsageException("give --time or --version, not both");
     if (version != null && version < 1) {
       throw new Flags.UsageException("--version: '" + version + "' is not a version: versions count from 1");
     }
+    var request = GetLoadBalancerAtRequest.newBuilder().setId(lbId(target.id));
     if (time != null) request.setAt(PointInTime.newBuilder().setTime(Flags.timestamp(time)));
     if (version != null) request.setAt(PointInTime.newBuilder().setVersion(version));
     cli.output().snapshot(call(request.build(), AuditServiceClient::getLoadBalancerAt));
@@ -204,7 +212,7 @@ final class AuditCommands extends ResourceCommands<AuditServiceClient> {
           "  - KIND ID \"name\"                  removed",
           "  ~ KIND ID FIELD: BEFORE -> AFTER  changed (values as JSON)",
           "or 'no changes'. Ids are shortened to " + Output.SHORT_ID + " characters; --json has them whole."})
-  int diff(@Mixin Target lb,
+  int diff(@Mixin Target target,
       @Option(names = "--from", order = 10, required = true, paramLabel = "POINT", converter = Flags.PointValue.class,
           description = "From this point: a version number like 12, or a time: ISO-8601 like"
               + " 2026-11-21T03:12:00Z, or how long ago, like 1d.")
@@ -212,7 +220,7 @@ final class AuditCommands extends ResourceCommands<AuditServiceClient> {
       @Option(names = "--to", order = 11, paramLabel = "POINT", converter = Flags.PointValue.class,
           description = "To this point, written like --from. Default: now (the latest version).")
       PointInTime to) {
-    var request = DiffLoadBalancerRequest.newBuilder().setId(lb.id).setFrom(from);
+    var request = DiffLoadBalancerRequest.newBuilder().setId(lbId(target.id)).setFrom(from);
     Flags.set(to, request::setTo);
     cli.output().diff(call(request.build(), AuditServiceClient::diffLoadBalancer));
     return 0;

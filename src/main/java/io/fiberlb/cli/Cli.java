@@ -17,6 +17,7 @@ import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.UsageMessageSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
@@ -52,33 +53,38 @@ import picocli.CommandLine.UnmatchedArgumentException;
         AuditCommands.class,
         TokenCommands.class,
         ClusterCommands.class,
+        CompletionCommand.class,
         Cli.Server.class,
         HelpCommand.class},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
         "0:done",
-        "1:the server refused or failed the call (the gRPC status is printed)",
+        "1:the server refused or failed the call (the gRPC status is printed); a name that no resource has, or"
+            + " several (they are listed); with --wait: the resource ended in ERROR (the reason is printed)",
         "2:wrong usage: unknown command or flag, bad value",
-        "3:the server could not be reached"},
-    footerHeading = "%nExamples (LB, HC, POOL: the ids the create commands print):%n",
+        "3:the server could not be reached",
+        "4:--wait gave up: --wait-timeout passed before the change took effect"},
+    footerHeading = "%nExamples (names work wherever an id does):%n",
     footer = {
         "  bin/fiberlb server &",
         "  bin/fiberlb lb create --name web              # prints its id and vip_address",
-        "  bin/fiberlb healthcheck create --lb LB --type HTTP --interval 2s \\",
-        "      --timeout 1s --rise 2 --fall 3 --url-path /health",
-        "  bin/fiberlb pool create --lb LB --name web --protocol TCP \\",
-        "      --lb-algorithm MAGLEV --health-check-id HC",
-        "  bin/fiberlb backend create --lb LB --pool POOL --address 10.0.0.5 \\",
-        "      --protocol-port 8080 --weight 10",
-        "  bin/fiberlb listener create --lb LB --name http --protocol TCP \\",
-        "      --protocol-port 80 --default-pool-id POOL",
-        "  bin/fiberlb lb update LB --description \"public web\"",
-        "  bin/fiberlb lb status LB",
-        "  bin/fiberlb lb stats LB                       # connections and bytes",
-        "  bin/fiberlb audit events --lb LB --since 1h     # who changed what",
-        "  bin/fiberlb audit diff --lb LB --from 3         # since version 3",
-        "  bin/fiberlb lb delete LB --cascade",
+        "  bin/fiberlb healthcheck create --lb web --name web-check --type HTTP \\",
+        "      --interval 2s --timeout 1s --rise 2 --fall 3 --url-path /",
+        "  bin/fiberlb pool create --lb web --name web --protocol TCP \\",
+        "      --lb-algorithm MAGLEV --health-check-id web-check",
+        "  bin/fiberlb backend create --lb web --pool web --name web-1 \\",
+        "      --address 127.0.0.1 --protocol-port 8081 --weight 10",
+        "  bin/fiberlb listener create --lb web --name http --protocol TCP \\",
+        "      --protocol-port 8080 --default-pool-id web --wait",
+        "  bin/fiberlb lb update web --description \"public web\"",
+        "  bin/fiberlb lb get web -f value -c vip_address",
+        "  bin/fiberlb lb status web",
+        "  bin/fiberlb lb stats web                      # connections and bytes",
+        "  bin/fiberlb audit events --lb web --since 1h    # who changed what",
+        "  bin/fiberlb audit diff --lb web --from 3        # since version 3",
+        "  bin/fiberlb lb delete web --cascade --wait",
         "  bin/fiberlb token create --org acme --project web --role member",
+        "  source <(bin/fiberlb completion bash)         # tab completion",
         "",
         "Run 'fiberlb COMMAND --help' (or 'fiberlb help COMMAND') for the flags of a",
         "command; 'fiberlb lb create --help' for example."})
@@ -127,10 +133,8 @@ public final class Cli {
       description = "Project to act in. Default: $FIBERLB_PROJECT, else default (now ${DEFAULT-VALUE}).")
   String project;
 
-  @Option(names = "--json", scope = ScopeType.INHERIT, order = 103,
-      description = "Print the server's reply as one JSON document (proto field names, every field) instead of"
-          + " a table.")
-  boolean json;
+  /** -f, -c and --json, inherited by every command. */
+  @Mixin OutputOptions outputOptions = new OutputOptions();
 
   private Api api;
   /**
@@ -210,7 +214,7 @@ public final class Cli {
    */
   private static void finishHelp(CommandLine cl) {
     CommandSpec s = cl.getCommandSpec();
-    if (cl.getCommand() instanceof Server) {
+    if (cl.getCommand() instanceof Server || cl.getCommand() instanceof CompletionCommand) {
       // The client's global flags mean nothing to the server: without them its help is honest, and a stray
       // --server is a usage error rather than silently ignored.
       s.options().stream().filter(OptionSpec::inherited).toList().forEach(s::remove);
@@ -236,7 +240,7 @@ public final class Cli {
    */
   private static String commandList(Help help) {
     Map<String, Help> ordered = new LinkedHashMap<>();
-    for (String verb : List.of("create", "get", "list", "update", "delete", "status", "events", "at", "diff",
+    for (String verb : List.of("create", "get", "list", "update", "delete", "status", "stats", "events", "at", "diff",
         "export")) {
       if (help.subcommands().containsKey(verb)) ordered.put(verb, help.subcommands().get(verb));
     }
@@ -266,6 +270,11 @@ public final class Cli {
     }
     if (e instanceof Flags.UsageException) {
       return usageError(cmd, e.getMessage());
+    }
+    if (e instanceof Waiting.EndedInError || e instanceof Waiting.TimedOut) {
+      err.println("error: " + e.getMessage());
+      err.flush();
+      return e instanceof Waiting.TimedOut ? Waiting.TIMED_OUT : 1;
     }
     err.println("error: " + e);
     e.printStackTrace(err);
@@ -317,8 +326,16 @@ public final class Cli {
         key == null ? null : java.nio.file.Path.of(key));
   }
 
+  /** Names to ids, for this invocation's project. */
+  Names names() {
+    if (names == null) names = new Names(api(), project);
+    return names;
+  }
+
+  private Names names;
+
   Output output() {
-    return new Output(spec.commandLine().getOut(), json);
+    return new Output(spec.commandLine().getOut(), err(), outputOptions.format(), outputOptions.columns());
   }
 
   PrintWriter err() {

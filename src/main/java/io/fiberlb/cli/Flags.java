@@ -234,8 +234,8 @@ final class Flags {
 
   /** {@code --lb}: the load balancer a child resource belongs to. */
   static final class LbRef {
-    @Option(names = "--lb", order = 0, required = true, paramLabel = "LB_ID",
-        description = "Id of the load balancer it belongs to.")
+    @Option(names = "--lb", order = 0, required = true, paramLabel = "LB",
+        description = "Id or name of the load balancer it belongs to (a name must be unique in the project).")
     String id;
   }
 

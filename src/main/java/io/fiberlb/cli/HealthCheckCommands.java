@@ -23,15 +23,16 @@ import picocli.CommandLine.Parameters;
         + " count as up or down.",
     footerHeading = "%nExamples:%n",
     footer = {
-        "  fiberlb healthcheck create --lb LB --type HTTP --interval 2s \\",
+        "  fiberlb healthcheck create --lb web --name web-check --type HTTP --interval 2s \\",
         "      --timeout 1s --rise 2 --fall 3 --url-path /health",
         "  fiberlb healthcheck create --lb LB --type TCP",
         "  fiberlb healthcheck create --lb LB --type UDP_CONNECT --interval 5s --timeout 2s",
-        "  fiberlb healthcheck update --lb LB HC --expected-codes 200-299"})
+        "  fiberlb healthcheck update --lb web web-check --expected-codes 200-299"})
 final class HealthCheckCommands extends ResourceCommands<HealthCheckServiceClient> {
   HealthCheckCommands() {
     super("health check", HealthCheckServiceClient::create,
-        List.of("id", "name", "type", "interval", "timeout", "rise", "fall", "operating_status"));
+        List.of("id", "name", "type", "interval", "timeout", "rise", "fall", "operating_status",
+            "operating_status_reason"));
   }
 
   /** The fields of a HealthCheckSpec. */
@@ -94,45 +95,60 @@ final class HealthCheckCommands extends ResourceCommands<HealthCheckServiceClien
     }
   }
 
+  private static final String HC = "Id or name of the health check (a name must be unique in its load balancer).";
+
+  private HealthCheck read(String lb, String id) {
+    return call(GetHealthCheckRequest.newBuilder().setLoadBalancerId(lb).setId(id).build(),
+        HealthCheckServiceClient::getHealthCheck);
+  }
+
   @Command(name = "create", description = "Create a health check in a load balancer; a pool uses it through"
       + " --health-check-id.")
-  int create(@Mixin Flags.LbRef lb, @Mixin Fields fields, @Mixin Flags.Idempotency idempotency) {
-    var request = CreateHealthCheckRequest.newBuilder().setLoadBalancerId(lb.id).setHealthCheck(fields.spec())
+  int create(@Mixin Flags.LbRef lbRef, @Mixin Fields fields, @Mixin Flags.Idempotency idempotency,
+      @Mixin Waiting.Options wait) {
+    var spec = fields.spec();
+    String lb = lbId(lbRef.id);
+    var request = CreateHealthCheckRequest.newBuilder().setLoadBalancerId(lb).setHealthCheck(spec)
         .setRequestId(idempotency.requestId).build();
-    return show(call(request, HealthCheckServiceClient::createHealthCheck));
+    HealthCheck created = call(request, HealthCheckServiceClient::createHealthCheck);
+    return showWritten(created, lb, wait, () -> read(lb, created.getId()));
   }
 
   @Command(name = "get", description = "Show one health check.")
-  int get(@Mixin Flags.LbRef lb,
-      @Parameters(paramLabel = "HC_ID", description = "Id of the health check.") String id) {
-    var request = GetHealthCheckRequest.newBuilder().setLoadBalancerId(lb.id).setId(id).build();
-    return show(call(request, HealthCheckServiceClient::getHealthCheck));
+  int get(@Mixin Flags.LbRef lbRef, @Parameters(paramLabel = "HC", description = HC) String ref) {
+    String lb = lbId(lbRef.id);
+    return show(read(lb, childId(Names.Kind.HEALTH_CHECK, lb, ref)));
   }
 
   @Command(name = "list", description = "List the health checks of a load balancer, oldest first.")
-  int list(@Mixin Flags.LbRef lb, @Mixin Flags.Paging paging) {
+  int list(@Mixin Flags.LbRef lbRef, @Mixin Flags.Paging paging) {
+    String lb = lbId(lbRef.id);
     return showList(paging, (size, token) -> call(
-        ListHealthChecksRequest.newBuilder().setLoadBalancerId(lb.id).setPageSize(size).setPageToken(token).build(),
+        ListHealthChecksRequest.newBuilder().setLoadBalancerId(lb).setPageSize(size).setPageToken(token).build(),
         HealthCheckServiceClient::listHealthChecks));
   }
 
   @Command(name = "update",
       description = "Change a health check. Only the fields given change; the others keep their values.")
-  int update(@Mixin Flags.LbRef lb,
-      @Parameters(paramLabel = "HC_ID", description = "Id of the health check.") String id,
-      @Mixin Fields fields, @Mixin Flags.Precondition precondition) {
-    var request = UpdateHealthCheckRequest.newBuilder().setLoadBalancerId(lb.id).setId(id)
-        .setHealthCheck(changes(fields.spec()));
+  int update(@Mixin Flags.LbRef lbRef, @Parameters(paramLabel = "HC", description = HC) String ref,
+      @Mixin Fields fields, @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait) {
+    var spec = changes(fields.spec());
+    String lb = lbId(lbRef.id);
+    String id = childId(Names.Kind.HEALTH_CHECK, lb, ref);
+    var request = UpdateHealthCheckRequest.newBuilder().setLoadBalancerId(lb).setId(id).setHealthCheck(spec);
     set(precondition.expectedVersion, request::setExpectedVersion);
-    return show(call(request.build(), HealthCheckServiceClient::updateHealthCheck));
+    return showWritten(call(request.build(), HealthCheckServiceClient::updateHealthCheck), lb, wait,
+        () -> read(lb, id));
   }
 
   @Command(name = "delete", description = "Delete a health check. Refused while a pool uses it.")
-  int delete(@Mixin Flags.LbRef lb,
-      @Parameters(paramLabel = "HC_ID", description = "Id of the health check.") String id,
-      @Mixin Flags.Precondition precondition) {
-    var request = DeleteHealthCheckRequest.newBuilder().setLoadBalancerId(lb.id).setId(id);
+  int delete(@Mixin Flags.LbRef lbRef, @Parameters(paramLabel = "HC", description = HC) String ref,
+      @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait) {
+    String lb = lbId(lbRef.id);
+    String id = childId(Names.Kind.HEALTH_CHECK, lb, ref);
+    var request = DeleteHealthCheckRequest.newBuilder().setLoadBalancerId(lb).setId(id);
     set(precondition.expectedVersion, request::setExpectedVersion);
-    return showDeleted(id, call(request.build(), HealthCheckServiceClient::deleteHealthCheck));
+    return showDeleted(id, call(request.build(), HealthCheckServiceClient::deleteHealthCheck), lb, wait,
+        () -> read(lb, id));
   }
 }

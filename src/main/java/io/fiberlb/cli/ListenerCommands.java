@@ -7,6 +7,7 @@ import io.fiberlb.api.v1.CreateListenerRequest;
 import io.fiberlb.api.v1.DeleteListenerRequest;
 import io.fiberlb.api.v1.GetListenerRequest;
 import io.fiberlb.api.v1.ListListenersRequest;
+import io.fiberlb.api.v1.Listener;
 import io.fiberlb.api.v1.ListenerServiceClient;
 import io.fiberlb.api.v1.ListenerSpec;
 import io.fiberlb.api.v1.Protocol;
@@ -22,8 +23,8 @@ import picocli.CommandLine.Parameters;
     description = "Manage listeners: a port on the load balancer's VIP whose connections go to a pool.",
     footerHeading = "%nExamples:%n",
     footer = {
-        "  fiberlb listener create --lb LB --name http --protocol TCP \\",
-        "      --protocol-port 80 --default-pool-id POOL",
+        "  fiberlb listener create --lb web --name http --protocol TCP \\",
+        "      --protocol-port 8080 --default-pool-id web --wait",
         "  fiberlb listener create --lb LB --name dns --protocol UDP \\",
         "      --protocol-port 53 --default-pool-id UDP_POOL --timeout-client-idle 30s",
         "  fiberlb listener update --lb LB LISTENER --timeout-client-idle 5m \\",
@@ -33,7 +34,7 @@ final class ListenerCommands extends ResourceCommands<ListenerServiceClient> {
   ListenerCommands() {
     super("listener", ListenerServiceClient::create,
         List.of("id", "name", "protocol", "protocol_port", "default_pool_id", "provisioning_status",
-            "operating_status"));
+            "operating_status", "operating_status_reason"));
   }
 
   /** The fields of a ListenerSpec. */
@@ -57,8 +58,9 @@ final class ListenerCommands extends ResourceCommands<ListenerServiceClient> {
         description = "Port on the VIP to accept connections on, 1..65535. Required on create.")
     Integer protocolPort;
 
-    @Option(names = "--default-pool-id", order = 14, paramLabel = "POOL_ID",
-        description = "Pool that gets the connections; '' clears it. Default on create: none.")
+    @Option(names = "--default-pool-id", order = 14, paramLabel = "POOL",
+        description = "Pool that gets the connections: its id, or its name in the load balancer; '' clears it."
+            + " Default on create: none.")
     String defaultPoolId;
 
     @Option(names = "--connection-limit", order = 15, paramLabel = "N",
@@ -104,44 +106,65 @@ final class ListenerCommands extends ResourceCommands<ListenerServiceClient> {
     }
   }
 
+  private static final String LISTENER = "Id or name of the listener (a name must be unique in its load balancer).";
+
+  /** The spec with its pool named by id. */
+  private ListenerSpec resolved(ListenerSpec spec, String lb) {
+    if (!spec.hasDefaultPoolId()) return spec;
+    return spec.toBuilder().setDefaultPoolId(childId(Names.Kind.POOL, lb, spec.getDefaultPoolId())).build();
+  }
+
+  private Listener read(String lb, String id) {
+    return call(GetListenerRequest.newBuilder().setLoadBalancerId(lb).setId(id).build(),
+        ListenerServiceClient::getListener);
+  }
+
   @Command(name = "create", description = "Create a listener on a load balancer.")
-  int create(@Mixin Flags.LbRef lb, @Mixin Fields fields, @Mixin Flags.Idempotency idempotency) {
-    var request = CreateListenerRequest.newBuilder().setLoadBalancerId(lb.id).setListener(fields.spec())
+  int create(@Mixin Flags.LbRef lbRef, @Mixin Fields fields, @Mixin Flags.Idempotency idempotency,
+      @Mixin Waiting.Options wait) {
+    var spec = fields.spec();
+    String lb = lbId(lbRef.id);
+    var request = CreateListenerRequest.newBuilder().setLoadBalancerId(lb).setListener(resolved(spec, lb))
         .setRequestId(idempotency.requestId).build();
-    return show(call(request, ListenerServiceClient::createListener));
+    Listener created = call(request, ListenerServiceClient::createListener);
+    return showWritten(created, lb, wait, () -> read(lb, created.getId()));
   }
 
   @Command(name = "get", description = "Show one listener.")
-  int get(@Mixin Flags.LbRef lb,
-      @Parameters(paramLabel = "LISTENER_ID", description = "Id of the listener.") String id) {
-    var request = GetListenerRequest.newBuilder().setLoadBalancerId(lb.id).setId(id).build();
-    return show(call(request, ListenerServiceClient::getListener));
+  int get(@Mixin Flags.LbRef lbRef, @Parameters(paramLabel = "LISTENER", description = LISTENER) String ref) {
+    String lb = lbId(lbRef.id);
+    return show(read(lb, childId(Names.Kind.LISTENER, lb, ref)));
   }
 
   @Command(name = "list", description = "List the listeners of a load balancer, oldest first.")
-  int list(@Mixin Flags.LbRef lb, @Mixin Flags.Paging paging) {
+  int list(@Mixin Flags.LbRef lbRef, @Mixin Flags.Paging paging) {
+    String lb = lbId(lbRef.id);
     return showList(paging, (size, token) -> call(
-        ListListenersRequest.newBuilder().setLoadBalancerId(lb.id).setPageSize(size).setPageToken(token).build(),
+        ListListenersRequest.newBuilder().setLoadBalancerId(lb).setPageSize(size).setPageToken(token).build(),
         ListenerServiceClient::listListeners));
   }
 
   @Command(name = "update",
       description = "Change a listener. Only the fields given change; the others keep their values.")
-  int update(@Mixin Flags.LbRef lb,
-      @Parameters(paramLabel = "LISTENER_ID", description = "Id of the listener.") String id,
-      @Mixin Fields fields, @Mixin Flags.Precondition precondition) {
-    var request = UpdateListenerRequest.newBuilder().setLoadBalancerId(lb.id).setId(id)
-        .setListener(changes(fields.spec()));
+  int update(@Mixin Flags.LbRef lbRef, @Parameters(paramLabel = "LISTENER", description = LISTENER) String ref,
+      @Mixin Fields fields, @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait) {
+    var spec = changes(fields.spec());
+    String lb = lbId(lbRef.id);
+    String id = childId(Names.Kind.LISTENER, lb, ref);
+    var request = UpdateListenerRequest.newBuilder().setLoadBalancerId(lb).setId(id)
+        .setListener(resolved(spec, lb));
     set(precondition.expectedVersion, request::setExpectedVersion);
-    return show(call(request.build(), ListenerServiceClient::updateListener));
+    return showWritten(call(request.build(), ListenerServiceClient::updateListener), lb, wait, () -> read(lb, id));
   }
 
   @Command(name = "delete", description = "Delete a listener; its port stops accepting connections.")
-  int delete(@Mixin Flags.LbRef lb,
-      @Parameters(paramLabel = "LISTENER_ID", description = "Id of the listener.") String id,
-      @Mixin Flags.Precondition precondition) {
-    var request = DeleteListenerRequest.newBuilder().setLoadBalancerId(lb.id).setId(id);
+  int delete(@Mixin Flags.LbRef lbRef, @Parameters(paramLabel = "LISTENER", description = LISTENER) String ref,
+      @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait) {
+    String lb = lbId(lbRef.id);
+    String id = childId(Names.Kind.LISTENER, lb, ref);
+    var request = DeleteListenerRequest.newBuilder().setLoadBalancerId(lb).setId(id);
     set(precondition.expectedVersion, request::setExpectedVersion);
-    return showDeleted(id, call(request.build(), ListenerServiceClient::deleteListener));
+    return showDeleted(id, call(request.build(), ListenerServiceClient::deleteListener), lb, wait,
+        () -> read(lb, id));
   }
 }

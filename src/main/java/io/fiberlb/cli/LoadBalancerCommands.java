@@ -10,6 +10,7 @@ import io.fiberlb.api.v1.GetLoadBalancerRequest;
 import io.fiberlb.api.v1.GetLoadBalancerStatsRequest;
 import io.fiberlb.api.v1.GetLoadBalancerStatusRequest;
 import io.fiberlb.api.v1.ListLoadBalancersRequest;
+import io.fiberlb.api.v1.LoadBalancer;
 import io.fiberlb.api.v1.LoadBalancerServiceClient;
 import io.fiberlb.api.v1.LoadBalancerSpec;
 import io.fiberlb.api.v1.UpdateLoadBalancerRequest;
@@ -26,13 +27,15 @@ import picocli.CommandLine.Parameters;
     footerHeading = "%nExamples:%n",
     footer = {
         "  fiberlb lb create --name web",
+        "  fiberlb lb create --name web -f value -c id      # only its id",
         "  fiberlb lb list --all",
-        "  fiberlb lb update LB --description \"public web\" --tags prod,web",
-        "  fiberlb lb get LB --json",
-        "  fiberlb lb status LB",
-        "  fiberlb lb stats LB --json",
-        "  fiberlb lb failover LB --to pekko://fiberlb@10.0.0.12:25520",
-        "  fiberlb lb delete LB --cascade"})
+        "  fiberlb lb update web --description \"public web\" --tags prod,web",
+        "  fiberlb lb get web -f json",
+        "  fiberlb lb get web -f value -c vip_address",
+        "  fiberlb lb status web",
+        "  fiberlb lb stats web -f yaml",
+        "  fiberlb lb failover web --to pekko://fiberlb@10.0.0.12:25520",
+        "  fiberlb lb delete web --cascade --wait"})
 final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceClient> {
   LoadBalancerCommands() {
     super("load balancer", LoadBalancerServiceClient::create,
@@ -65,17 +68,23 @@ final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceCli
     }
   }
 
+  static final String LB = "Id or name of the load balancer (a name must be unique in the project).";
+
   @Command(name = "create", description = "Create a load balancer and allocate its VIP; prints it with its id.")
-  int create(@Mixin Fields fields, @Mixin Flags.Idempotency idempotency) {
+  int create(@Mixin Fields fields, @Mixin Flags.Idempotency idempotency, @Mixin Waiting.Options wait) {
     var request = CreateLoadBalancerRequest.newBuilder().setLoadBalancer(fields.spec())
         .setRequestId(idempotency.requestId).build();
-    return show(call(request, LoadBalancerServiceClient::createLoadBalancer));
+    var created = call(request, LoadBalancerServiceClient::createLoadBalancer);
+    return showWritten(created, created.getId(), wait, () -> read(created.getId()));
+  }
+
+  private LoadBalancer read(String id) {
+    return call(GetLoadBalancerRequest.newBuilder().setId(id).build(), LoadBalancerServiceClient::getLoadBalancer);
   }
 
   @Command(name = "get", description = "Show one load balancer.")
-  int get(@Parameters(paramLabel = "LB_ID", description = "Id of the load balancer.") String id) {
-    var request = GetLoadBalancerRequest.newBuilder().setId(id).build();
-    return show(call(request, LoadBalancerServiceClient::getLoadBalancer));
+  int get(@Parameters(paramLabel = "LB", description = LB) String ref) {
+    return show(read(lbId(ref)));
   }
 
   @Command(name = "list", description = "List the load balancers of the project, oldest first.")
@@ -87,23 +96,28 @@ final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceCli
 
   @Command(name = "update",
       description = "Change a load balancer. Only the fields given change; the others keep their values.")
-  int update(@Parameters(paramLabel = "LB_ID", description = "Id of the load balancer.") String id,
-      @Mixin Fields fields, @Mixin Flags.Precondition precondition) {
-    var request = UpdateLoadBalancerRequest.newBuilder().setId(id).setLoadBalancer(changes(fields.spec()));
+  int update(@Parameters(paramLabel = "LB", description = LB) String ref,
+      @Mixin Fields fields, @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait) {
+    var spec = changes(fields.spec());
+    String id = lbId(ref);
+    var request = UpdateLoadBalancerRequest.newBuilder().setId(id).setLoadBalancer(spec);
     set(precondition.expectedVersion, request::setExpectedVersion);
-    return show(call(request.build(), LoadBalancerServiceClient::updateLoadBalancer));
+    return showWritten(call(request.build(), LoadBalancerServiceClient::updateLoadBalancer), id, wait,
+        () -> read(id));
   }
 
   @Command(name = "delete",
       description = "Delete a load balancer and release its VIP. One that still has listeners, pools, backends or"
           + " health checks is refused unless --cascade is given.")
-  int delete(@Parameters(paramLabel = "LB_ID", description = "Id of the load balancer.") String id,
+  int delete(@Parameters(paramLabel = "LB", description = LB) String ref,
       @Option(names = "--cascade", order = 20,
           description = "Delete its listeners, pools, backends and health checks with it.") boolean cascade,
-      @Mixin Flags.Precondition precondition) {
+      @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait) {
+    String id = lbId(ref);
     var request = DeleteLoadBalancerRequest.newBuilder().setId(id).setCascade(cascade);
     set(precondition.expectedVersion, request::setExpectedVersion);
-    return showDeleted(id, call(request.build(), LoadBalancerServiceClient::deleteLoadBalancer));
+    return showDeleted(id, call(request.build(), LoadBalancerServiceClient::deleteLoadBalancer), null, wait,
+        () -> read(id));
   }
 
   @Command(name = "restore",
@@ -128,9 +142,10 @@ final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceCli
       description = {
           "Show the status tree of a load balancer: its listeners, and its pools with their health check and"
               + " backends.",
-          "Each line: kind, id, \"name\", details, provisioning status/operating status."})
-  int status(@Parameters(paramLabel = "LB_ID", description = "Id of the load balancer.") String id) {
-    var request = GetLoadBalancerStatusRequest.newBuilder().setId(id).build();
+          "Each line: kind, id, \"name\", details, provisioning status/operating status, and (why) when the"
+              + " operating status needs a reason: a port already taken, a health check's verdict..."})
+  int status(@Parameters(paramLabel = "LB", description = LB) String ref) {
+    var request = GetLoadBalancerStatusRequest.newBuilder().setId(lbId(ref)).build();
     cli.output().status(call(request, LoadBalancerServiceClient::getLoadBalancerStatus));
     return 0;
   }
@@ -141,8 +156,8 @@ final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceCli
               + " listener and backend, and the node that counted them.",
           "Counters start at zero where the load balancer starts serving (create, node restart, move to another"
               + " node). Listeners and backends appear once the data plane runs them."})
-  int stats(@Parameters(paramLabel = "LB_ID", description = "Id of the load balancer.") String id) {
-    var request = GetLoadBalancerStatsRequest.newBuilder().setLoadBalancerId(id).build();
+  int stats(@Parameters(paramLabel = "LB", description = LB) String ref) {
+    var request = GetLoadBalancerStatsRequest.newBuilder().setLoadBalancerId(lbId(ref)).build();
     cli.output().stats(call(request, LoadBalancerServiceClient::getLoadBalancerStats));
     return 0;
   }
@@ -154,11 +169,11 @@ final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceCli
               + " balancers are placed by shard, so the other load balancers of its shard move with it (the answer"
               + " counts them); the shard stays on the new node until that node leaves the cluster.",
           "Prints the old and the new node once the load balancer runs on the new one."})
-  int failover(@Parameters(paramLabel = "LB_ID", description = "Id of the load balancer.") String id,
+  int failover(@Parameters(paramLabel = "LB", description = LB) String ref,
       @Option(names = "--to", paramLabel = "NODE",
           description = "The node to move it to, an address as `cluster members` shows it. Default: the other"
               + " data-plane node running the fewest load balancers.") String to) {
-    var request = FailoverLoadBalancerRequest.newBuilder().setLoadBalancerId(id);
+    var request = FailoverLoadBalancerRequest.newBuilder().setLoadBalancerId(lbId(ref));
     set(to, request::setToNode);
     return show(cli.api().call(cli.api().client(ClusterServiceClient::create).failoverLoadBalancer(),
         request.build()));

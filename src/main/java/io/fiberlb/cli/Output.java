@@ -4,27 +4,20 @@ import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
-import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
 import io.fiberlb.api.v1.AuditEvent;
-import io.fiberlb.api.v1.Backend;
 import io.fiberlb.api.v1.BackendStatus;
-import io.fiberlb.api.v1.Change;
 import io.fiberlb.api.v1.DeleteResponse;
 import io.fiberlb.api.v1.DiffLoadBalancerResponse;
-import io.fiberlb.api.v1.HealthCheck;
 import io.fiberlb.api.v1.HealthCheckStatus;
-import io.fiberlb.api.v1.Listener;
 import io.fiberlb.api.v1.ListenerStatus;
-import io.fiberlb.api.v1.LoadBalancer;
 import io.fiberlb.api.v1.LoadBalancerSnapshot;
 import io.fiberlb.api.v1.LoadBalancerStats;
 import io.fiberlb.api.v1.LoadBalancerStatus;
-import io.fiberlb.api.v1.Pool;
 import io.fiberlb.api.v1.PoolStatus;
 import io.fiberlb.api.v1.TrafficStats;
+import io.fiberlb.cli.OutputOptions.Format;
 import io.fiberlb.util.Durations;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -33,19 +26,17 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * How replies are shown: with {@code --json} the reply message as one JSON document (proto field names, every
- * field), or for a stream of audit events one JSON object per line; otherwise tables made from the message
- * descriptors, so the five kinds share one renderer, and the audit lines (events, changes, a past tree).
+ * How replies are shown, in the format of {@code -f} ({@link Format}) with the columns of {@code -c}: tables made
+ * from the message descriptors, so the five kinds share one renderer, and the audit lines (events, changes, a
+ * past tree); the reply as JSON (proto field names, every field) or YAML, and for a stream of audit events one
+ * JSON object per line; or only the values. What is not the answer (an empty list, no events) goes to stderr.
  */
 final class Output {
   private static final JsonFormat.Printer JSON =
@@ -53,68 +44,112 @@ final class Output {
   private static final String NONE = "-";
 
   private final PrintWriter out;
-  private final boolean json;
+  private final PrintWriter err;
+  private final Format format;
+  private final List<String> columns;
 
   Output(PrintWriter out, boolean json) {
-    this.out = out;
-    this.json = json;
+    this(out, new PrintWriter(java.io.Writer.nullWriter()), json ? Format.JSON : Format.TABLE, List.of());
   }
 
-  /** One resource: a field/value table. */
+  /**
+   * @param out where answers go (stdout)
+   * @param err where remarks about them go (stderr)
+   * @param columns the fields {@code -c} asked for, in order; empty for the default ones
+   */
+  Output(PrintWriter out, PrintWriter err, Format format, List<String> columns) {
+    this.out = out;
+    this.err = err;
+    this.format = format;
+    this.columns = columns;
+  }
+
+  /** One resource: a field/value table, its values, or the message as JSON or YAML. */
   void resource(Message m) {
-    if (json) {
-      printJson(m);
-      return;
+    List<FieldDescriptor> fields = Columns.pick(m.getDescriptorForType(), columns);
+    switch (format) {
+      case JSON, YAML -> structured(m);
+      case VALUE -> fields.forEach(f -> out.println(value(m, f)));
+      case TABLE -> {
+        List<List<String>> rows = new ArrayList<>();
+        for (FieldDescriptor f : fields) rows.add(List.of(f.getName(), value(m, f)));
+        out.print(table(rows));
+      }
     }
-    List<List<String>> rows = new ArrayList<>();
-    for (FieldDescriptor f : m.getDescriptorForType().getFields()) rows.add(List.of(f.getName(), value(m, f)));
-    out.print(table(rows));
     out.flush();
   }
 
-  /** A List reply: one row per item with the given columns (field names of the item). */
-  void list(Message reply, List<String> columns) {
-    if (json) {
-      printJson(reply);
+  /** The message as JSON or YAML, cut down to the -c fields. */
+  private void structured(Message m) {
+    if (format == Format.JSON && columns.isEmpty()) {
+      out.println(json(m)); // as the JSON mapping of protobuf prints it
       return;
     }
+    var tree = Columns.tree(json(m), columns.isEmpty() ? List.of() : Columns.pick(m.getDescriptorForType(), columns));
+    out.print(format == Format.YAML ? Columns.yaml(tree) : Columns.json(tree, true) + "\n");
+  }
+
+  /**
+   * A List reply: one row per item with the given columns (field names of the item), or the -c ones. As JSON or
+   * YAML the whole reply, each item cut down to the -c fields if any.
+   */
+  void list(Message reply, List<String> defaultColumns) {
     FieldDescriptor itemsField = Pages.items(reply.getDescriptorForType());
+    var itemType = itemsField.getMessageType();
+    List<FieldDescriptor> fields = Columns.pick(itemType, columns.isEmpty() ? defaultColumns : columns);
     @SuppressWarnings("unchecked")
     List<Message> items = (List<Message>) reply.getField(itemsField);
-    if (items.isEmpty()) {
-      out.println("no " + itemsField.getName().replace('_', ' '));
-      out.flush();
-      return;
+    switch (format) {
+      case JSON, YAML -> {
+        if (format == Format.JSON && columns.isEmpty()) {
+          out.println(json(reply));
+          break;
+        }
+        var tree = Columns.listTree(json(reply), itemsField.getName(),
+            columns.isEmpty() ? List.of() : fields);
+        out.print(format == Format.YAML ? Columns.yaml(tree) : Columns.json(tree, true) + "\n");
+      }
+      case VALUE -> {
+        for (Message item : items) {
+          out.println(fields.stream().map(f -> value(item, f)).collect(Collectors.joining(" ")));
+        }
+      }
+      case TABLE -> {
+        if (items.isEmpty()) {
+          err.println("no " + itemsField.getName().replace('_', ' '));
+          err.flush();
+          break;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(fields.stream().map(f -> header(f.getName())).toList());
+        for (Message item : items) rows.add(fields.stream().map(f -> value(item, f)).toList());
+        out.print(table(rows));
+      }
     }
-    var fields = itemsField.getMessageType();
-    List<List<String>> rows = new ArrayList<>();
-    rows.add(columns.stream().map(Output::header).toList());
-    for (Message item : items) {
-      rows.add(columns.stream().map(c -> {
-        FieldDescriptor f = fields.findFieldByName(c);
-        if (f == null) throw new IllegalArgumentException(fields.getName() + " has no field " + c);
-        return value(item, f);
-      }).toList());
-    }
-    out.print(table(rows));
     out.flush();
+  }
+
+  /**
+   * A reply that a table shows in its own layout (a status tree, counters, changes): that layout, unless -c asks
+   * for some of its fields; in the other formats like {@link #resource}.
+   */
+  private void shaped(Message m, java.util.function.Supplier<String> layout) {
+    if (format == Format.TABLE && columns.isEmpty()) {
+      out.print(layout.get());
+      out.flush();
+    } else {
+      resource(m);
+    }
   }
 
   /** {@code deleted listener ID (load balancer version 7)}. */
   void deleted(String noun, String id, DeleteResponse reply) {
-    if (json) printJson(reply);
-    else out.println("deleted " + noun + " " + id + " (load balancer version " + reply.getVersion() + ")");
-    out.flush();
+    shaped(reply, () -> "deleted " + noun + " " + id + " (load balancer version " + reply.getVersion() + ")\n");
   }
 
   /** The status tree of a load balancer, one line per resource, children indented under their parent. */
   void status(LoadBalancerStatus s) {
-    if (json) {
-      printJson(s);
-      return;
-    }
-    out.print(tree(s));
-    out.flush();
+    shaped(s, () -> tree(s));
   }
 
   static String tree(LoadBalancerStatus s) {
@@ -125,10 +160,11 @@ final class Output {
     for (ListenerStatus l : s.getListenersList()) {
       line(sb, 1, "listener", l.getId(), l.getName(),
           "port " + l.getProtocolPort() + "  default pool " + or(l.getDefaultPoolId()),
-          l.getProvisioningStatus(), l.getOperatingStatus());
+          l.getProvisioningStatus(), l.getOperatingStatus(), l.getOperatingStatusReason());
     }
     for (PoolStatus p : s.getPoolsList()) {
-      line(sb, 1, "pool", p.getId(), p.getName(), "", p.getProvisioningStatus(), p.getOperatingStatus());
+      line(sb, 1, "pool", p.getId(), p.getName(), "", p.getProvisioningStatus(), p.getOperatingStatus(),
+          p.getOperatingStatusReason());
       if (p.hasHealthCheck()) {
         HealthCheckStatus h = p.getHealthCheck();
         line(sb, 2, "health check", h.getId(), h.getName(), h.getType().name(), h.getProvisioningStatus(),
@@ -136,30 +172,36 @@ final class Output {
       }
       for (BackendStatus b : p.getBackendsList()) {
         line(sb, 2, "backend", b.getId(), b.getName(), b.getAddress() + ":" + b.getProtocolPort(),
-            b.getProvisioningStatus(), b.getOperatingStatus());
+            b.getProvisioningStatus(), b.getOperatingStatus(), b.getOperatingStatusReason());
       }
     }
     return sb.toString();
   }
 
-  /** {@code  pool p-1 "web"  ACTIVE/ONLINE}: kind, id, name if any, details, provisioning/operating. */
-  private static void line(StringBuilder sb, int depth, String kind, String id, String name, String details,
+  static void line(StringBuilder sb, int depth, String kind, String id, String name, String details,
       com.google.protobuf.ProtocolMessageEnum provisioning, com.google.protobuf.ProtocolMessageEnum operating) {
+    line(sb, depth, kind, id, name, details, provisioning, operating, "");
+  }
+
+  /**
+   * {@code  pool p-1 "web"  ACTIVE/DEGRADED  (1 of 2 backends down)}: kind, id, name if any, details,
+   * provisioning/operating, and why the operating status is what it is, if the server said.
+   */
+  private static void line(StringBuilder sb, int depth, String kind, String id, String name, String details,
+      com.google.protobuf.ProtocolMessageEnum provisioning, com.google.protobuf.ProtocolMessageEnum operating,
+      String reason) {
     sb.append("  ".repeat(depth)).append(kind).append(' ').append(id);
     if (!name.isEmpty()) sb.append(" \"").append(name).append('"');
     if (!details.isEmpty()) sb.append("  ").append(details);
     sb.append("  ").append(enumValue(provisioning.getValueDescriptor())).append('/')
-        .append(enumValue(operating.getValueDescriptor())).append('\n');
+        .append(enumValue(operating.getValueDescriptor()));
+    if (!reason.isEmpty()) sb.append("  (").append(reason).append(')');
+    sb.append('\n');
   }
 
   /** The traffic counters of a load balancer: which node counted them, then one row for it and each child. */
   void stats(LoadBalancerStats s) {
-    if (json) {
-      printJson(s);
-      return;
-    }
-    out.print(statsText(s));
-    out.flush();
+    shaped(s, () -> statsText(s));
   }
 
   static final List<String> STATS_COLUMNS = List.of("KIND", "ID", "ACTIVE", "TOTAL", "BYTES_IN", "BYTES_OUT",
@@ -195,8 +237,8 @@ final class Output {
 
   /** The event table's columns. Their widths are fixed, as rows are printed while the events arrive. */
   static final List<String> EVENT_COLUMNS =
-      List.of("TIME", "SEQUENCE_NR", "VERSION", "TYPE", "RESOURCE", "ACTOR", "REQUEST_ID");
-  private static final int[] EVENT_WIDTHS = {24, 11, 7, 27, 22, 16, 0};
+      List.of("TIME", "SEQUENCE_NR", "VERSION", "TYPE", "RESOURCE", "ACTOR", "REQUEST_ID", "REASON");
+  private static final int[] EVENT_WIDTHS = {24, 11, 7, 27, 22, 16, 40, 0};
   private static final DateTimeFormatter EVENT_TIME =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
   /** How much of an id the audit lines show, like a short commit hash; --json has them whole. */
@@ -205,18 +247,42 @@ final class Output {
   private long events;
 
   /**
-   * One event, as soon as it arrived: a table row (the header comes with the first), or with {@code --json} a
-   * JSON object on one line. Flushed at once. Answers false when stdout can no longer be written (its reader has
+   * One event, as soon as it arrived: a table row (the header comes with the first), or with {@code -f json} a
+   * JSON object on one line, with {@code -f yaml} a YAML document, with {@code -f value} its values on one line. Flushed at once. Answers false when stdout can no longer be written (its reader has
    * gone), so that a stream can stop.
    */
   boolean event(AuditEvent e) {
-    if (json) {
-      var line = new StringBuilder(1024);
-      io.fiberlb.audit.AuditJson.append(e, line);
-      out.println(line);
-    } else {
-      if (events == 0) out.println(eventRow(EVENT_COLUMNS));
-      out.println(eventLine(e));
+    List<FieldDescriptor> fields = columns.isEmpty() ? List.of() : Columns.pick(e.getDescriptorForType(), columns);
+    switch (format) {
+      case JSON -> {
+        if (fields.isEmpty()) {
+          var line = new StringBuilder(1024);
+          io.fiberlb.audit.AuditJson.append(e, line);
+          out.println(line);
+        } else {
+          out.println(Columns.json(Columns.tree(json(e), fields), false));
+        }
+      }
+      case YAML -> out.print(Columns.yaml(Columns.tree(json(e), fields)));
+      case VALUE -> out.println(fields.isEmpty() ? String.join(" ", eventCells(e))
+          : fields.stream().map(f -> value(e, f)).collect(Collectors.joining(" ")));
+      case TABLE -> {
+        if (fields.isEmpty()) {
+          if (events == 0) out.println(eventRow(EVENT_COLUMNS, EVENT_WIDTHS));
+          out.println(eventLine(e));
+        } else {
+          // Rows are printed as the events arrive: each column as wide as the widest value it usually has.
+          int[] widths = fields.stream().mapToInt(f -> Math.max(header(f.getName()).length(),
+              switch (f.getName()) {
+                case "time" -> 30;
+                case "type" -> 27;
+                case "actor", "command" -> 16;
+                default -> f.getName().endsWith("_id") ? 36 : 12;
+              })).toArray();
+          if (events == 0) out.println(eventRow(fields.stream().map(f -> header(f.getName())).toList(), widths));
+          out.println(eventRow(fields.stream().map(f -> value(e, f)).toList(), widths));
+        }
+      }
     }
     events++;
     return !closed(out);
@@ -231,25 +297,37 @@ final class Output {
     return out.checkError() || System.out.checkError();
   }
 
-  /** After the last event: {@code no events} if there were none (with {@code --json}: nothing, an empty stream). */
+  /**
+   * After the last event: in a table, {@code no events} on stderr if there were none (stdout stays empty, as it
+   * does in the other formats: an empty stream).
+   */
   void eventsDone() {
-    if (events == 0 && !json) out.println("no events");
+    if (events == 0 && format == Format.TABLE) {
+      err.println("no events");
+      err.flush();
+    }
     out.flush();
   }
 
-  /** {@code 2026-11-21T03:12:00.000Z  7  5  ListenerUpdated  listener/1234abcd  local:alice  req-1}. */
+  /**
+   * {@code 2026-11-21T03:12:00.000Z  7  5  BackendDown  backend/1234abcd  system  -  backend 1234... down: refused}.
+   */
   static String eventLine(AuditEvent e) {
-    return eventRow(List.of(eventTime(e.getTime()), String.valueOf(e.getSequenceNr()), String.valueOf(e.getVersion()),
-        or(e.getType()), e.getResourceKind().isEmpty() ? NONE : e.getResourceKind() + "/" + shortId(e.getResourceId()),
-        or(e.getActor()), or(e.getRequestId())));
+    return eventRow(eventCells(e), EVENT_WIDTHS);
   }
 
-  private static String eventRow(List<String> cells) {
+  private static List<String> eventCells(AuditEvent e) {
+    return List.of(eventTime(e.getTime()), String.valueOf(e.getSequenceNr()), String.valueOf(e.getVersion()),
+        or(e.getType()), e.getResourceKind().isEmpty() ? NONE : e.getResourceKind() + "/" + shortId(e.getResourceId()),
+        or(e.getActor()), or(e.getRequestId()), or(e.getReason()));
+  }
+
+  private static String eventRow(List<String> cells, int[] widths) {
     var sb = new StringBuilder();
     for (int i = 0; i < cells.size(); i++) {
       String cell = cells.get(i);
       sb.append(cell);
-      if (i < cells.size() - 1) sb.append(" ".repeat(Math.max(EVENT_WIDTHS[i] - cell.length(), 0) + 2));
+      if (i < cells.size() - 1) sb.append(" ".repeat(Math.max(widths[i] - cell.length(), 0) + 2));
     }
     return sb.toString();
   }
@@ -281,114 +359,14 @@ final class Output {
     }
   }
 
-  /** What changed between two points: a header line, then one line per change (see {@link #change}). */
+  /** What changed between two points: a header line, then one line per change (see {@link HistoryText#change}). */
   void diff(DiffLoadBalancerResponse d) {
-    if (json) {
-      printJson(d);
-      return;
-    }
-    out.print(diffText(d));
-    out.flush();
+    shaped(d, () -> HistoryText.diff(d));
   }
 
-  /** A rollback or restore: what it did (or, dry run, would do), then its changes as {@link #diffText} lists them. */
+  /** A rollback or restore: what it did (or, dry run, would do), then its changes (see {@link HistoryText#change}). */
   void rolledBack(String verb, String id, io.fiberlb.api.v1.RollbackLoadBalancerResponse r) {
-    if (json) {
-      printJson(r);
-      return;
-    }
-    out.print(rolledBackText(verb, id, r));
-    out.flush();
-  }
-
-  static String rolledBackText(String verb, String id, io.fiberlb.api.v1.RollbackLoadBalancerResponse r) {
-    var sb = new StringBuilder();
-    if (r.getVersion() == r.getFromVersion()) {
-      sb.append("load balancer ").append(id).append(" already is as at version ").append(r.getToVersion())
-          .append(": nothing to change\n");
-      return sb.toString();
-    }
-    sb.append(r.getDryRun() ? "would be " + verb : verb).append(": load balancer ").append(id)
-        .append(", the configuration of version ").append(r.getToVersion()).append(", as version ")
-        .append(r.getVersion()).append(" (was ").append(r.getFromVersion()).append(")");
-    String vip = r.getLoadBalancer().getLoadBalancer().getVipAddress();
-    if (!vip.isEmpty()) sb.append(", VIP ").append(vip);
-    sb.append(r.getDryRun() ? "; dry run, nothing written\n" : "\n");
-    for (Change c : r.getChangesList()) sb.append(change(c)).append('\n');
-    return sb.toString();
-  }
-
-  static String diffText(DiffLoadBalancerResponse d) {
-    var sb = new StringBuilder("from version " + d.getFromVersion() + " to version " + d.getToVersion() + "\n");
-    if (d.getChangesCount() == 0) sb.append("no changes\n");
-    for (Change c : d.getChangesList()) sb.append(change(c)).append('\n');
-    return sb.toString();
-  }
-
-  /**
-   * {@code + listener 1234abcd "http"} (added), {@code - backend 5678abcd 10.0.0.5:8080} (removed),
-   * {@code ~ listener 1234abcd protocol_port: 80 -> 8080} (changed; before and after as JSON values).
-   */
-  static String change(Change c) {
-    String what = or(c.getResourceKind()) + " " + shortId(c.getResourceId());
-    return switch (c.getType()) {
-      case ADDED -> "+ " + what + describe(c.getAfter());
-      case REMOVED -> "- " + what + describe(c.getBefore());
-      case CHANGED -> "~ " + what + " " + or(c.getField()) + ": " + jsonValue(c.getBefore()) + " -> "
-          + jsonValue(c.getAfter());
-      default -> "? " + what + (c.getField().isEmpty() ? "" : " " + c.getField());
-    };
-  }
-
-  /** {@code  "name"} and, for a backend, {@code  address:port}, from a resource as JSON; empty if it has neither. */
-  private static String describe(String resourceJson) {
-    Struct r;
-    try {
-      var b = Struct.newBuilder();
-      JsonFormat.parser().ignoringUnknownFields().merge(resourceJson, b);
-      r = b.build();
-    } catch (InvalidProtocolBufferException | RuntimeException notAnObject) {
-      return "";
-    }
-    var sb = new StringBuilder();
-    String name = text(r, "name");
-    if (!name.isEmpty()) sb.append(" \"").append(name).append('"');
-    String address = text(r, "address");
-    if (!address.isEmpty()) {
-      sb.append(' ').append(address.contains(":") ? "[" + address + "]" : address);
-      String port = text(r, "protocol_port").isEmpty() ? text(r, "protocolPort") : text(r, "protocol_port");
-      if (!port.isEmpty()) sb.append(':').append(port);
-    }
-    return sb.toString();
-  }
-
-  private static String text(Struct s, String field) {
-    Value v = s.getFieldsMap().get(field);
-    if (v == null) return "";
-    return switch (v.getKindCase()) {
-      case STRING_VALUE -> v.getStringValue();
-      case NUMBER_VALUE -> v.getNumberValue() == Math.rint(v.getNumberValue())
-          ? String.valueOf((long) v.getNumberValue()) : String.valueOf(v.getNumberValue());
-      default -> "";
-    };
-  }
-
-  /** A JSON value on one line as the server wrote it, whitespace outside strings removed; {@code -} if none. */
-  static String jsonValue(String json) {
-    var sb = new StringBuilder(json.length());
-    boolean inString = false;
-    for (int i = 0; i < json.length(); i++) {
-      char ch = json.charAt(i);
-      if (inString) {
-        sb.append(ch);
-        if (ch == '\\' && i + 1 < json.length()) sb.append(json.charAt(++i));
-        else if (ch == '"') inString = false;
-      } else if (!Character.isWhitespace(ch)) {
-        sb.append(ch);
-        if (ch == '"') inString = true;
-      }
-    }
-    return sb.length() == 0 ? NONE : sb.toString();
+    shaped(r, () -> HistoryText.rolledBack(verb, id, r));
   }
 
   /**
@@ -397,75 +375,7 @@ final class Output {
    * balancer was already deleted then.
    */
   void snapshot(LoadBalancerSnapshot s) {
-    if (json) {
-      printJson(s);
-      return;
-    }
-    out.print(tree(s));
-    out.flush();
-  }
-
-  static String tree(LoadBalancerSnapshot s) {
-    LoadBalancer lb = s.getLoadBalancer();
-    var sb = new StringBuilder();
-    if (s.getDeleted()) {
-      sb.append("deleted: load balancer ").append(lb.getId())
-          .append(" was already deleted at this point; shown as it was when it was deleted\n");
-    }
-    Map<String, HealthCheck> checks = new LinkedHashMap<>();
-    s.getHealthChecksList().forEach(h -> checks.put(h.getId(), h));
-    Set<String> pools = new HashSet<>();
-    Set<String> checksUnderPools = new HashSet<>();
-    var status = LoadBalancerStatus.newBuilder().setId(lb.getId()).setName(lb.getName())
-        .setVipAddress(lb.getVipAddress()).setVersion(lb.getVersion())
-        .setProvisioningStatus(lb.getProvisioningStatus()).setOperatingStatus(lb.getOperatingStatus());
-    for (Listener l : s.getListenersList()) {
-      status.addListeners(ListenerStatus.newBuilder().setId(l.getId()).setName(l.getName())
-          .setProtocolPort(l.getProtocolPort()).setDefaultPoolId(l.getDefaultPoolId())
-          .setProvisioningStatus(l.getProvisioningStatus()).setOperatingStatus(l.getOperatingStatus()));
-    }
-    for (Pool p : s.getPoolsList()) {
-      pools.add(p.getId());
-      var pool = PoolStatus.newBuilder().setId(p.getId()).setName(p.getName())
-          .setProvisioningStatus(p.getProvisioningStatus()).setOperatingStatus(p.getOperatingStatus());
-      HealthCheck h = checks.get(p.getHealthCheckId());
-      if (h != null) {
-        checksUnderPools.add(h.getId());
-        pool.setHealthCheck(HealthCheckStatus.newBuilder().setId(h.getId()).setName(h.getName())
-            .setType(h.getType()).setProvisioningStatus(h.getProvisioningStatus())
-            .setOperatingStatus(h.getOperatingStatus()));
-      }
-      for (Backend b : s.getBackendsList()) {
-        if (b.getPoolId().equals(p.getId())) pool.addBackends(backendStatus(b));
-      }
-      status.addPools(pool);
-    }
-    sb.append(tree(status.build()));
-    for (HealthCheck h : checks.values()) {
-      if (!checksUnderPools.contains(h.getId())) {
-        line(sb, 1, "health check", h.getId(), h.getName(), h.getType().name(), h.getProvisioningStatus(),
-            h.getOperatingStatus());
-      }
-    }
-    for (Backend b : s.getBackendsList()) {
-      if (!pools.contains(b.getPoolId())) {
-        line(sb, 1, "backend", b.getId(), b.getName(),
-            b.getAddress() + ":" + b.getProtocolPort() + "  pool " + or(b.getPoolId()), b.getProvisioningStatus(),
-            b.getOperatingStatus());
-      }
-    }
-    return sb.toString();
-  }
-
-  private static BackendStatus backendStatus(Backend b) {
-    return BackendStatus.newBuilder().setId(b.getId()).setName(b.getName()).setAddress(b.getAddress())
-        .setProtocolPort(b.getProtocolPort()).setProvisioningStatus(b.getProvisioningStatus())
-        .setOperatingStatus(b.getOperatingStatus()).build();
-  }
-
-  private void printJson(Message m) {
-    out.println(json(m));
-    out.flush();
+    shaped(s, () -> HistoryText.tree(s));
   }
 
   static String json(Message m) {
@@ -478,8 +388,12 @@ final class Output {
 
   // ------------------------------------------------------------------ values
 
-  /** {@code provisioning_status} -> {@code PROVISIONING}, {@code protocol_port} -> {@code PROTOCOL_PORT}. */
+  /**
+   * {@code provisioning_status} -> {@code PROVISIONING}, {@code protocol_port} -> {@code PROTOCOL_PORT},
+   * {@code operating_status_reason} -> {@code REASON}.
+   */
   static String header(String field) {
+    if (field.endsWith("_status_reason")) return "REASON";
     return field.replaceFirst("_status$", "").toUpperCase(Locale.ROOT);
   }
 
@@ -524,7 +438,7 @@ final class Output {
     return e.getNumber() == 0 ? NONE : e.getName();
   }
 
-  private static String or(String s) {
+  static String or(String s) {
     return s.isEmpty() ? NONE : s;
   }
 
@@ -555,6 +469,11 @@ final class Output {
       return reply.getFields().stream()
           .filter(f -> f.isRepeated() && f.getJavaType() == FieldDescriptor.JavaType.MESSAGE).findFirst()
           .orElseThrow(() -> new IllegalArgumentException(reply.getName() + " has no repeated message field"));
+    }
+
+    /** The id field of a resource. */
+    static String id(Message resource) {
+      return (String) resource.getField(resource.getDescriptorForType().findFieldByName("id"));
     }
 
     static String nextToken(Message reply) {

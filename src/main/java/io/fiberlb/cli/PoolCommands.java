@@ -8,6 +8,7 @@ import io.fiberlb.api.v1.DeletePoolRequest;
 import io.fiberlb.api.v1.GetPoolRequest;
 import io.fiberlb.api.v1.LbAlgorithm;
 import io.fiberlb.api.v1.ListPoolsRequest;
+import io.fiberlb.api.v1.Pool;
 import io.fiberlb.api.v1.PoolServiceClient;
 import io.fiberlb.api.v1.PoolSpec;
 import io.fiberlb.api.v1.Protocol;
@@ -25,8 +26,8 @@ import picocli.CommandLine.Parameters;
         + " health check that watches them.",
     footerHeading = "%nExamples:%n",
     footer = {
-        "  fiberlb pool create --lb LB --name web --protocol TCP \\",
-        "      --lb-algorithm MAGLEV --health-check-id HC",
+        "  fiberlb pool create --lb web --name web --protocol TCP \\",
+        "      --lb-algorithm MAGLEV --health-check-id web-check",
         "  fiberlb pool create --lb LB --name dns --protocol UDP \\",
         "      --lb-algorithm SOURCE_IP_PORT --health-check-id UDP_HC",
         "  fiberlb pool update --lb LB POOL --session-persistence SOURCE_IP \\",
@@ -36,7 +37,7 @@ final class PoolCommands extends ResourceCommands<PoolServiceClient> {
   PoolCommands() {
     super("pool", PoolServiceClient::create,
         List.of("id", "name", "protocol", "lb_algorithm", "health_check_id", "provisioning_status",
-            "operating_status"));
+            "operating_status", "operating_status_reason"));
   }
 
   /** The fields of a PoolSpec. */
@@ -75,9 +76,9 @@ final class PoolCommands extends ResourceCommands<PoolServiceClient> {
             + " give it with --session-persistence. Default on create: 1h.")
     Duration sessionPersistenceTimeout;
 
-    @Option(names = "--health-check-id", order = 16, paramLabel = "HC_ID",
-        description = "Health check that probes the backends; '' detaches it. Default on create: none (backends"
-            + " stay NO_MONITOR).")
+    @Option(names = "--health-check-id", order = 16, paramLabel = "HC",
+        description = "Health check that probes the backends: its id, or its name in the load balancer; '' detaches"
+            + " it. Default on create: none (backends stay NO_MONITOR).")
     String healthCheckId;
 
     PoolSpec spec() {
@@ -103,42 +104,63 @@ final class PoolCommands extends ResourceCommands<PoolServiceClient> {
     }
   }
 
+  private static final String POOL = "Id or name of the pool (a name must be unique in its load balancer).";
+
+  /** The spec with its health check named by id. */
+  private PoolSpec resolved(PoolSpec spec, String lb) {
+    if (!spec.hasHealthCheckId()) return spec;
+    return spec.toBuilder().setHealthCheckId(childId(Names.Kind.HEALTH_CHECK, lb, spec.getHealthCheckId())).build();
+  }
+
+  private Pool read(String lb, String id) {
+    return call(GetPoolRequest.newBuilder().setLoadBalancerId(lb).setId(id).build(), PoolServiceClient::getPool);
+  }
+
   @Command(name = "create", description = "Create a pool in a load balancer.")
-  int create(@Mixin Flags.LbRef lb, @Mixin Fields fields, @Mixin Flags.Idempotency idempotency) {
-    var request = CreatePoolRequest.newBuilder().setLoadBalancerId(lb.id).setPool(fields.spec())
+  int create(@Mixin Flags.LbRef lbRef, @Mixin Fields fields, @Mixin Flags.Idempotency idempotency,
+      @Mixin Waiting.Options wait) {
+    var spec = fields.spec();
+    String lb = lbId(lbRef.id);
+    var request = CreatePoolRequest.newBuilder().setLoadBalancerId(lb).setPool(resolved(spec, lb))
         .setRequestId(idempotency.requestId).build();
-    return show(call(request, PoolServiceClient::createPool));
+    Pool created = call(request, PoolServiceClient::createPool);
+    return showWritten(created, lb, wait, () -> read(lb, created.getId()));
   }
 
   @Command(name = "get", description = "Show one pool.")
-  int get(@Mixin Flags.LbRef lb, @Parameters(paramLabel = "POOL_ID", description = "Id of the pool.") String id) {
-    var request = GetPoolRequest.newBuilder().setLoadBalancerId(lb.id).setId(id).build();
-    return show(call(request, PoolServiceClient::getPool));
+  int get(@Mixin Flags.LbRef lbRef, @Parameters(paramLabel = "POOL", description = POOL) String ref) {
+    String lb = lbId(lbRef.id);
+    return show(read(lb, childId(Names.Kind.POOL, lb, ref)));
   }
 
   @Command(name = "list", description = "List the pools of a load balancer, oldest first.")
-  int list(@Mixin Flags.LbRef lb, @Mixin Flags.Paging paging) {
+  int list(@Mixin Flags.LbRef lbRef, @Mixin Flags.Paging paging) {
+    String lb = lbId(lbRef.id);
     return showList(paging, (size, token) -> call(
-        ListPoolsRequest.newBuilder().setLoadBalancerId(lb.id).setPageSize(size).setPageToken(token).build(),
+        ListPoolsRequest.newBuilder().setLoadBalancerId(lb).setPageSize(size).setPageToken(token).build(),
         PoolServiceClient::listPools));
   }
 
   @Command(name = "update",
       description = "Change a pool. Only the fields given change; the others keep their values.")
-  int update(@Mixin Flags.LbRef lb, @Parameters(paramLabel = "POOL_ID", description = "Id of the pool.") String id,
-      @Mixin Fields fields, @Mixin Flags.Precondition precondition) {
-    var request = UpdatePoolRequest.newBuilder().setLoadBalancerId(lb.id).setId(id)
-        .setPool(changes(fields.spec()));
+  int update(@Mixin Flags.LbRef lbRef, @Parameters(paramLabel = "POOL", description = POOL) String ref,
+      @Mixin Fields fields, @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait) {
+    var spec = changes(fields.spec());
+    String lb = lbId(lbRef.id);
+    String id = childId(Names.Kind.POOL, lb, ref);
+    var request = UpdatePoolRequest.newBuilder().setLoadBalancerId(lb).setId(id).setPool(resolved(spec, lb));
     set(precondition.expectedVersion, request::setExpectedVersion);
-    return show(call(request.build(), PoolServiceClient::updatePool));
+    return showWritten(call(request.build(), PoolServiceClient::updatePool), lb, wait, () -> read(lb, id));
   }
 
   @Command(name = "delete",
       description = "Delete a pool and its backends. Refused while a listener has it as its default pool.")
-  int delete(@Mixin Flags.LbRef lb, @Parameters(paramLabel = "POOL_ID", description = "Id of the pool.") String id,
-      @Mixin Flags.Precondition precondition) {
-    var request = DeletePoolRequest.newBuilder().setLoadBalancerId(lb.id).setId(id);
+  int delete(@Mixin Flags.LbRef lbRef, @Parameters(paramLabel = "POOL", description = POOL) String ref,
+      @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait) {
+    String lb = lbId(lbRef.id);
+    String id = childId(Names.Kind.POOL, lb, ref);
+    var request = DeletePoolRequest.newBuilder().setLoadBalancerId(lb).setId(id);
     set(precondition.expectedVersion, request::setExpectedVersion);
-    return showDeleted(id, call(request.build(), PoolServiceClient::deletePool));
+    return showDeleted(id, call(request.build(), PoolServiceClient::deletePool), lb, wait, () -> read(lb, id));
   }
 }

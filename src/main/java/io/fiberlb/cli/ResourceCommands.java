@@ -65,6 +65,46 @@ abstract class ResourceCommands<C> {
     return 0;
   }
 
+  /**
+   * Prints what a create or update answered; with --wait, first waits until load balancer {@code lbId} has
+   * nothing pending and prints the resource as {@code again} reads it then, failing if it ended in ERROR.
+   */
+  int showWritten(Message resource, String lbId, Waiting.Options wait, java.util.function.Supplier<Message> again) {
+    if (!wait.wait) return show(resource);
+    new Waiting(cli.api(), wait).untilSettled(lbId);
+    Message now = again.get();
+    show(now);
+    String failure = Waiting.failure(now);
+    if (failure != null) {
+      throw new Waiting.EndedInError(noun + " " + Output.Pages.id(now) + ": " + failure);
+    }
+    return 0;
+  }
+
+  /**
+   * Prints what a delete did; with --wait, first waits until {@code again} answers NOT_FOUND (or DELETED) and,
+   * for a child, until its load balancer {@code lbId} has nothing pending.
+   */
+  int showDeleted(String id, DeleteResponse reply, String lbId, Waiting.Options wait,
+      java.util.function.Supplier<Message> again) {
+    if (wait.wait) {
+      var waiting = new Waiting(cli.api(), wait);
+      waiting.untilGone(again, noun + " " + id);
+      if (lbId != null) waiting.untilSettled(lbId);
+    }
+    return showDeleted(id, reply);
+  }
+
+  /** The id of the load balancer {@code ref} names: an id, or its name in the project. */
+  String lbId(String ref) {
+    return cli.names().loadBalancer(ref);
+  }
+
+  /** The id of a child of load balancer {@code lbId}: an id, or its name in the load balancer; null, '' kept. */
+  String childId(Names.Kind kind, String lbId, String ref) {
+    return cli.names().child(kind, lbId, ref);
+  }
+
   /** One page of a list, fetched with the given page size and token. */
   interface Pager<R extends Message> {
     R page(int pageSize, String pageToken);
@@ -76,7 +116,7 @@ abstract class ResourceCommands<C> {
     if (paging.all) reply = Output.Pages.all(reply, token -> pager.page(paging.pageSize, token));
     cli.output().list(reply, columns);
     String next = Output.Pages.nextToken(reply);
-    if (!next.isEmpty() && !cli.json) {
+    if (!next.isEmpty()) {
       cli.err().println("more: add --page-token " + next + " for the next page, or --all for every page");
       cli.err().flush();
     }

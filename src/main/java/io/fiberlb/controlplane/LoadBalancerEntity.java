@@ -264,6 +264,13 @@ public final class LoadBalancerEntity
   private DesiredLoadBalancer published;
   /** What the data plane last reported of listeners that cannot serve, by listener id. Not journaled. */
   private final java.util.Map<String, String> listenerErrors = new java.util.HashMap<>();
+  /**
+   * Listeners the runtime was told to bind (new, enabled again, or on another port) whose outcome it has not
+   * reported yet: PENDING_CREATE or PENDING_UPDATE until it does, so that a client can wait for the outcome
+   * (fiberlb --wait). Not journaled.
+   */
+  private final java.util.Map<String, io.fiberlb.controlplane.model.Enums.ProvisioningStatus> binding =
+      new java.util.HashMap<>();
 
   // Transient: what the entity is waiting for. None of it is state; after a crash the journal says what to redo.
   private final List<ActorRef<Reply>> waiters = new ArrayList<>();
@@ -483,7 +490,7 @@ public final class LoadBalancerEntity
     var meta = EventMeta.system(c.requestId(), "CreateLoadBalancer",
         "name registered with the project and VIP " + d.vip() + " allocated from " + d.vipPool());
     return unstashing(persist(new LoadBalancerEvent.Created(d.vip(), d.vipPool(), meta))
-        .thenRun((Active a) -> replyToWaiters(new LoadBalancerReply(a.view(listenerErrors))))
+        .thenRun((Active a) -> replyToWaiters(new LoadBalancerReply(a.view(listenerErrors, binding))))
         .thenUnstashAll());
   }
 
@@ -525,12 +532,12 @@ public final class LoadBalancerEntity
       String rid = c.caller().requestId();
       Optional<Rejection> reused = CreateRules.reusedRequestId(rid, s.requestHashes().get(rid), c.requestHash());
       if (reused.isPresent()) return reject(c.replyTo(), reused.get());
-      return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors)));
+      return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors, binding)));
     }
-    if (cmd instanceof GetLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors)));
+    if (cmd instanceof GetLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors, binding)));
     if (cmd instanceof GetStatus c) {
-      return Effect().reply(c.replyTo(), new StatusReply(s.view(listenerErrors),
-          s.children().values().stream().map(ch -> s.view(ch, listenerErrors)).toList(), node()));
+      return Effect().reply(c.replyTo(), new StatusReply(s.view(listenerErrors, binding),
+          s.children().values().stream().map(ch -> s.view(ch, listenerErrors, binding)).toList(), node()));
     }
     if (cmd instanceof GetStats c) return Effect().reply(c.replyTo(), stats());
     if (cmd instanceof UpdateLoadBalancer c) return onUpdateLoadBalancer(s, c);
@@ -538,7 +545,7 @@ public final class LoadBalancerEntity
     if (cmd instanceof CreateChild c) return onCreateChild(s, c);
     if (cmd instanceof GetChild c) {
       return s.find(c.kind(), c.id())
-          .map(ch -> Effect().reply(c.replyTo(), (Reply) new ChildReply(s.view(ch, listenerErrors))))
+          .map(ch -> Effect().reply(c.replyTo(), (Reply) new ChildReply(s.view(ch, listenerErrors, binding))))
           .orElseGet(() -> reject(c.replyTo(), childNotFound(c.kind(), c.id())));
     }
     if (cmd instanceof ListChildren c) return onListChildren(s, c);
@@ -561,10 +568,10 @@ public final class LoadBalancerEntity
         orElse(p.adminStateUp(), cur.adminStateUp()), orElse(p.tags(), cur.tags()), cur.createdAt(), cur.updatedAt());
     Optional<Rejection> bad = Validation.loadBalancer(next);
     if (bad.isPresent()) return reject(c.replyTo(), bad.get());
-    if (next.equals(cur)) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors)));
+    if (next.equals(cur)) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors, binding)));
     var event = new LoadBalancerEvent.Updated(next.name(), next.description(), next.adminStateUp(), next.tags(),
         EventMeta.of(c.caller(), "UpdateLoadBalancer"));
-    Function<LoadBalancerState, Reply> reply = ns -> new LoadBalancerReply(((Active) ns).view(listenerErrors));
+    Function<LoadBalancerState, Reply> reply = ns -> new LoadBalancerReply(((Active) ns).view(listenerErrors, binding));
     if (next.name().equals(cur.name())) return persist(event).thenReply(c.replyTo(), reply::apply);
     return checkThenPersist(
         ask(directory.project(cur.orgId(), cur.projectId()), r -> new ProjectEntity.Rename(lbId, next.name(), r)),
@@ -599,7 +606,7 @@ public final class LoadBalancerEntity
           : CreateRules.reusedRequestId(c.requestId(), s.requestHashes().get(c.requestId()), c.requestHash());
       if (reused.isPresent()) return reject(c.replyTo(), reused.get());
       if (existing != null && s.find(kind, existing).isPresent()) {
-        return Effect().reply(c.replyTo(), new ChildReply(s.view(s.find(kind, existing).get(), listenerErrors)));
+        return Effect().reply(c.replyTo(), new ChildReply(s.view(s.find(kind, existing).get(), listenerErrors, binding)));
       }
     }
     if (kind == Kind.BACKEND && s.find(Kind.POOL, c.poolId()).isEmpty()) {
@@ -618,7 +625,7 @@ public final class LoadBalancerEntity
     Usage after = s.usage().plus(one(kind));
     return checkThenPersist(
         ask(directory.project(s.info().orgId(), s.info().projectId()), r -> new ProjectEntity.ReserveUsage(lbId, after, r)),
-        vip -> event, c.replyTo(), ns -> new ChildReply(((Active) ns).view(candidate, listenerErrors)), false);
+        vip -> event, c.replyTo(), ns -> new ChildReply(((Active) ns).view(candidate, listenerErrors, binding)), false);
   }
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onListChildren(Active s, ListChildren c) {
@@ -634,7 +641,7 @@ public final class LoadBalancerEntity
         next = items.get(items.size() - 1).child().createdVersion();
         break;
       }
-      items.add(s.view(ch, listenerErrors));
+      items.add(s.view(ch, listenerErrors, binding));
     }
     return Effect().reply(c.replyTo(), new ChildrenReply(items, next));
   }
@@ -649,9 +656,9 @@ public final class LoadBalancerEntity
     Child candidate = c.patch().applyTo(cur, version, Instant.now());
     Optional<Rejection> bad = Validation.child(candidate, cur).or(() -> s.checkTree(candidate, cur));
     if (bad.isPresent()) return reject(c.replyTo(), bad.get());
-    if (sameContent(candidate, cur)) return Effect().reply(c.replyTo(), new ChildReply(s.view(cur, listenerErrors)));
+    if (sameContent(candidate, cur)) return Effect().reply(c.replyTo(), new ChildReply(s.view(cur, listenerErrors, binding)));
     return persist(new ChildUpdated(candidate, EventMeta.of(c.caller(), "Update" + c.kind().typeName)))
-        .thenReply(c.replyTo(), ns -> new ChildReply(((Active) ns).view(candidate, listenerErrors)));
+        .thenReply(c.replyTo(), ns -> new ChildReply(((Active) ns).view(candidate, listenerErrors, binding)));
   }
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onDeleteChild(Active s, DeleteChild c) {
@@ -780,6 +787,7 @@ public final class LoadBalancerEntity
       runtime = null;
       published = null;
       listenerErrors.clear();
+      binding.clear();
       return;
     }
     DesiredLoadBalancer desired = DesiredStates.of(a);
@@ -790,8 +798,33 @@ public final class LoadBalancerEntity
     } else if (desired.sameConfiguration(published)) {
       return; // names, descriptions, tags, health verdicts: nothing the running data plane needs
     }
+    noteBinds(published, desired);
     runtime.tell(new RuntimeCommand.Apply(desired));
     published = desired;
+  }
+
+  /**
+   * Which listeners the runtime will (re)bind for {@code next}: each reports its outcome once it has one (bound,
+   * or why not), and is pending until then. The same rule as the runtime's: enabled and not yet running, or
+   * running on another port or protocol.
+   */
+  private void noteBinds(DesiredLoadBalancer before, DesiredLoadBalancer next) {
+    var was = new java.util.HashMap<String, io.fiberlb.port.DesiredListener>();
+    if (before != null && before.adminStateUp()) {
+      before.listeners().stream().filter(io.fiberlb.port.DesiredListener::adminStateUp).forEach(l -> was.put(l.id(), l));
+    }
+    var now = new java.util.HashSet<String>();
+    for (var l : next.listeners()) {
+      if (!next.adminStateUp() || !l.adminStateUp()) continue;
+      now.add(l.id());
+      var old = was.get(l.id());
+      if (old == null || old.protocolPort() != l.protocolPort() || old.protocol() != l.protocol()) {
+        boolean known = before != null && before.listeners().stream().anyMatch(o -> o.id().equals(l.id()));
+        binding.put(l.id(), known ? io.fiberlb.controlplane.model.Enums.ProvisioningStatus.PENDING_UPDATE
+            : io.fiberlb.controlplane.model.Enums.ProvisioningStatus.PENDING_CREATE);
+      }
+    }
+    binding.keySet().retainAll(now);
   }
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onDataPlaneReport(LoadBalancerState state,
@@ -800,6 +833,7 @@ public final class LoadBalancerEntity
     var l = (DataPlaneReport.ListenerStatus) report;
     if (l.error().isEmpty()) listenerErrors.remove(l.listenerId());
     else listenerErrors.put(l.listenerId(), l.error());
+    binding.remove(l.listenerId());
     return Effect().noReply();
   }
 

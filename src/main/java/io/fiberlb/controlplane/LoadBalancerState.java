@@ -195,7 +195,18 @@ public sealed interface LoadBalancerState extends CborSerializable {
      *     listener id; not journaled, as it says where this node stands and not what anyone decided
      */
     public LoadBalancerView view(Map<String, String> listenerErrors) {
-      return new LoadBalancerView(info, version, ProvisioningStatus.ACTIVE, operating(listenerErrors).status());
+      return view(listenerErrors, Map.of());
+    }
+
+    /**
+     * @param binding listeners handed to the data plane whose bind it has not reported yet (PENDING_CREATE or
+     *     PENDING_UPDATE, as Octavia shows a change the amphora has not applied): the load balancer is
+     *     PENDING_UPDATE while there are any
+     */
+    public LoadBalancerView view(Map<String, String> listenerErrors, Map<String, ProvisioningStatus> binding) {
+      return new LoadBalancerView(info, version,
+          binding.isEmpty() ? ProvisioningStatus.ACTIVE : ProvisioningStatus.PENDING_UPDATE,
+          operating(listenerErrors).status());
     }
     public Optional<Child> find(Kind kind, String id) {
       Child c = children.get(id);
@@ -226,8 +237,13 @@ public sealed interface LoadBalancerState extends CborSerializable {
     }
 
     public ChildView view(Child c, Map<String, String> listenerErrors) {
+      return view(c, listenerErrors, Map.of());
+    }
+
+    /** @param binding see {@link #view(Map, Map)} */
+    public ChildView view(Child c, Map<String, String> listenerErrors, Map<String, ProvisioningStatus> binding) {
       Status st = operating(c, listenerErrors);
-      return new ChildView(c, ProvisioningStatus.ACTIVE, st.status(), st.reason());
+      return new ChildView(c, binding.getOrDefault(c.id(), ProvisioningStatus.ACTIVE), st.status(), st.reason());
     }
 
     /** An operating status and, when it is not plain ONLINE or OFFLINE, why. */

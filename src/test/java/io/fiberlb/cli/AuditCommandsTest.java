@@ -150,7 +150,7 @@ class AuditCommandsTest {
         .startsWith("error: --page-size cannot be used with --follow");
     assertThat(CliTest.run("audit", "export", "--from-offset", "-1").code()).isEqualTo(2);
     assertThat(CliTest.run("audit", "diff", "--lb", "LB").err()).contains("--from=POINT");
-    assertThat(CliTest.run("audit", "events").err()).contains("--lb=LB_ID");
+    assertThat(CliTest.run("audit", "events").err()).contains("--lb=LB");
     assertThat(CliTest.run("audit").err()).contains("Missing required subcommand");
   }
 
@@ -162,17 +162,17 @@ class AuditCommandsTest {
       assertThat(r.out()).as(sub).startsWith("Usage: fiberlb audit " + sub + " ").contains("-h, --help");
     }
     assertThat(CliTest.run("audit", "events", "--help").out())
-        .startsWith("Usage: fiberlb audit events --lb=LB_ID [OPTIONS]")
+        .startsWith("Usage: fiberlb audit events --lb=LB [OPTIONS]")
         .contains("--since=TIME", "--until=TIME", "--type=TYPE", "--actor=PRINCIPAL", "--follow", "--page-size=N");
     assertThat(CliTest.run("audit", "diff", "--help").out())
-        .startsWith("Usage: fiberlb audit diff --lb=LB_ID --from=POINT [OPTIONS]").contains("--to=POINT");
+        .startsWith("Usage: fiberlb audit diff --lb=LB --from=POINT [OPTIONS]").contains("--to=POINT");
     assertThat(CliTest.run("audit", "at", "--help").out()).contains("--time=TIME", "--version=N");
     assertThat(CliTest.run("audit", "export", "--help").out()).contains("JSON Lines", "--project", "--from-offset");
     CliTest.Result group = CliTest.run("help", "audit");
     assertThat(group.code()).isZero();
     assertThat(group.out()).contains("events ", "at ", "diff ", "export ", "Examples:",
         "fiberlb audit export --project P > events.jsonl");
-    assertThat(CliTest.run("--help").out()).contains("audit ", "bin/fiberlb audit events --lb LB");
+    assertThat(CliTest.run("--help").out()).contains("audit ", "bin/fiberlb audit events --lb web");
   }
 
   @Test
@@ -225,17 +225,24 @@ class AuditCommandsTest {
       o.event(UPDATED);
       o.eventsDone();
     });
+    String pad = " ".repeat(30);
     assertThat(table).isEqualTo(""
         + "TIME                      SEQUENCE_NR  VERSION  TYPE                         RESOURCE                "
-        + "ACTOR             REQUEST_ID\n"
+        + "ACTOR             REQUEST_ID" + pad + "  REASON\n"
         + "2026-11-21T03:00:00.123Z  1            0        LoadBalancerCreationStarted  load_balancer/0b5e8f2a  "
-        + "system            -\n"
+        + "system            -         " + pad + "  -\n"
         + "2026-11-21T03:12:00.000Z  7            5        ListenerUpdated              listener/1234abcd       "
-        + "local:alice       req-42\n");
+        + "local:alice       req-42    " + pad + "  -\n");
     assertThat(Output.eventLine(AuditEvent.getDefaultInstance())).isEqualTo(
         "-                         0            0        -                            -                       "
-            + "-                 -");
-    assertThat(print(false, Output::eventsDone)).isEqualTo("no events\n");
+            + "-                 -         " + pad + "  -");
+    // No events: nothing on stdout, the remark on stderr.
+    var out = new java.io.StringWriter();
+    var err = new java.io.StringWriter();
+    new Output(new java.io.PrintWriter(out), new java.io.PrintWriter(err), OutputOptions.Format.TABLE, List.of())
+        .eventsDone();
+    assertThat(out.toString()).isEmpty();
+    assertThat(err.toString()).isEqualTo("no events\n");
   }
 
   @Test
@@ -322,9 +329,9 @@ class AuditCommandsTest {
 
   @Test
   void jsonValuesKeepTheirStringsAndLoseTheirLayout() {
-    assertThat(Output.jsonValue("{ \"a b\" : [ 1, 2 ],\n \"c\": \"x\\\" y\" }")).isEqualTo("{\"a b\":[1,2],\"c\":\"x\\\" y\"}");
-    assertThat(Output.jsonValue("")).isEqualTo("-");
-    assertThat(Output.change(Change.newBuilder().setResourceKind("pool").setResourceId("p").build()))
+    assertThat(HistoryText.jsonValue("{ \"a b\" : [ 1, 2 ],\n \"c\": \"x\\\" y\" }")).isEqualTo("{\"a b\":[1,2],\"c\":\"x\\\" y\"}");
+    assertThat(HistoryText.jsonValue("")).isEqualTo("-");
+    assertThat(HistoryText.change(Change.newBuilder().setResourceKind("pool").setResourceId("p").build()))
         .isEqualTo("? pool p");
   }
 

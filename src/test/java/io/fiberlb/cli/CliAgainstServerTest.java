@@ -220,9 +220,11 @@ class CliAgainstServerTest {
     Result stranger = fiberlb("someone-else", "lb", "stats", id);
     assertThat(stranger.code()).isEqualTo(1);
     assertThat(stranger.err()).contains("NOT_FOUND").contains(id);
-    Result bad = fiberlb("cli-stats", "lb", "stats", "web");
+    Result byName = fiberlb("cli-stats", "lb", "stats", "web", "-f", "value", "-c", "bytes_out");
+    assertThat(byName.out()).isEqualTo("7890123\n");
+    Result bad = fiberlb("cli-stats", "lb", "stats", "nameless");
     assertThat(bad.code()).isEqualTo(1);
-    assertThat(bad.err()).contains("INVALID_ARGUMENT: load_balancer_id: must be a UUID");
+    assertThat(bad.err()).contains("NOT_FOUND: no load balancer named 'nameless' in project cli-stats");
   }
 
   @Test

@@ -49,8 +49,10 @@ class CliTest {
         .contains("lb ", "listener ", "pool ", "backend ", "healthcheck ", "server ", "help ")
         .contains("--server=HOST:PORT", "--org=ORG", "--project=PROJECT", "--json")
         .contains("Exit status:", "3   the server could not be reached")
-        .contains("bin/fiberlb lb create --name web", "bin/fiberlb lb status LB", "bin/fiberlb lb delete LB --cascade",
-            "--lb-algorithm MAGLEV --health-check-id HC", "bin/fiberlb lb update LB --description \"public web\"");
+        .contains("bin/fiberlb lb create --name web", "bin/fiberlb lb status web",
+            "bin/fiberlb lb delete web --cascade --wait", "--lb-algorithm MAGLEV --health-check-id web-check",
+            "bin/fiberlb lb update web --description \"public web\"", "completion ", "-f, --format=FORMAT",
+            "-c, --column=COLUMN", "4   --wait gave up");
   }
 
   @Test
@@ -87,12 +89,13 @@ class CliTest {
   void commandHelpShowsTheResourceFlagsWithTheirDefaults() {
     Result r = run("pool", "create", "--help");
     assertThat(r.out().replaceAll("\\s+", " "))
-        .startsWith("Usage: fiberlb pool create --lb=LB_ID [OPTIONS]")
+        .startsWith("Usage: fiberlb pool create --lb=LB [OPTIONS]")
         .contains("--lb-algorithm=ALGORITHM", "ROUND_ROBIN, WEIGHTED_ROUND_ROBIN", "Default on create: ROUND_ROBIN")
-        .contains("--session-persistence=TYPE", "NONE, SOURCE_IP", "--health-check-id=HC_ID", "--request-id=ID")
+        .contains("--session-persistence=TYPE", "NONE, SOURCE_IP", "--health-check-id=HC", "--request-id=ID",
+            "--wait", "--wait-timeout=DURATION", "Default: 60s")
         .doesNotContain("UNSPECIFIED", "UNRECOGNIZED");
     assertThat(run("listener", "get", "--help").out())
-        .startsWith("Usage: fiberlb listener get --lb=LB_ID [OPTIONS] LISTENER_ID");
+        .startsWith("Usage: fiberlb listener get --lb=LB [OPTIONS] LISTENER");
     assertThat(run("lb", "--help").out()).contains("create", "status", "Examples:");
   }
 
@@ -131,8 +134,8 @@ class CliTest {
   void usageMistakesExitWith2BeforeConnecting() {
     assertThat(run("lb", "frobnicate").code()).isEqualTo(2);
     assertThat(run("lb").err()).contains("Missing required subcommand");
-    assertThat(run("listener", "create", "--protocol-port", "80").err()).contains("--lb=LB_ID");
-    assertThat(run("backend", "create", "--lb", "LB").err()).contains("--pool=POOL_ID");
+    assertThat(run("listener", "create", "--protocol-port", "80").err()).contains("--lb=LB");
+    assertThat(run("backend", "create", "--lb", "LB").err()).contains("--pool=POOL");
     assertThat(run("healthcheck", "create", "--lb", "LB", "--interval", "soon").err())
         .contains("not a duration: 'soon'");
     assertThat(run("lb", "update", "--admin-state-up", "maybe", "LB").err()).contains("'maybe' is not a boolean");
@@ -157,7 +160,7 @@ class CliTest {
         "--server", "[::1]:7000");
     assertThat(cli.org).isEqualTo("acme");
     assertThat(cli.project).isEqualTo("p1");
-    assertThat(cli.json).isTrue();
+    assertThat(cli.outputOptions.format()).isEqualTo(OutputOptions.Format.JSON);
     assertThat(cli.server).isEqualTo("[::1]:7000");
   }
 }

@@ -91,7 +91,13 @@ class OutputTest {
         lb-1   web   127.0.10.1   ACTIVE
         lb-22  api   -            -
         """);
-    assertThat(print(false, o -> o.list(ListPoolsResponse.getDefaultInstance(), List.of("id")))).isEqualTo("no pools\n");
+    // An empty list: nothing on stdout, the remark on stderr.
+    var out = new StringWriter();
+    var err = new StringWriter();
+    new Output(new PrintWriter(out), new PrintWriter(err), OutputOptions.Format.TABLE, List.of())
+        .list(ListPoolsResponse.getDefaultInstance(), List.of("id"));
+    assertThat(out.toString()).isEmpty();
+    assertThat(err.toString()).isEqualTo("no pools\n");
   }
 
   @Test
@@ -109,7 +115,7 @@ class OutputTest {
     });
     var pools = ListPoolsResponse.newBuilder().addPools(Pool.getDefaultInstance()).build();
     assertThatThrownBy(() -> print(false, o -> o.list(pools, List.of("colour"))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("Pool has no field colour");
+        .isInstanceOf(Flags.UsageException.class).hasMessageStartingWith("-c colour: no such column; the columns are id,");
   }
 
   @Test

@@ -69,7 +69,8 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
   /** The socket being bound or bound; null while waiting to bind again. */
   private CompletionStage<Engine.Binding> binding;
   private int bindFailures;
-  private String reported = "";
+  /** What was last reported; null until the first outcome, which is always reported (the entity waits for it). */
+  private String reported;
 
   private ListenerActor(ActorContext<Command> ctx, TimerScheduler<Command> timers, ListenerConfig config,
       TrafficCounters counters, ActorRef<DataPlaneReport> entity, DataPlaneSettings settings,
@@ -112,6 +113,7 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
   private Behavior<Command> onUpdate(Update u) {
     ListenerConfig before = current.getAndSet(u.config());
     if (!u.config().sameSocket(before)) {
+      reported = null; // the entity waits for this bind's outcome too
       closeSocket();
       timers.cancelAll();
       bindFailures = 0;
