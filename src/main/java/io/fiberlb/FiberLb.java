@@ -13,6 +13,7 @@ import io.fiberlb.api.Identity;
 import io.fiberlb.api.ListenerServiceImpl;
 import io.fiberlb.api.LoadBalancerServiceImpl;
 import io.fiberlb.api.PoolServiceImpl;
+import io.fiberlb.api.QuotaServiceImpl;
 import io.fiberlb.api.RequestBodies;
 import io.fiberlb.api.RequestErrors;
 import io.fiberlb.api.security.ApiSecurity;
@@ -34,6 +35,8 @@ import io.fiberlb.api.v1.LoadBalancerService;
 import io.fiberlb.api.v1.LoadBalancerServicePowerApiHandlerFactory;
 import io.fiberlb.api.v1.PoolService;
 import io.fiberlb.api.v1.PoolServicePowerApiHandlerFactory;
+import io.fiberlb.api.v1.QuotaService;
+import io.fiberlb.api.v1.QuotaServicePowerApiHandlerFactory;
 import io.fiberlb.cluster.ShardedDirectory;
 import io.fiberlb.dataplane.DataPlane;
 import io.fiberlb.dataplane.DataPlaneSettings;
@@ -174,7 +177,7 @@ public final class FiberLb {
     var gw = new ControlPlaneGateway(system, config.getDuration("fiberlb.grpc.ask-timeout"), identity, journalHealth);
     List<ServiceDescription> served = List.of(LoadBalancerService.description, ListenerService.description,
         PoolService.description, BackendService.description, HealthCheckService.description,
-        AuditService.description, ClusterService.description, Health.description);
+        AuditService.description, ClusterService.description, QuotaService.description, Health.description);
     var mat = SystemMaterializer.get(system).materializer();
     var eh = RequestErrors.mapper(); // bodies that do not parse: INVALID_ARGUMENT, not INTERNAL
     @SuppressWarnings("unchecked")
@@ -187,6 +190,7 @@ public final class FiberLb {
         AuditServicePowerApiHandlerFactory.partial(new AuditServiceImpl(system, gw,
             AuditSettings.from(config.getConfig("fiberlb.audit"))), AuditService.name, mat, eh, system),
         ClusterServicePowerApiHandlerFactory.partial(new ClusterServiceImpl(system), ClusterService.name, mat, eh, system),
+        QuotaServicePowerApiHandlerFactory.partial(new QuotaServiceImpl(gw), QuotaService.name, mat, eh, system),
         HealthHandlerFactory.partial(new HealthServiceImpl(new Readiness(system, Duration.ofSeconds(1)),
             served.stream().map(ServiceDescription::name).collect(Collectors.toSet())), Health.name, system),
         ServerReflection.create(served, system));

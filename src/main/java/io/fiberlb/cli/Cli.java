@@ -52,6 +52,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         AuditCommands.class,
         TokenCommands.class,
         ClusterCommands.class,
+        QuotaCommands.class,
         Cli.Server.class,
         HelpCommand.class},
     exitCodeListHeading = "%nExit status:%n",
