@@ -107,6 +107,13 @@ public class EventCompatibilityTest {
     out.put("State.activeHashed", new LoadBalancerState.Active(info, 9, new LinkedHashMap<>(Map.of("l-1", listener)),
         new LinkedHashMap<>(Map.of("req-9", "l-1")), Map.of(), new LinkedHashMap<>(Map.of("req-9", "3d4e5f",
             "req-1", "0a1b2c"))));
+    // v5-quota: quotas set per project, journaled in the project entity, and the project's state that holds them.
+    var quotaSet = new QuotaOverrides(10, null, -1, null, 0);
+    out.put("Project.QuotaSet", new ProjectEntity.QuotaSet(quotaSet, meta));
+    out.put("Project.QuotaReset", new ProjectEntity.QuotaReset(meta));
+    out.put("Project.StateWithQuota", new ProjectEntity.State(Map.of("lb-1",
+        new ProjectEntity.Entry("web", 1, new Usage(1, 2, 3, 4))), Map.of("web", "lb-1"), 1, new Usage(1, 2, 3, 4),
+        ProjectQuota.NONE.set(quotaSet, meta)));
     return out;
   }
 
