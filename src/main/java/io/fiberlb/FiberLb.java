@@ -43,6 +43,7 @@ import io.fiberlb.dataplane.DataPlaneSettings;
 import io.fiberlb.controlplane.ControlPlaneSettings;
 import io.fiberlb.metrics.DataPlaneMetrics;
 import io.fiberlb.metrics.GrpcMetrics;
+import io.fiberlb.metrics.InfoMetrics;
 import io.fiberlb.metrics.MetricsEndpoint;
 import io.fiberlb.metrics.MetricsSettings;
 import io.fiberlb.metrics.NodeMetrics;
@@ -166,7 +167,10 @@ public final class FiberLb {
     if (bootstraps) ClusterBootstrap.get(system).start();
 
     NodeMetrics metrics = NodeMetrics.get(system);
-    if (dataPlane != null) DataPlaneMetrics.register(metrics.registry(), dataPlane.stats());
+    if (dataPlane != null) {
+      DataPlaneMetrics.register(metrics.registry(), dataPlane.stats());
+      InfoMetrics.register(metrics.registry(), dataPlane.stats());
+    }
     MetricsEndpoint metricsEndpoint = startMetrics(system, config);
 
     ApiSecurity security = ApiSecurity.from(config);

@@ -78,6 +78,7 @@ public final class LoadBalancerRuntime extends AbstractBehavior<RuntimeCommand> 
     return newReceiveBuilder()
         .onMessage(RuntimeCommand.Apply.class, this::onApply)
         .onMessage(RuntimeCommand.Remove.class, r -> Behaviors.stopped()) // children stop, listeners drain
+        .onMessage(RuntimeCommand.Names.class, this::onNames)
         .onMessage(Health.class, this::onHealth)
         .onSignal(PostStop.class, s -> {
           dataPlane.stats().remove(lbId);
@@ -89,8 +90,15 @@ public final class LoadBalancerRuntime extends AbstractBehavior<RuntimeCommand> 
   private Behavior<RuntimeCommand> onApply(RuntimeCommand.Apply apply) {
     DesiredLoadBalancer d = apply.desired();
     if (stats == null) stats = dataPlane.stats().loadBalancer(lbId, d.orgId(), d.projectId());
+    stats.desired = d;
     syncPools(d);
     syncListeners(d);
+    return this;
+  }
+
+  /** Names only label the metrics; they arrive after the first Apply. */
+  private Behavior<RuntimeCommand> onNames(RuntimeCommand.Names names) {
+    if (stats != null) stats.names = names;
     return this;
   }
 
