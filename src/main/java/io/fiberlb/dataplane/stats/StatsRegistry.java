@@ -28,6 +28,8 @@ public final class StatsRegistry {
     public final Map<String, String> backendPool = new ConcurrentHashMap<>();
     /** What runs, as last applied: the VIP and each listener's protocol and port, for the info metrics. */
     public volatile DesiredLoadBalancer desired;
+    /** Whether its saved totals were added to its counters ({@link TrafficTotals}); until then none are saved. */
+    public volatile boolean restored;
     /** What the load balancer and its listeners are called, for the info metrics; null until the control plane says. */
     public volatile RuntimeCommand.Names names;
 
