@@ -94,8 +94,9 @@ public final class DataPlane implements DataPlanePort {
 
   private static List<TrafficStats> traffic(Map<String, TrafficCounters> byId) {
     var out = new ArrayList<TrafficStats>();
-    byId.forEach((id, c) -> out.add(new TrafficStats(id, c.active.get(), c.total.sum(), c.bytesIn.sum(),
-        c.bytesOut.sum(), c.rejected.sum(), c.connectFailures.sum(), c.errors.sum())));
+    // Cumulative, as Octavia's: what was counted before this process served them included.
+    byId.forEach((id, c) -> out.add(new TrafficStats(id, c.active.get(), c.totalConnections(), c.totalBytesIn(),
+        c.totalBytesOut(), c.totalRejected(), c.totalConnectFailures(), c.totalErrors())));
     out.sort(java.util.Comparator.comparing(TrafficStats::id));
     return out;
   }

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the traffic counters of the load balancers running on this node across restarts and moves, as Octavia's
  * cumulative stats are: each load balancer's totals (one row per listener and backend in table
- * {@code traffic_totals}) are read back and added to its fresh counters when it starts here, saved every
+ * {@code traffic_totals}) are read back when it starts here (as {@link TrafficCounters#before}), saved every
  * interval when they changed, saved once more when it stops here (moved away, or the node stops gracefully), and
  * deleted with it. Only this node's load balancers are written, each by the one node that runs it.
  *
@@ -45,18 +45,14 @@ public final class TrafficTotals implements AutoCloseable {
   record Row(String kind, String id, long connections, long bytesIn, long bytesOut, long rejected,
       long connectFailures, long requestErrors, long droppedDatagrams) {
     static Row of(String kind, String id, TrafficCounters c) {
-      return new Row(kind, id, c.total.sum(), c.bytesIn.sum(), c.bytesOut.sum(), c.rejected.sum(),
-          c.connectFailures.sum(), c.errors.sum(), c.datagramsDropped.sum());
+      return new Row(kind, id, c.totalConnections(), c.totalBytesIn(), c.totalBytesOut(), c.totalRejected(),
+          c.totalConnectFailures(), c.totalErrors(), c.totalDatagramsDropped());
     }
 
-    void addTo(TrafficCounters c) {
-      c.total.add(connections);
-      c.bytesIn.add(bytesIn);
-      c.bytesOut.add(bytesOut);
-      c.rejected.add(rejected);
-      c.connectFailures.add(connectFailures);
-      c.errors.add(requestErrors);
-      c.datagramsDropped.add(droppedDatagrams);
+    /** Sets what the counters counted before (this process counted nothing of it). */
+    void restoreInto(TrafficCounters c) {
+      c.before = new TrafficCounters.Before(connections, bytesIn, bytesOut, rejected, connectFailures, requestErrors,
+          droppedDatagrams);
     }
   }
 
@@ -91,7 +87,7 @@ public final class TrafficTotals implements AutoCloseable {
   }
 
   /**
-   * Reads a load balancer's saved totals and adds them to its counters: called once it runs here with its
+   * Reads a load balancer's saved totals into its counters' {@code before}: called once it runs here with its
    * listeners and backends in place. Until that is done its counters are never saved (they would overwrite the
    * totals with less); a failed read is tried again at the next interval.
    */
@@ -159,7 +155,7 @@ public final class TrafficTotals implements AutoCloseable {
     }
     for (Row r : rows) {
       TrafficCounters c = (r.kind().equals(LISTENER) ? lb.listeners : lb.backends).get(r.id());
-      if (c != null) r.addTo(c); // a listener or backend deleted meanwhile has no counters to add to
+      if (c != null) r.restoreInto(c); // a listener or backend deleted meanwhile has no counters any more
     }
     lb.restored = true;
     saved.put(lb.lbId, rows(lb));
