@@ -16,7 +16,6 @@ import io.fiberlb.api.v1.Protocol;
 import io.fiberlb.api.v1.UpdateListenerRequest;
 import io.fiberlb.api.v1.UpdateLoadBalancerRequest;
 import io.fiberlb.api.v1.LoadBalancerSpec;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,14 +63,8 @@ class MetricsExpositionTest {
     listenerId = api.call(api.listeners().createListener(), CreateListenerRequest.newBuilder()
         .setLoadBalancerId(lb.getId()).setListener(ListenerSpec.newBuilder().setName("http").setProtocol(Protocol.TCP)
             .setProtocolPort(port).setDefaultPoolId(pool)).build()).getId();
-    byte[] answer = Poll.until("the listener to serve", Duration.ofSeconds(15), () -> {
-      try {
-        return TcpClient.exchange(lb.getVipAddress(), port, "hello".getBytes(StandardCharsets.UTF_8));
-      } catch (java.io.IOException notYetServing) {
-        return new byte[0];
-      }
-    }, a -> a.length > 0);
-    assertThat(new String(answer, StandardCharsets.UTF_8)).isEqualTo("hello#a");
+    assertThat(TcpClient.exchangeOnceServing(lb.getVipAddress(), port, "hello", Duration.ofSeconds(15)))
+        .isEqualTo("hello#a");
   }
 
   @AfterAll

@@ -6,7 +6,6 @@ import io.fiberlb.api.v1.DeleteLoadBalancerRequest;
 import io.fiberlb.api.v1.GetLoadBalancerStatsRequest;
 import io.fiberlb.api.v1.LoadBalancer;
 import io.fiberlb.api.v1.LoadBalancerStats;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.sql.DriverManager;
 import java.time.Duration;
@@ -41,14 +40,8 @@ class TrafficTotalsTest {
     server.close();
   }
 
-  private static byte[] exchange(LoadBalancer lb, int port) {
-    return Poll.until("an answer through the listener", Duration.ofSeconds(15), () -> {
-      try {
-        return TcpClient.exchange(lb.getVipAddress(), port, "hello".getBytes(StandardCharsets.UTF_8));
-      } catch (java.io.IOException notYetServing) {
-        return new byte[0];
-      }
-    }, a -> a.length > 0);
+  private static String exchange(LoadBalancer lb, int port) {
+    return TcpClient.exchangeOnceServing(lb.getVipAddress(), port, "hello", Duration.ofSeconds(15));
   }
 
   private static LoadBalancerStats stats(TestServer.Api api, String lbId) {
@@ -80,7 +73,7 @@ class TrafficTotalsTest {
     String backend = api.createBackend(lb.getId(), pool, "127.0.0.1", echo.port()).getId();
     int port = DataPlaneTest.freePort();
     String listener = api.createListener(lb.getId(), port, pool).getId();
-    for (int i = 0; i < 3; i++) assertThat(new String(exchange(lb, port), StandardCharsets.UTF_8)).isEqualTo("hello#a");
+    for (int i = 0; i < 3; i++) assertThat(exchange(lb, port)).isEqualTo("hello#a");
     LoadBalancerStats before = Poll.until("three connections counted", Duration.ofSeconds(10),
         () -> stats(api, lb.getId()), s -> s.getTotalConnections() == 3 && s.getBytesOut() == 21);
 
