@@ -72,7 +72,7 @@ public final class ApiGuard {
       if (!p.mayRead()) return done(denied(p, "call the API"));
       if (access == Access.ADMIN && !p.roles().contains(Role.ADMIN)) {
         return done(denied(p, req.getUri().path().startsWith("/fiberlb.v1.QuotaService/") ? "change quotas"
-            : "see the cluster"));
+            : "see or operate the cluster"));
       }
       if (access == Access.WRITE) {
         if (!p.mayWrite(own)) return done(denied(p, own ? "change resources" : "change another project's resources"));
