@@ -40,3 +40,21 @@ CREATE TABLE IF NOT EXISTS PUBLIC."snapshot" (
   "meta_payload" VARBINARY,
   PRIMARY KEY ("persistence_id", "sequence_number")
 );
+-- Not the journal's: the data plane's traffic counters of each listener and backend, saved every
+-- fiberlb.dataplane.stats-flush-interval and when a load balancer stops on a node, and read back when it starts on one,
+-- so that its counters (GetLoadBalancerStats, /metrics) run on across restarts and moves as Octavia's do. One row per
+-- listener or backend, rewritten in place: nothing accumulates, and the journal holds no counters.
+CREATE TABLE IF NOT EXISTS PUBLIC."traffic_totals" (
+  "load_balancer_id" VARCHAR(64) NOT NULL,
+  "kind" VARCHAR(16) NOT NULL,
+  "id" VARCHAR(64) NOT NULL,
+  "connections" BIGINT NOT NULL,
+  "bytes_in" BIGINT NOT NULL,
+  "bytes_out" BIGINT NOT NULL,
+  "rejected" BIGINT NOT NULL,
+  "connect_failures" BIGINT NOT NULL,
+  "request_errors" BIGINT NOT NULL,
+  "dropped_datagrams" BIGINT NOT NULL,
+  "saved_at" BIGINT NOT NULL,
+  PRIMARY KEY ("load_balancer_id", "kind", "id")
+);

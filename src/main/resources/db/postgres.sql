@@ -35,3 +35,18 @@ CREATE TABLE IF NOT EXISTS snapshot (
   meta_payload BYTEA,
   PRIMARY KEY (persistence_id, sequence_number)
 );
+-- Not the journal's: the data plane's traffic counters (see db/h2.sql).
+CREATE TABLE IF NOT EXISTS traffic_totals (
+  load_balancer_id VARCHAR(64) NOT NULL,
+  kind VARCHAR(16) NOT NULL,
+  id VARCHAR(64) NOT NULL,
+  connections BIGINT NOT NULL,
+  bytes_in BIGINT NOT NULL,
+  bytes_out BIGINT NOT NULL,
+  rejected BIGINT NOT NULL,
+  connect_failures BIGINT NOT NULL,
+  request_errors BIGINT NOT NULL,
+  dropped_datagrams BIGINT NOT NULL,
+  saved_at BIGINT NOT NULL,
+  PRIMARY KEY (load_balancer_id, kind, id)
+);

@@ -16,6 +16,7 @@ import io.fiberlb.api.Identity;
 import io.fiberlb.api.ListenerServiceImpl;
 import io.fiberlb.api.LoadBalancerServiceImpl;
 import io.fiberlb.api.PoolServiceImpl;
+import io.fiberlb.api.QuotaServiceImpl;
 import io.fiberlb.api.RequestBodies;
 import io.fiberlb.api.RequestErrors;
 import io.fiberlb.api.security.ApiSecurity;
@@ -37,12 +38,15 @@ import io.fiberlb.api.v1.LoadBalancerService;
 import io.fiberlb.api.v1.LoadBalancerServicePowerApiHandlerFactory;
 import io.fiberlb.api.v1.PoolService;
 import io.fiberlb.api.v1.PoolServicePowerApiHandlerFactory;
+import io.fiberlb.api.v1.QuotaService;
+import io.fiberlb.api.v1.QuotaServicePowerApiHandlerFactory;
 import io.fiberlb.cluster.ShardedDirectory;
 import io.fiberlb.dataplane.DataPlane;
 import io.fiberlb.dataplane.DataPlaneSettings;
 import io.fiberlb.controlplane.ControlPlaneSettings;
 import io.fiberlb.metrics.DataPlaneMetrics;
 import io.fiberlb.metrics.GrpcMetrics;
+import io.fiberlb.metrics.InfoMetrics;
 import io.fiberlb.metrics.MetricsEndpoint;
 import io.fiberlb.metrics.MetricsSettings;
 import io.fiberlb.metrics.NodeMetrics;
@@ -169,7 +173,10 @@ public final class FiberLb {
     if (bootstraps) ClusterBootstrap.get(system).start();
 
     NodeMetrics metrics = NodeMetrics.get(system);
-    if (dataPlane != null) DataPlaneMetrics.register(metrics.registry(), dataPlane.stats());
+    if (dataPlane != null) {
+      DataPlaneMetrics.register(metrics.registry(), dataPlane.stats());
+      InfoMetrics.register(metrics.registry(), dataPlane.stats());
+    }
     MetricsEndpoint metricsEndpoint = startMetrics(system, config);
 
     ApiSecurity security = ApiSecurity.from(config);
@@ -183,7 +190,8 @@ public final class FiberLb {
         failover);
     List<ServiceDescription> served = List.of(LoadBalancerService.description, ListenerService.description,
         PoolService.description, BackendService.description, HealthCheckService.description,
-        AuditService.description, HistoryService.description, ClusterService.description, Health.description);
+        AuditService.description, HistoryService.description, ClusterService.description, QuotaService.description,
+        Health.description);
     var audit = new AuditServiceImpl(system, gw, AuditSettings.from(config.getConfig("fiberlb.audit")));
     var mat = SystemMaterializer.get(system).materializer();
     var eh = RequestErrors.mapper(); // bodies that do not parse: INVALID_ARGUMENT, not INTERNAL
@@ -198,6 +206,7 @@ public final class FiberLb {
         HistoryServicePowerApiHandlerFactory.partial(new HistoryServiceImpl(gw, audit.pastStates()), HistoryService.name,
             mat, eh, system),
         ClusterServicePowerApiHandlerFactory.partial(new ClusterServiceImpl(system, gw), ClusterService.name, mat, eh, system),
+        QuotaServicePowerApiHandlerFactory.partial(new QuotaServiceImpl(gw), QuotaService.name, mat, eh, system),
         HealthHandlerFactory.partial(new HealthServiceImpl(new Readiness(system, Duration.ofSeconds(1)),
             served.stream().map(ServiceDescription::name).collect(Collectors.toSet())), Health.name, system),
         ServerReflection.create(served, system));

@@ -143,6 +143,26 @@ public final class ControlPlaneGateway {
   }
 
   /**
+   * Ask the caller's project entity; a Refused reply fails the future with its status. A write ({@code write}) is
+   * refused at once with UNAVAILABLE while the journal database does not answer, as load balancer writes are.
+   */
+  public CompletionStage<ProjectEntity.Reply> askProject(Caller caller,
+      Function<ActorRef<ProjectEntity.Reply>, ProjectEntity.Command> message, boolean write) {
+    String down = write ? journalDown.get() : null;
+    if (down != null) {
+      return CompletableFuture.failedFuture(new org.apache.pekko.grpc.GrpcServiceException(io.grpc.Status
+          .UNAVAILABLE.withDescription("not written: " + down + "; nothing was changed, retry when it is back")));
+    }
+    return sharding.entityRefFor(ProjectEntity.TYPE_KEY, ProjectEntity.entityId(caller.orgId(), caller.projectId()))
+        .<ProjectEntity.Reply>ask(message::apply, timeout)
+        .handleAsync((reply, err) -> {
+          if (err != null) throw asRuntime(Errors.translate(err, "the project directory"));
+          if (reply instanceof ProjectEntity.Refused r) throw Errors.toStatus(r.rejection());
+          return reply;
+        }, executor);
+  }
+
+  /**
    * What the project and the VIP pool would say to a new load balancer now (name free, quota, VIP free): asked
    * before the create is sent, so that such a refusal starts no entity and journals nothing. The create's saga
    * still decides (another create may take the name meanwhile); this only keeps the common refusal traceless.

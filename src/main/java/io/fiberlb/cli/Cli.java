@@ -54,6 +54,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         TokenCommands.class,
         ClusterCommands.class,
         CompletionCommand.class,
+        QuotaCommands.class,
         Cli.Server.class,
         HelpCommand.class},
     exitCodeListHeading = "%nExit status:%n",

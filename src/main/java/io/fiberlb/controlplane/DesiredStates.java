@@ -15,6 +15,7 @@ import io.fiberlb.port.DesiredPool;
 import io.fiberlb.port.HealthCheckType;
 import io.fiberlb.port.LbAlgorithm;
 import io.fiberlb.port.Protocol;
+import io.fiberlb.port.RuntimeCommand;
 import io.fiberlb.port.SessionPersistenceType;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,6 +47,15 @@ public final class DesiredStates {
     LoadBalancerInfo info = state.info();
     return new DesiredLoadBalancer(info.id(), info.orgId(), info.projectId(), info.vipAddress(), info.adminStateUp(),
         listeners, pools, backends, checks, health);
+  }
+
+  /** The names of the load balancer and its listeners, for the data plane's info metrics. */
+  public static RuntimeCommand.Names names(Active state) {
+    var listeners = new HashMap<String, String>();
+    for (Child c : state.children().values()) {
+      if (c instanceof Listener l) listeners.put(l.id(), l.name());
+    }
+    return new RuntimeCommand.Names(state.info().name(), listeners);
   }
 
   static DesiredListener listener(Listener l) {

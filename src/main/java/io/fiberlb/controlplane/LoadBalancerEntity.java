@@ -262,6 +262,7 @@ public final class LoadBalancerEntity
   private ActorRef<RuntimeCommand> runtime;
   /** What the runtime was last told to run, so that a change that leaves it equal is not sent again. */
   private DesiredLoadBalancer published;
+  private RuntimeCommand.Names publishedNames;
   /** What the data plane last reported of listeners that cannot serve, by listener id. Not journaled. */
   private final java.util.Map<String, String> listenerErrors = new java.util.HashMap<>();
   /**
@@ -786,6 +787,7 @@ public final class LoadBalancerEntity
       runtime.tell(new RuntimeCommand.Remove()); // it stops itself and its listeners drain
       runtime = null;
       published = null;
+      publishedNames = null;
       listenerErrors.clear();
       binding.clear();
       return;
@@ -795,12 +797,18 @@ public final class LoadBalancerEntity
       // A restore can follow a delete before the removed runtime has stopped and given its name back.
       runtime = ctx.getChild("runtime").isPresent() ? ctx.spawnAnonymous(dataPlane.runtime(lbId, reports))
           : ctx.spawn(dataPlane.runtime(lbId, reports), "runtime");
-    } else if (desired.sameConfiguration(published)) {
-      return; // names, descriptions, tags, health verdicts: nothing the running data plane needs
     }
-    noteBinds(published, desired);
-    runtime.tell(new RuntimeCommand.Apply(desired));
-    published = desired;
+    // Descriptions, tags, health verdicts: nothing the running data plane needs. Names only label its metrics.
+    if (!desired.sameConfiguration(published)) {
+      noteBinds(published, desired);
+      runtime.tell(new RuntimeCommand.Apply(desired));
+      published = desired;
+    }
+    RuntimeCommand.Names names = DesiredStates.names(a);
+    if (!names.equals(publishedNames)) {
+      runtime.tell(names);
+      publishedNames = names;
+    }
   }
 
   /**

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.fiberlb.CborSerializable;
+import io.fiberlb.controlplane.model.Caller;
+import io.fiberlb.controlplane.model.EventMeta;
 import io.fiberlb.controlplane.model.Rejection;
 import io.fiberlb.controlplane.model.Usage;
 import java.time.Duration;
@@ -24,8 +26,10 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
  * The directory of one (org, project): which load balancers it has (in creation order, for List), their names
- * (unique per project) and how many children each holds (for quotas). Every command is idempotent per load
- * balancer id, so the load balancer entity can repeat a step after a crash without harm.
+ * (unique per project) and how many children each holds, and the project's quota: the limits set for it over the
+ * server's defaults ({@link ProjectQuota}). Every directory command is idempotent per load balancer id, so the load
+ * balancer entity can repeat a step after a crash without harm; a quota change that changes nothing journals
+ * nothing.
  */
 public final class ProjectEntity
     extends EventSourcedBehaviorWithEnforcedReplies<ProjectEntity.Command, ProjectEntity.Event, ProjectEntity.State> {
@@ -73,11 +77,24 @@ public final class ProjectEntity
   /** Load balancer ids in creation order after position {@code after}. */
   public record ListLoadBalancers(long after, int limit, ActorRef<Reply> replyTo) implements Command {}
 
+  /** The project's quota: answers {@link QuotaView}. */
+  public record GetQuota(ActorRef<Reply> replyTo) implements Command {
+    @JsonCreator
+    public GetQuota {}
+  }
+
+  /** Sets the limits {@code change} gives (the others stay); answers {@link QuotaView} or {@link Refused}. */
+  public record SetQuota(QuotaOverrides change, Caller caller, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Every limit back to the default; answers {@link QuotaView}. */
+  public record ResetQuota(Caller caller, ActorRef<Reply> replyTo) implements Command {}
+
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
   @JsonSubTypes({
     @JsonSubTypes.Type(value = Done.class, name = "done"),
     @JsonSubTypes.Type(value = Refused.class, name = "refused"),
-    @JsonSubTypes.Type(value = Page.class, name = "page")
+    @JsonSubTypes.Type(value = Page.class, name = "page"),
+    @JsonSubTypes.Type(value = QuotaView.class, name = "quota")
   })
   public sealed interface Reply extends CborSerializable {}
 
@@ -94,12 +111,26 @@ public final class ProjectEntity
   /** @param next position to pass as {@code after} for the next page; 0 when this is the last page */
   public record Page(List<String> lbIds, long next) implements Reply {}
 
+  /**
+   * A project's quota as the API shows it.
+   *
+   * @param inUse what the project holds: its load balancers, and their children
+   */
+  public record QuotaView(Quotas defaults, QuotaOverrides overrides, int loadBalancersInUse, Usage inUse,
+      List<ProjectQuota.Change> changes) implements Reply {
+    public Quotas effective() {
+      return overrides.over(defaults);
+    }
+  }
+
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
   @JsonSubTypes({
     @JsonSubTypes.Type(value = Registered.class, name = "Registered"),
     @JsonSubTypes.Type(value = Renamed.class, name = "Renamed"),
     @JsonSubTypes.Type(value = Unregistered.class, name = "Unregistered"),
-    @JsonSubTypes.Type(value = UsageRecorded.class, name = "UsageRecorded")
+    @JsonSubTypes.Type(value = UsageRecorded.class, name = "UsageRecorded"),
+    @JsonSubTypes.Type(value = QuotaSet.class, name = "QuotaSet"),
+    @JsonSubTypes.Type(value = QuotaReset.class, name = "QuotaReset")
   })
   public sealed interface Event extends CborSerializable {}
 
@@ -114,14 +145,32 @@ public final class ProjectEntity
 
   public record UsageRecorded(String lbId, Usage usage) implements Event {}
 
+  /** An admin set these limits for the project (the others kept their value). */
+  public record QuotaSet(QuotaOverrides set, EventMeta meta) implements Event {}
+
+  /** An admin put every limit of the project back to the server's default. */
+  public record QuotaReset(EventMeta meta) implements Event {
+    @JsonCreator
+    public QuotaReset {}
+  }
+
   public record Entry(String name, long position, Usage usage) implements CborSerializable {}
 
-  /** @param entries by load balancer id, in creation (position) order */
-  public record State(Map<String, Entry> entries, Map<String, String> names, long lastPosition, Usage total)
-      implements CborSerializable {
-    static final State EMPTY = new State(Map.of(), Map.of(), 0, Usage.NONE);
+  /**
+   * @param entries by load balancer id, in creation (position) order
+   * @param quota absent in snapshots written before quotas could be set per project: read as none set
+   */
+  public record State(Map<String, Entry> entries, Map<String, String> names, long lastPosition, Usage total,
+      ProjectQuota quota) implements CborSerializable {
+    static final State EMPTY = new State(Map.of(), Map.of(), 0, Usage.NONE, ProjectQuota.NONE);
+
+    public State {
+      quota = quota == null ? ProjectQuota.NONE : quota;
+    }
 
     State apply(Event event) {
+      if (event instanceof QuotaSet e) return new State(entries, names, lastPosition, total, quota.set(e.set(), e.meta()));
+      if (event instanceof QuotaReset e) return new State(entries, names, lastPosition, total, quota.reset(e.meta()));
       var es = new LinkedHashMap<>(entries);
       var ns = new LinkedHashMap<>(names);
       long last = lastPosition;
@@ -144,19 +193,20 @@ public final class ProjectEntity
         es.put(e.lbId(), new Entry(old.name(), old.position(), e.usage()));
         tot = tot.minus(old.usage()).plus(e.usage());
       }
-      return new State(es, ns, last, tot);
+      return new State(es, ns, last, tot, quota);
     }
   }
 
   // ------------------------------------------------------------------ behavior
 
-  private final Quotas quotas;
+  /** The server's defaults: what a project's limits are where none is set for it. */
+  private final Quotas defaults;
   private final int snapshotEvery;
 
-  public ProjectEntity(String entityId, Quotas quotas, int snapshotEvery) {
+  public ProjectEntity(String entityId, Quotas defaults, int snapshotEvery) {
     super(PersistenceId.of(TYPE_KEY.name(), entityId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
-    this.quotas = quotas;
+    this.defaults = defaults;
     this.snapshotEvery = snapshotEvery;
   }
 
@@ -195,6 +245,13 @@ public final class ProjectEntity
     if (cmd instanceof Sync c) return onSync(s, c);
     if (cmd instanceof Adopt c) return onAdopt(s, c);
     if (cmd instanceof ListLoadBalancers c) return Effect().reply(c.replyTo(), page(s, c.after(), c.limit()));
+    if (cmd instanceof GetQuota c) return Effect().reply(c.replyTo(), quotaView(s));
+    if (cmd instanceof SetQuota c) return onSetQuota(s, c);
+    if (cmd instanceof ResetQuota c) {
+      if (s.quota().overrides().isEmpty()) return Effect().reply(c.replyTo(), quotaView(s));
+      return Effect().persist(new QuotaReset(EventMeta.of(c.caller(), "ResetQuota")))
+          .thenReply(c.replyTo(), this::quotaView);
+    }
     throw new IllegalArgumentException("unknown command " + cmd);
   }
 
@@ -215,9 +272,10 @@ public final class ProjectEntity
       return Optional.of(Rejection.exists("load_balancer.name: '" + name + "' is already used by load balancer "
           + holder + " in this project"));
     }
+    Quotas quotas = effective(s);
     if (!quotas.allowsLoadBalancers(s.entries().size() + 1)) {
       return Optional.of(Rejection.exhausted("quota: the project has " + s.entries().size()
-          + " load balancers, its limit is " + quotas.loadBalancers()));
+          + " load balancers, its limit is " + quotas.loadBalancers() + " (quota load_balancers)"));
     }
     return Optional.empty();
   }
@@ -250,11 +308,12 @@ public final class ProjectEntity
     if (e == null) return Effect().reply(c.replyTo(), new Refused(Rejection.notFound("load balancer " + c.lbId())));
     if (c.usage().fitsWithin(e.usage())) return Effect().reply(c.replyTo(), new Done(e.position()));
     Usage after = s.total().minus(e.usage()).plus(c.usage());
-    Usage limits = quotas.childLimits();
+    Usage limits = effective(s).childLimits();
     for (var kind : io.fiberlb.controlplane.model.Enums.Kind.values()) {
       if (after.of(kind) > limits.of(kind) && c.usage().of(kind) > e.usage().of(kind)) {
         return Effect().reply(c.replyTo(), new Refused(Rejection.exhausted("quota: the project would have "
-            + after.of(kind) + " " + kind.noun() + "s, its limit is " + limits.of(kind))));
+            + after.of(kind) + " " + kind.noun() + "s, its limit is " + limits.of(kind) + " (quota " + kind.field
+            + "s)")));
       }
     }
     return Effect().persist(new UsageRecorded(c.lbId(), c.usage())).thenReply(c.replyTo(), ns -> new Done(e.position()));
@@ -264,12 +323,13 @@ public final class ProjectEntity
     Entry e = s.entries().get(c.lbId());
     String holder = s.names().get(c.name());
     Optional<Rejection> problem = Optional.empty();
+    Quotas quotas = effective(s);
     if (holder != null && !holder.equals(c.lbId())) {
       problem = Optional.of(Rejection.precondition("load_balancer.name: '" + c.name() + "' is now used by load balancer "
           + holder + " in this project; rename or delete that one first"));
     } else if (e == null && !quotas.allowsLoadBalancers(s.entries().size() + 1)) {
       problem = Optional.of(Rejection.exhausted("quota: the project has " + s.entries().size()
-          + " load balancers, its limit is " + quotas.loadBalancers()));
+          + " load balancers, its limit is " + quotas.loadBalancers() + " (quota load_balancers)"));
     } else {
       Usage held = e == null ? Usage.NONE : e.usage();
       Usage after = s.total().minus(held).plus(c.usage());
@@ -277,7 +337,7 @@ public final class ProjectEntity
       for (var kind : io.fiberlb.controlplane.model.Enums.Kind.values()) {
         if (after.of(kind) > limits.of(kind) && c.usage().of(kind) > held.of(kind)) {
           problem = Optional.of(Rejection.exhausted("quota: the project would have " + after.of(kind) + " "
-              + kind.noun() + "s, its limit is " + limits.of(kind)));
+              + kind.noun() + "s, its limit is " + limits.of(kind) + " (quota " + kind.field + "s)"));
           break;
         }
       }
@@ -290,6 +350,23 @@ public final class ProjectEntity
     if (e == null || !e.usage().equals(c.usage())) events.add(new UsageRecorded(c.lbId(), c.usage()));
     if (c.dryRun() || events.isEmpty()) return Effect().reply(c.replyTo(), new Done(position));
     return Effect().persist(events).thenReply(c.replyTo(), ns -> new Done(position));
+  }
+
+  private Quotas effective(State s) {
+    return s.quota().overrides().over(defaults);
+  }
+
+  private QuotaView quotaView(State s) {
+    return new QuotaView(defaults, s.quota().overrides(), s.entries().size(), s.total(), s.quota().changes());
+  }
+
+  private ReplyEffect<Event, State> onSetQuota(State s, SetQuota c) {
+    Optional<Rejection> problem = c.change().problem("quota.");
+    if (problem.isPresent()) return Effect().reply(c.replyTo(), new Refused(problem.get()));
+    QuotaOverrides now = s.quota().overrides();
+    if (now.with(c.change()).equals(now)) return Effect().reply(c.replyTo(), quotaView(s)); // already so
+    return Effect().persist(new QuotaSet(c.change(), EventMeta.of(c.caller(), "SetQuota")))
+        .thenReply(c.replyTo(), this::quotaView);
   }
 
   private static Page page(State s, long after, int limit) {

@@ -3,7 +3,10 @@ package io.fiberlb.controlplane;
 import io.fiberlb.CborSerializable;
 import io.fiberlb.controlplane.model.Usage;
 
-/** Per-project limits; -1 means unlimited. Read from {@code fiberlb.quotas} (see conf/fiberlb.conf). */
+/**
+ * Per-project limits; -1 means unlimited. The server's defaults are read from {@code fiberlb.quotas} (application.conf,
+ * FIBERLB_QUOTA_*); a project's own ({@link QuotaOverrides}) go over them.
+ */
 public record Quotas(int loadBalancers, int listeners, int pools, int backends, int healthChecks)
     implements CborSerializable {
 

@@ -4,6 +4,10 @@ import io.fiberlb.dataplane.engine.Engine;
 import io.fiberlb.dataplane.engine.netty.NettyEngine;
 import io.fiberlb.dataplane.engine.pekko.PekkoTcpEngine;
 import io.fiberlb.dataplane.stats.StatsRegistry;
+import io.fiberlb.dataplane.stats.TrafficTotals;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import io.fiberlb.dataplane.stats.TrafficCounters;
 import io.fiberlb.port.DataPlanePort;
 import io.fiberlb.port.DataPlaneReport;
@@ -27,6 +31,7 @@ public final class DataPlane implements DataPlanePort {
   private final StatsRegistry stats = new StatsRegistry();
   private final Engine engine;
   private final ServingGate gate;
+  private final TrafficTotals totals;
 
   /** Starts the engine {@code settings} name; it stops when the actor system terminates. */
   public DataPlane(ActorSystem<?> system, DataPlaneSettings settings) {
@@ -38,6 +43,15 @@ public final class DataPlane implements DataPlanePort {
     };
     this.gate = new ServingGate(system);
     system.getWhenTerminated().thenRun(engine::close);
+    var db = system.settings().config().getConfig("fiberlb.database");
+    this.totals = TrafficTotals.start(stats, settings.statsFlushInterval(), db.getString("url"), db.getString("user"),
+        db.getString("password"));
+    if (totals != null) {
+      // After the shard regions have stopped their load balancers (each saved as it stopped): the rest, then close.
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+          "save-traffic-totals", () -> CompletableFuture.runAsync(totals::close,
+              r -> new Thread(r, "fiberlb-traffic-totals-close").start()).thenApply(v -> Done.getInstance()));
+    }
     org.slf4j.LoggerFactory.getLogger(DataPlane.class).info("data plane engine: {}", engine.name());
   }
 
@@ -58,6 +72,11 @@ public final class DataPlane implements DataPlanePort {
     return stats;
   }
 
+  /** Where traffic counters are kept across restarts; null when {@code stats-flush-interval} is 0. */
+  public TrafficTotals totals() {
+    return totals;
+  }
+
   /** The runtime child of one load balancer entity; it reports health and listener trouble to {@code reports}. */
   @Override
   public Behavior<RuntimeCommand> runtime(String lbId, ActorRef<DataPlaneReport> reports) {
@@ -75,8 +94,9 @@ public final class DataPlane implements DataPlanePort {
 
   private static List<TrafficStats> traffic(Map<String, TrafficCounters> byId) {
     var out = new ArrayList<TrafficStats>();
-    byId.forEach((id, c) -> out.add(new TrafficStats(id, c.active.get(), c.total.sum(), c.bytesIn.sum(),
-        c.bytesOut.sum(), c.rejected.sum(), c.connectFailures.sum(), c.errors.sum())));
+    // Cumulative, as Octavia's: what was counted before this process served them included.
+    byId.forEach((id, c) -> out.add(new TrafficStats(id, c.active.get(), c.totalConnections(), c.totalBytesIn(),
+        c.totalBytesOut(), c.totalRejected(), c.totalConnectFailures(), c.totalErrors())));
     out.sort(java.util.Comparator.comparing(TrafficStats::id));
     return out;
   }

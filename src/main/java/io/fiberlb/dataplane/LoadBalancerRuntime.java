@@ -7,6 +7,7 @@ import io.fiberlb.dataplane.listener.ListenerActor;
 import io.fiberlb.dataplane.listener.ListenerConfig;
 import io.fiberlb.dataplane.stats.BackendHealthGauge;
 import io.fiberlb.dataplane.stats.StatsRegistry;
+import io.fiberlb.dataplane.stats.TrafficTotals;
 import io.fiberlb.port.DataPlaneReport;
 import io.fiberlb.port.DesiredBackend;
 import io.fiberlb.port.DesiredHealthCheck;
@@ -63,6 +64,8 @@ public final class LoadBalancerRuntime extends AbstractBehavior<RuntimeCommand> 
   /** Backend id to the pool and endpoint key it is served under. */
   private final Map<String, String[]> placement = new HashMap<>();
   private long spawned;
+  /** Told to Remove: the load balancer was deleted, and its saved totals go too. */
+  private boolean deleted;
 
   private LoadBalancerRuntime(ActorContext<RuntimeCommand> ctx, String lbId, ActorRef<DataPlaneReport> reports,
       DataPlane dataPlane) {
@@ -77,9 +80,16 @@ public final class LoadBalancerRuntime extends AbstractBehavior<RuntimeCommand> 
   public Receive<RuntimeCommand> createReceive() {
     return newReceiveBuilder()
         .onMessage(RuntimeCommand.Apply.class, this::onApply)
-        .onMessage(RuntimeCommand.Remove.class, r -> Behaviors.stopped()) // children stop, listeners drain
+        .onMessage(RuntimeCommand.Remove.class, r -> {
+          deleted = true;
+          return Behaviors.stopped(); // children stop, listeners drain
+        })
+        .onMessage(RuntimeCommand.Names.class, this::onNames)
         .onMessage(Health.class, this::onHealth)
         .onSignal(PostStop.class, s -> {
+          TrafficTotals totals = dataPlane.totals();
+          if (totals != null && deleted) totals.deleted(lbId);
+          else if (totals != null && stats != null) totals.stopped(stats); // moved away, or the node stops
           dataPlane.stats().remove(lbId);
           return this;
         })
@@ -88,9 +98,19 @@ public final class LoadBalancerRuntime extends AbstractBehavior<RuntimeCommand> 
 
   private Behavior<RuntimeCommand> onApply(RuntimeCommand.Apply apply) {
     DesiredLoadBalancer d = apply.desired();
-    if (stats == null) stats = dataPlane.stats().loadBalancer(lbId, d.orgId(), d.projectId());
+    boolean first = stats == null;
+    if (first) stats = dataPlane.stats().loadBalancer(lbId, d.orgId(), d.projectId());
+    stats.desired = d;
     syncPools(d);
     syncListeners(d);
+    // Its listeners' and backends' counters exist now: add what they counted before (another node, a restart).
+    if (first && dataPlane.totals() != null) dataPlane.totals().restore(stats);
+    return this;
+  }
+
+  /** Names only label the metrics; they arrive after the first Apply. */
+  private Behavior<RuntimeCommand> onNames(RuntimeCommand.Names names) {
+    if (stats != null) stats.names = names;
     return this;
   }
 

@@ -2,6 +2,7 @@ package io.fiberlb.metrics;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.apache.pekko.actor.AbstractExtensionId;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
@@ -10,7 +11,8 @@ import org.apache.pekko.actor.Extension;
 import org.apache.pekko.actor.ExtensionIdProvider;
 
 /**
- * The Prometheus registry of one node and the control-plane metrics in it. A Pekko extension rather than a
+ * The Prometheus registry of one node, the control-plane metrics in it, and the JVM and process metrics of the
+ * client library's instrumentation ({@code jvm_*}, {@code process_*}). A Pekko extension rather than a
  * static: tests run several nodes in one JVM and each must count only its own calls, and the journal plugin,
  * which Pekko starts before {@code FiberLb.init} runs, finds the same instance through its actor system.
  */
@@ -43,7 +45,10 @@ public final class NodeMetrics implements Extension {
       .labelNames("entity", "event")
       .register(registry);
 
-  private NodeMetrics() {}
+  private NodeMetrics() {
+    // The JVM's and the process's own: memory pools, GC, threads, class loading, CPU, open files, resident memory.
+    JvmMetrics.builder().register(registry);
+  }
 
   public static NodeMetrics get(ClassicActorSystemProvider system) {
     return Id.ID.get(system.classicSystem());

@@ -63,12 +63,17 @@ class DataPlanePublicationTest {
     final TestProbe<RuntimeCommand> told = testKit.createTestProbe();
     final AtomicReference<ActorRef<DataPlaneReport>> reports = new AtomicReference<>();
     final AtomicInteger runtimes = new AtomicInteger();
+    final AtomicReference<RuntimeCommand.Names> names = new AtomicReference<>();
 
     @Override
     public Behavior<RuntimeCommand> runtime(String lbId, ActorRef<DataPlaneReport> reportTo) {
       reports.set(reportTo);
       runtimes.incrementAndGet();
       return Behaviors.receiveMessage(m -> {
+        if (m instanceof RuntimeCommand.Names n) { // labels for metrics, checked apart
+          names.set(n);
+          return Behaviors.same();
+        }
         told.ref().tell(m);
         return m instanceof RuntimeCommand.Remove ? Behaviors.stopped() : Behaviors.same();
       });
@@ -176,9 +181,13 @@ class DataPlanePublicationTest {
     assertThat(down.reason()).isEqualTo("refused");
     h.port.report(new DataPlaneReport.HealthTransition(backend, true, "passed 2 checks"));
     assertThat(h.get(Kind.BACKEND, backend).operating()).isEqualTo(OperatingStatus.ONLINE);
-    // ... and a rename changes nothing the data plane runs.
+    var named = new RuntimeCommand.Names("web", Map.of(listener, ""));
+    io.fiberlb.it.Poll.until("the names", Duration.ofSeconds(5), h.port.names::get, named::equals);
+    // ... and a rename changes nothing the data plane runs: only the names its metrics carry.
     h.ask(r -> new LoadBalancerEntity.UpdateLoadBalancer(h.caller,
         new LoadBalancerPatch("renamed", null, null, null, null), null, r));
+    var renamed = new RuntimeCommand.Names("renamed", Map.of(listener, ""));
+    io.fiberlb.it.Poll.until("the new names", Duration.ofSeconds(5), h.port.names::get, renamed::equals);
 
     // The next thing the runtime hears is the next configuration change, with the verdict journaled meanwhile.
     h.ask(r -> new LoadBalancerEntity.UpdateChild(h.caller, Kind.LISTENER, listener,

@@ -113,6 +113,13 @@ public class EventCompatibilityTest {
         List.of(listener, backend), List.of("p-2", "b-7"), "", "", rollback));
     out.put("RolledBack.restore", new LoadBalancerEvent.RolledBack(14, 11, "web", "", false, List.of(),
         List.of(pool, hc), List.of(), "127.0.10.7", "127.0.10.0/24", rollback));
+    // v5-quota: quotas set per project, journaled in the project entity, and the project's state that holds them.
+    var quotaSet = new QuotaOverrides(10, null, -1, null, 0);
+    out.put("Project.QuotaSet", new ProjectEntity.QuotaSet(quotaSet, meta));
+    out.put("Project.QuotaReset", new ProjectEntity.QuotaReset(meta));
+    out.put("Project.StateWithQuota", new ProjectEntity.State(Map.of("lb-1",
+        new ProjectEntity.Entry("web", 1, new Usage(1, 2, 3, 4))), Map.of("web", "lb-1"), 1, new Usage(1, 2, 3, 4),
+        ProjectQuota.NONE.set(quotaSet, meta)));
     return out;
   }
 

@@ -297,7 +297,7 @@ class LoadBalancerEntityTest {
     String pool = h.createChild("", pool("p"));
     for (int i = 1; i <= 3; i++) h.createChild(pool, backend("10.0.0." + i, 80));
     var over = h.child(pool, backend("10.0.0.4", 80));
-    assertThat(rejection(over.reply())).isEqualTo(Rejection.exhausted("quota: the project would have 4 backends, its limit is 3"));
+    assertThat(rejection(over.reply())).isEqualTo(Rejection.exhausted("quota: the project would have 4 backends, its limit is 3 (quota backends)"));
     assertThat(over.events()).isEmpty();
   }
 

@@ -44,7 +44,7 @@ final class BadInputCorpus {
   static final List<ServiceDescription> SERVICES = List.of(LoadBalancerService.description,
       ListenerService.description, PoolService.description, BackendService.description,
       HealthCheckService.description, AuditService.description, io.fiberlb.api.v1.HistoryService.description,
-        io.fiberlb.api.v1.ClusterService.description);
+      io.fiberlb.api.v1.ClusterService.description, io.fiberlb.api.v1.QuotaService.description);
 
   static List<MethodDescriptor> methods() {
     var out = new ArrayList<MethodDescriptor>();
@@ -77,6 +77,7 @@ final class BadInputCorpus {
       {253402300800L, 0}, {0, -1}, {0, 1_000_000_000}, {0, Integer.MAX_VALUE}, {-1, Integer.MIN_VALUE}};
   static final long[][] BAD_DURATIONS = {{0, 1_000_000_000}, {0, -1}, {-1, 0}, {1, -5}, {315_576_000_001L, 0},
       {Long.MAX_VALUE, 0}, {Long.MIN_VALUE, 0}, {0, 1}, {2, Integer.MAX_VALUE}};
+  static final int[] BAD_QUOTAS = {-2, -100, Integer.MIN_VALUE};
   static final int[] BAD_ENUMS = {99, -1, 123_456, Integer.MAX_VALUE};
 
   private final Ids ids;
@@ -111,6 +112,7 @@ final class BadInputCorpus {
       case "CreateListener" -> spec(b, "listener", Map.of("protocol_port", 8081));
       case "CreateBackend" -> spec(b, "backend", Map.of("address", "10.9.9.9", "protocol_port", 8080));
       case "CreateHealthCheck" -> spec(b, "health_check", Map.of("type", "TCP"));
+      case "SetQuota" -> spec(b, "quota", Map.of("health_checks", 5000));
       case "CreatePool", "UpdatePool" -> {
         FieldDescriptor pool = in.findFieldByName("pool");
         FieldDescriptor sp = pool.getMessageType().findFieldByName("session_persistence");
@@ -234,8 +236,12 @@ final class BadInputCorpus {
             walk(m, base, f.getMessageType(), p, depth + 1);
           }
         }
+        case INT -> {
+          // Quotas: -1 is unlimited, anything below it is refused (other numbers: the domain's, in BadInputTest).
+          if (m.getName().equals("SetQuota")) for (int n : BAD_QUOTAS) bad.accept(n);
+        }
         default -> {
-          // numbers and booleans: the domain's rules, covered by BadInputTest
+          // other numbers and booleans: the domain's rules, covered by BadInputTest
         }
       }
     }

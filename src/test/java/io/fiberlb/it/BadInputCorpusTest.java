@@ -124,6 +124,9 @@ class BadInputCorpusTest {
         CreateLoadBalancerRequest.newBuilder().setLoadBalancer(LoadBalancerSpec.newBuilder().setName("new")
             .setVipAddress(vip)).build().toByteArray(), Status.Code.ALREADY_EXISTS,
         "load_balancer.vip_address: " + vip + " is already held"));
+    // A quota change that sets nothing.
+    cases.add(new Case("SetQuota: no limit given", method("SetQuota"), io.fiberlb.api.v1.SetQuotaRequest
+        .getDefaultInstance().toByteArray(), Status.Code.INVALID_ARGUMENT, "quota: give at least one of load_balancers"));
     // A request id used again with another body.
     cases.add(new Case("CreateLoadBalancer: request_id reused with another body", method("CreateLoadBalancer"),
         CreateLoadBalancerRequest.newBuilder().setRequestId("idem-lb").setLoadBalancer(LoadBalancerSpec.newBuilder()

@@ -15,7 +15,7 @@ import org.apache.pekko.stream.javadsl.Sink;
 final class RpcTable {
   private RpcTable() {}
 
-  /** ADMIN: the cluster's own views (ClusterService), for the admin role only. */
+  /** ADMIN: the cluster's own views (ClusterService) and quota changes, for the admin role only. */
   enum Kind { READ, WRITE, ADMIN }
 
   interface Call {
@@ -192,5 +192,14 @@ final class RpcTable {
               return FailoverLoadBalancerResponse.getDefaultInstance();
             }
             throw err instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(err);
-          })));
+          })),
+      new Rpc("QuotaService/GetQuota", Kind.READ, true, (a, f) -> a.callAsync(a.quotas().getQuota(),
+          GetQuotaRequest.getDefaultInstance())),
+      new Rpc("QuotaService/ListQuotaChanges", Kind.READ, true, (a, f) -> a.callAsync(a.quotas().listQuotaChanges(),
+          ListQuotaChangesRequest.getDefaultInstance())),
+      // Unlimited health checks: a change the other rows never run into.
+      new Rpc("QuotaService/SetQuota", Kind.ADMIN, true, (a, f) -> a.callAsync(a.quotas().setQuota(),
+          SetQuotaRequest.newBuilder().setQuota(QuotaSpec.newBuilder().setHealthChecks(-1)).build())),
+      new Rpc("QuotaService/ResetQuota", Kind.ADMIN, true, (a, f) -> a.callAsync(a.quotas().resetQuota(),
+          ResetQuotaRequest.getDefaultInstance())));
 }

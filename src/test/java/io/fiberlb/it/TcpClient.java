@@ -40,6 +40,21 @@ public final class TcpClient {
   }
 
   /** The backend that served a one-byte exchange: the name after '#'. */
+  /**
+   * {@link #exchange}, tried again until the listener answers (it binds a moment after its create), within
+   * {@code limit}; the answer as text.
+   */
+  public static String exchangeOnceServing(String host, int port, String payload, java.time.Duration limit) {
+    byte[] answer = Poll.until("an answer from " + host + ":" + port, limit, () -> {
+      try {
+        return exchange(host, port, payload.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      } catch (IOException notYetServing) {
+        return new byte[0];
+      }
+    }, a -> a.length > 0);
+    return new String(answer, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   public static String whoServes(String host, int port) throws IOException {
     String answer = new String(exchange(host, port, new byte[] {'x'}), StandardCharsets.UTF_8);
     int i = answer.indexOf('#');

@@ -178,6 +178,10 @@ public final class TestServer implements AutoCloseable {
       return cached("cluster", () -> io.fiberlb.api.v1.ClusterServiceClient.create(settings, clientSystem));
     }
 
+    public io.fiberlb.api.v1.QuotaServiceClient quotas() {
+      return cached("quota", () -> io.fiberlb.api.v1.QuotaServiceClient.create(settings, clientSystem));
+    }
+
     public LoadBalancerServiceClient lbs() {
       return cached("lb", () -> LoadBalancerServiceClient.create(settings, clientSystem));
     }

@@ -70,7 +70,10 @@ public final class ApiGuard {
       }
       boolean own = org.equals(p.org()) && project.equals(p.project());
       if (!p.mayRead()) return done(denied(p, "call the API"));
-      if (access == Access.ADMIN && !p.roles().contains(Role.ADMIN)) return done(denied(p, "see the cluster"));
+      if (access == Access.ADMIN && !p.roles().contains(Role.ADMIN)) {
+        return done(denied(p, req.getUri().path().startsWith("/fiberlb.v1.QuotaService/") ? "change quotas"
+            : "see or operate the cluster"));
+      }
       if (access == Access.WRITE) {
         if (!p.mayWrite(own)) return done(denied(p, own ? "change resources" : "change another project's resources"));
         Optional<HttpResponse> limited = limit(p.name());

@@ -1,5 +1,7 @@
 package io.fiberlb.dataplane.stats;
 
+import io.fiberlb.port.DesiredLoadBalancer;
+import io.fiberlb.port.RuntimeCommand;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +26,12 @@ public final class StatsRegistry {
     public final Map<String, BackendHealthGauge> health = new ConcurrentHashMap<>();
     /** Backend id to its pool id, for labels. */
     public final Map<String, String> backendPool = new ConcurrentHashMap<>();
+    /** What runs, as last applied: the VIP and each listener's protocol and port, for the info metrics. */
+    public volatile DesiredLoadBalancer desired;
+    /** Whether its saved totals were added to its counters ({@link TrafficTotals}); until then none are saved. */
+    public volatile boolean restored;
+    /** What the load balancer and its listeners are called, for the info metrics; null until the control plane says. */
+    public volatile RuntimeCommand.Names names;
 
     LoadBalancerStats(String lbId, String orgId, String projectId) {
       this.lbId = lbId;

@@ -29,6 +29,50 @@ public final class TrafficCounters {
    */
   public final LongAdder datagramsDropped = new LongAdder();
 
+  /**
+   * What this listener or backend counted before this process served it (an earlier run, another node), read back
+   * by {@link TrafficTotals}. GetLoadBalancerStats adds it, as Octavia's cumulative stats do; /metrics does not:
+   * Prometheus counters are the process's own, and its rate() and increase() already handle a restart, while a
+   * counter that came back lower than its last scrape (a crash loses up to one save interval) would read as a reset
+   * and count the whole total again.
+   */
+  public volatile Before before = Before.NONE;
+
+  /** The totals counted before, one per counter that only grows. */
+  public record Before(long connections, long bytesIn, long bytesOut, long rejected, long connectFailures,
+      long requestErrors, long droppedDatagrams) {
+    public static final Before NONE = new Before(0, 0, 0, 0, 0, 0, 0);
+  }
+
+  /** Connections in total, before included. */
+  public long totalConnections() {
+    return before.connections() + total.sum();
+  }
+
+  public long totalBytesIn() {
+    return before.bytesIn() + bytesIn.sum();
+  }
+
+  public long totalBytesOut() {
+    return before.bytesOut() + bytesOut.sum();
+  }
+
+  public long totalRejected() {
+    return before.rejected() + rejected.sum();
+  }
+
+  public long totalConnectFailures() {
+    return before.connectFailures() + connectFailures.sum();
+  }
+
+  public long totalErrors() {
+    return before.requestErrors() + errors.sum();
+  }
+
+  public long totalDatagramsDropped() {
+    return before.droppedDatagrams() + datagramsDropped.sum();
+  }
+
   public void opened() {
     active.incrementAndGet();
     total.increment();

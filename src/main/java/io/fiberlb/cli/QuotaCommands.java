@@ -1,0 +1,96 @@
+package io.fiberlb.cli;
+
+import static io.fiberlb.cli.Flags.set;
+
+import io.fiberlb.api.v1.GetQuotaRequest;
+import io.fiberlb.api.v1.ListQuotaChangesRequest;
+import io.fiberlb.api.v1.QuotaServiceClient;
+import io.fiberlb.api.v1.QuotaSpec;
+import io.fiberlb.api.v1.ResetQuotaRequest;
+import io.fiberlb.api.v1.SetQuotaRequest;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code fiberlb quota ...}: a project's limits, as {@code openstack loadbalancer quota}. */
+@Command(name = "quota",
+    description = {
+        "Show and change a project's quotas: how many load balancers, listeners, pools, backends and health checks"
+            + " it may hold. -1 is unlimited; a limit not set for the project is the server's default"
+            + " (fiberlb.quotas, FIBERLB_QUOTA_*). Setting and resetting need the admin role (local mode acts as"
+            + " admin); the project is --org/--project. Every change is journaled with who made it: quota changes."},
+    footerHeading = "%nExamples:%n",
+    footer = {
+        "  fiberlb quota show",
+        "  fiberlb quota set --project web --load-balancers 10 --backends -1",
+        "  fiberlb quota reset --project web",
+        "  fiberlb quota changes --project web"})
+final class QuotaCommands extends ResourceCommands<QuotaServiceClient> {
+  QuotaCommands() {
+    super("quota change", QuotaServiceClient::create, List.of("at", "type", "actor", "set", "request_id"));
+  }
+
+  /** The limits of a SetQuota. */
+  static final class Limits {
+    @Option(names = "--load-balancers", order = 10, paramLabel = "N",
+        description = "Load balancers the project may hold; -1 unlimited.")
+    Integer loadBalancers;
+
+    @Option(names = "--listeners", order = 11, paramLabel = "N",
+        description = "Listeners over all its load balancers; -1 unlimited.")
+    Integer listeners;
+
+    @Option(names = "--pools", order = 12, paramLabel = "N", description = "Pools; -1 unlimited.")
+    Integer pools;
+
+    @Option(names = "--backends", order = 13, paramLabel = "N", description = "Backends; -1 unlimited.")
+    Integer backends;
+
+    @Option(names = "--health-checks", order = 14, paramLabel = "N", description = "Health checks; -1 unlimited.")
+    Integer healthChecks;
+
+    @Option(names = "--request-id", order = 90, paramLabel = "ID",
+        description = "Ties the change to your request in the journal. Default: one is made up.")
+    String requestId = "";
+
+    QuotaSpec spec() {
+      var b = QuotaSpec.newBuilder();
+      set(loadBalancers, b::setLoadBalancers);
+      set(listeners, b::setListeners);
+      set(pools, b::setPools);
+      set(backends, b::setBackends);
+      set(healthChecks, b::setHealthChecks);
+      return b.build();
+    }
+  }
+
+  @Command(name = "show", description = "Show the project's limits in force, the defaults, which limits are set"
+      + " for the project (overridden) and what it holds now (in_use).")
+  int show() {
+    return show(call(GetQuotaRequest.getDefaultInstance(), QuotaServiceClient::getQuota));
+  }
+
+  @Command(name = "set", description = "Set the limits given (the others keep their value); prints the quota. The"
+      + " admin role. A limit below what the project holds refuses new resources and removes nothing.")
+  int setQuota(@Mixin Limits limits) {
+    var request = SetQuotaRequest.newBuilder().setQuota(changes(limits.spec())).setRequestId(limits.requestId).build();
+    return show(call(request, QuotaServiceClient::setQuota));
+  }
+
+  @Command(name = "reset", description = "Put every limit of the project back to the server's default; prints the"
+      + " quota. The admin role.")
+  int reset(@Option(names = "--request-id", paramLabel = "ID",
+      description = "Ties the change to your request in the journal.") String requestId) {
+    var request = ResetQuotaRequest.newBuilder().setRequestId(requestId == null ? "" : requestId).build();
+    return show(call(request, QuotaServiceClient::resetQuota));
+  }
+
+  @Command(name = "changes", description = "The project's quota changes, newest first: when, who, from where and"
+      + " what was set (the last 100; the journal keeps all).")
+  int changes() {
+    cli.output().list(call(ListQuotaChangesRequest.getDefaultInstance(), QuotaServiceClient::listQuotaChanges),
+        columns());
+    return 0;
+  }
+}
