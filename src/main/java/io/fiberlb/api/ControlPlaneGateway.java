@@ -83,7 +83,7 @@ public final class ControlPlaneGateway {
     String down = journalDown.get();
     if (down != null) {
       Command probe = message.apply(null); // only to see what kind of command it is; never sent
-      if (probe instanceof LoadBalancerEntity.WriteCommand) {
+      if (probe instanceof LoadBalancerEntity.WriteCommand w && !w.validateOnly()) { // a dry run writes nothing
         return CompletableFuture.failedFuture(new org.apache.pekko.grpc.GrpcServiceException(io.grpc.Status
             .UNAVAILABLE.withDescription("not written: " + down + "; nothing was changed, retry when it is back")));
       }
@@ -111,7 +111,7 @@ public final class ControlPlaneGateway {
    * before the create is sent, so that such a refusal starts no entity and journals nothing. The create's saga
    * still decides (another create may take the name meanwhile); this only keeps the common refusal traceless.
    */
-  public CompletionStage<Void> precheckCreate(Caller caller, String lbId, String name, String vip) {
+  public CompletionStage<Precheck> precheckCreate(Caller caller, String lbId, String name, String vip) {
     var project = sharding.entityRefFor(ProjectEntity.TYPE_KEY, ProjectEntity.entityId(caller.orgId(), caller.projectId()))
         .<ProjectEntity.Reply>ask(r -> new ProjectEntity.CheckRegister(lbId, name, r), timeout);
     var pool = sharding.entityRefFor(VipPoolEntity.TYPE_KEY, vipRange)
@@ -119,11 +119,19 @@ public final class ControlPlaneGateway {
     return project.thenCombineAsync(pool, (p, v) -> {
       if (p instanceof ProjectEntity.Refused r) throw Errors.toStatus(r.rejection());
       if (v.rejection() != null) throw Errors.toStatus(v.rejection());
-      return (Void) null;
+      return new Precheck(((ProjectEntity.Done) p).at() > 0, v.address());
     }, executor).exceptionally(err -> {
       throw asRuntime(Errors.translate(err, "the project directory"));
     });
   }
+
+  /**
+   * What the project and the VIP pool said to a create.
+   *
+   * @param registered the load balancer exists already (its entity too): a create repeated with its request id
+   * @param vip the address the create would get now
+   */
+  public record Precheck(boolean registered, String vip) {}
 
   private static RuntimeException asRuntime(Throwable t) {
     return t instanceof RuntimeException r ? r : new RuntimeException(t);

@@ -46,6 +46,8 @@ public final class ProjectEntity
   /**
    * Would {@link Register} be accepted now? Changes nothing: the API asks it before it sends a create, so that a
    * name taken or a quota reached is refused before anything is journaled. The create's own Register decides.
+   * Answers {@code Done} with the load balancer's position when it is registered already (a create repeated with
+   * its request id), else with 0.
    */
   public record CheckRegister(String lbId, String name, ActorRef<Reply> replyTo) implements Command {}
 
@@ -181,7 +183,9 @@ public final class ProjectEntity
   private ReplyEffect<Event, State> onCommand(State s, Command cmd) {
     if (cmd instanceof Register c) return onRegister(s, c);
     if (cmd instanceof CheckRegister c) {
-      Reply answer = registerProblem(s, c.lbId(), c.name()).<Reply>map(Refused::new).orElseGet(() -> new Done(0));
+      Entry known = s.entries().get(c.lbId());
+      Reply answer = registerProblem(s, c.lbId(), c.name()).<Reply>map(Refused::new)
+          .orElseGet(() -> new Done(known == null ? 0 : known.position()));
       return Effect().reply(c.replyTo(), answer);
     }
     if (cmd instanceof Rename c) return onRename(s, c);
