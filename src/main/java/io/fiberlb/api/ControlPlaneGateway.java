@@ -138,13 +138,17 @@ public final class ControlPlaneGateway {
   }
 
   /**
-   * A digest of a create request's body without its request_id, kept with the idempotency record: a repeat of the
+   * A digest of a create request's body without its request_id and validate_only, kept with the idempotency record: a repeat of the
    * request id with another body is refused. protobuf-java writes known fields in field-number order, and unknown
    * fields never get this far ({@link WireChecks}), so equal requests give equal bytes.
    */
   public static String requestHash(Message request) {
-    var rid = request.getDescriptorForType().findFieldByName("request_id");
-    Message body = rid == null ? request : request.toBuilder().clearField(rid).build();
+    var b = request.toBuilder();
+    for (String ignored : new String[] {"request_id", "validate_only"}) { // a dry run repeats the same request
+      var f = request.getDescriptorForType().findFieldByName(ignored);
+      if (f != null) b.clearField(f);
+    }
+    Message body = b.build();
     return Hashes.sha256Hex(body.toByteArray()).substring(0, 32);
   }
 
