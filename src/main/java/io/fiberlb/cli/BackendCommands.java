@@ -76,10 +76,12 @@ final class BackendCommands extends ResourceCommands<BackendServiceClient> {
   int create(@Mixin Flags.LbRef lb,
       @Option(names = "--pool", order = 1, required = true, paramLabel = "POOL_ID",
           description = "Id of the pool to add it to.") String pool,
-      @Mixin Fields fields, @Mixin Flags.Idempotency idempotency) {
+      @Mixin Fields fields, @Mixin Flags.Idempotency idempotency,
+      @Mixin DryRunFlag dryRun) {
     var request = CreateBackendRequest.newBuilder().setLoadBalancerId(lb.id).setPoolId(pool)
+        .setValidateOnly(dryRun.dryRun)
         .setBackend(fields.spec()).setRequestId(idempotency.requestId).build();
-    return show(call(request, BackendServiceClient::createBackend));
+    return showWritten(call(request, BackendServiceClient::createBackend));
   }
 
   @Command(name = "get", description = "Show one backend.")
@@ -104,18 +106,22 @@ final class BackendCommands extends ResourceCommands<BackendServiceClient> {
       description = "Change a backend. Only the fields given change; the others keep their values.")
   int update(@Mixin Flags.LbRef lb,
       @Parameters(paramLabel = "BACKEND_ID", description = "Id of the backend.") String id,
-      @Mixin Fields fields, @Mixin Flags.Precondition precondition) {
+      @Mixin Fields fields, @Mixin Flags.Precondition precondition,
+      @Mixin DryRunFlag dryRun) {
     var request = UpdateBackendRequest.newBuilder().setLoadBalancerId(lb.id).setId(id)
+        .setValidateOnly(dryRun.dryRun)
         .setBackend(changes(fields.spec()));
     set(precondition.expectedVersion, request::setExpectedVersion);
-    return show(call(request.build(), BackendServiceClient::updateBackend));
+    return showWritten(call(request.build(), BackendServiceClient::updateBackend));
   }
 
   @Command(name = "delete", description = "Remove a backend from its pool.")
   int delete(@Mixin Flags.LbRef lb,
       @Parameters(paramLabel = "BACKEND_ID", description = "Id of the backend.") String id,
-      @Mixin Flags.Precondition precondition) {
-    var request = DeleteBackendRequest.newBuilder().setLoadBalancerId(lb.id).setId(id);
+      @Mixin Flags.Precondition precondition,
+      @Mixin DryRunFlag dryRun) {
+    var request = DeleteBackendRequest.newBuilder().setLoadBalancerId(lb.id).setId(id)
+        .setValidateOnly(dryRun.dryRun);
     set(precondition.expectedVersion, request::setExpectedVersion);
     return showDeleted(id, call(request.build(), BackendServiceClient::deleteBackend));
   }

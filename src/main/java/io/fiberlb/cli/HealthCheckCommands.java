@@ -96,10 +96,12 @@ final class HealthCheckCommands extends ResourceCommands<HealthCheckServiceClien
 
   @Command(name = "create", description = "Create a health check in a load balancer; a pool uses it through"
       + " --health-check-id.")
-  int create(@Mixin Flags.LbRef lb, @Mixin Fields fields, @Mixin Flags.Idempotency idempotency) {
+  int create(@Mixin Flags.LbRef lb, @Mixin Fields fields, @Mixin Flags.Idempotency idempotency,
+      @Mixin DryRunFlag dryRun) {
     var request = CreateHealthCheckRequest.newBuilder().setLoadBalancerId(lb.id).setHealthCheck(fields.spec())
+        .setValidateOnly(dryRun.dryRun)
         .setRequestId(idempotency.requestId).build();
-    return show(call(request, HealthCheckServiceClient::createHealthCheck));
+    return showWritten(call(request, HealthCheckServiceClient::createHealthCheck));
   }
 
   @Command(name = "get", description = "Show one health check.")
@@ -120,18 +122,22 @@ final class HealthCheckCommands extends ResourceCommands<HealthCheckServiceClien
       description = "Change a health check. Only the fields given change; the others keep their values.")
   int update(@Mixin Flags.LbRef lb,
       @Parameters(paramLabel = "HC_ID", description = "Id of the health check.") String id,
-      @Mixin Fields fields, @Mixin Flags.Precondition precondition) {
+      @Mixin Fields fields, @Mixin Flags.Precondition precondition,
+      @Mixin DryRunFlag dryRun) {
     var request = UpdateHealthCheckRequest.newBuilder().setLoadBalancerId(lb.id).setId(id)
+        .setValidateOnly(dryRun.dryRun)
         .setHealthCheck(changes(fields.spec()));
     set(precondition.expectedVersion, request::setExpectedVersion);
-    return show(call(request.build(), HealthCheckServiceClient::updateHealthCheck));
+    return showWritten(call(request.build(), HealthCheckServiceClient::updateHealthCheck));
   }
 
   @Command(name = "delete", description = "Delete a health check. Refused while a pool uses it.")
   int delete(@Mixin Flags.LbRef lb,
       @Parameters(paramLabel = "HC_ID", description = "Id of the health check.") String id,
-      @Mixin Flags.Precondition precondition) {
-    var request = DeleteHealthCheckRequest.newBuilder().setLoadBalancerId(lb.id).setId(id);
+      @Mixin Flags.Precondition precondition,
+      @Mixin DryRunFlag dryRun) {
+    var request = DeleteHealthCheckRequest.newBuilder().setLoadBalancerId(lb.id).setId(id)
+        .setValidateOnly(dryRun.dryRun);
     set(precondition.expectedVersion, request::setExpectedVersion);
     return showDeleted(id, call(request.build(), HealthCheckServiceClient::deleteHealthCheck));
   }

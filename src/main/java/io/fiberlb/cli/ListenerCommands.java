@@ -105,10 +105,12 @@ final class ListenerCommands extends ResourceCommands<ListenerServiceClient> {
   }
 
   @Command(name = "create", description = "Create a listener on a load balancer.")
-  int create(@Mixin Flags.LbRef lb, @Mixin Fields fields, @Mixin Flags.Idempotency idempotency) {
+  int create(@Mixin Flags.LbRef lb, @Mixin Fields fields, @Mixin Flags.Idempotency idempotency,
+      @Mixin DryRunFlag dryRun) {
     var request = CreateListenerRequest.newBuilder().setLoadBalancerId(lb.id).setListener(fields.spec())
+        .setValidateOnly(dryRun.dryRun)
         .setRequestId(idempotency.requestId).build();
-    return show(call(request, ListenerServiceClient::createListener));
+    return showWritten(call(request, ListenerServiceClient::createListener));
   }
 
   @Command(name = "get", description = "Show one listener.")
@@ -129,18 +131,22 @@ final class ListenerCommands extends ResourceCommands<ListenerServiceClient> {
       description = "Change a listener. Only the fields given change; the others keep their values.")
   int update(@Mixin Flags.LbRef lb,
       @Parameters(paramLabel = "LISTENER_ID", description = "Id of the listener.") String id,
-      @Mixin Fields fields, @Mixin Flags.Precondition precondition) {
+      @Mixin Fields fields, @Mixin Flags.Precondition precondition,
+      @Mixin DryRunFlag dryRun) {
     var request = UpdateListenerRequest.newBuilder().setLoadBalancerId(lb.id).setId(id)
+        .setValidateOnly(dryRun.dryRun)
         .setListener(changes(fields.spec()));
     set(precondition.expectedVersion, request::setExpectedVersion);
-    return show(call(request.build(), ListenerServiceClient::updateListener));
+    return showWritten(call(request.build(), ListenerServiceClient::updateListener));
   }
 
   @Command(name = "delete", description = "Delete a listener; its port stops accepting connections.")
   int delete(@Mixin Flags.LbRef lb,
       @Parameters(paramLabel = "LISTENER_ID", description = "Id of the listener.") String id,
-      @Mixin Flags.Precondition precondition) {
-    var request = DeleteListenerRequest.newBuilder().setLoadBalancerId(lb.id).setId(id);
+      @Mixin Flags.Precondition precondition,
+      @Mixin DryRunFlag dryRun) {
+    var request = DeleteListenerRequest.newBuilder().setLoadBalancerId(lb.id).setId(id)
+        .setValidateOnly(dryRun.dryRun);
     set(precondition.expectedVersion, request::setExpectedVersion);
     return showDeleted(id, call(request.build(), ListenerServiceClient::deleteListener));
   }

@@ -63,10 +63,12 @@ final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceCli
   }
 
   @Command(name = "create", description = "Create a load balancer and allocate its VIP; prints it with its id.")
-  int create(@Mixin Fields fields, @Mixin Flags.Idempotency idempotency) {
+  int create(@Mixin Fields fields, @Mixin Flags.Idempotency idempotency,
+      @Mixin DryRunFlag dryRun) {
     var request = CreateLoadBalancerRequest.newBuilder().setLoadBalancer(fields.spec())
+        .setValidateOnly(dryRun.dryRun)
         .setRequestId(idempotency.requestId).build();
-    return show(call(request, LoadBalancerServiceClient::createLoadBalancer));
+    return showWritten(call(request, LoadBalancerServiceClient::createLoadBalancer));
   }
 
   @Command(name = "get", description = "Show one load balancer.")
@@ -85,10 +87,12 @@ final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceCli
   @Command(name = "update",
       description = "Change a load balancer. Only the fields given change; the others keep their values.")
   int update(@Parameters(paramLabel = "LB_ID", description = "Id of the load balancer.") String id,
-      @Mixin Fields fields, @Mixin Flags.Precondition precondition) {
-    var request = UpdateLoadBalancerRequest.newBuilder().setId(id).setLoadBalancer(changes(fields.spec()));
+      @Mixin Fields fields, @Mixin Flags.Precondition precondition,
+      @Mixin DryRunFlag dryRun) {
+    var request = UpdateLoadBalancerRequest.newBuilder().setId(id).setLoadBalancer(changes(fields.spec()))
+        .setValidateOnly(dryRun.dryRun);
     set(precondition.expectedVersion, request::setExpectedVersion);
-    return show(call(request.build(), LoadBalancerServiceClient::updateLoadBalancer));
+    return showWritten(call(request.build(), LoadBalancerServiceClient::updateLoadBalancer));
   }
 
   @Command(name = "delete",
@@ -97,8 +101,10 @@ final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceCli
   int delete(@Parameters(paramLabel = "LB_ID", description = "Id of the load balancer.") String id,
       @Option(names = "--cascade", order = 20,
           description = "Delete its listeners, pools, backends and health checks with it.") boolean cascade,
-      @Mixin Flags.Precondition precondition) {
-    var request = DeleteLoadBalancerRequest.newBuilder().setId(id).setCascade(cascade);
+      @Mixin Flags.Precondition precondition,
+      @Mixin DryRunFlag dryRun) {
+    var request = DeleteLoadBalancerRequest.newBuilder().setId(id).setCascade(cascade)
+        .setValidateOnly(dryRun.dryRun);
     set(precondition.expectedVersion, request::setExpectedVersion);
     return showDeleted(id, call(request.build(), LoadBalancerServiceClient::deleteLoadBalancer));
   }

@@ -104,10 +104,12 @@ final class PoolCommands extends ResourceCommands<PoolServiceClient> {
   }
 
   @Command(name = "create", description = "Create a pool in a load balancer.")
-  int create(@Mixin Flags.LbRef lb, @Mixin Fields fields, @Mixin Flags.Idempotency idempotency) {
+  int create(@Mixin Flags.LbRef lb, @Mixin Fields fields, @Mixin Flags.Idempotency idempotency,
+      @Mixin DryRunFlag dryRun) {
     var request = CreatePoolRequest.newBuilder().setLoadBalancerId(lb.id).setPool(fields.spec())
+        .setValidateOnly(dryRun.dryRun)
         .setRequestId(idempotency.requestId).build();
-    return show(call(request, PoolServiceClient::createPool));
+    return showWritten(call(request, PoolServiceClient::createPool));
   }
 
   @Command(name = "get", description = "Show one pool.")
@@ -126,18 +128,22 @@ final class PoolCommands extends ResourceCommands<PoolServiceClient> {
   @Command(name = "update",
       description = "Change a pool. Only the fields given change; the others keep their values.")
   int update(@Mixin Flags.LbRef lb, @Parameters(paramLabel = "POOL_ID", description = "Id of the pool.") String id,
-      @Mixin Fields fields, @Mixin Flags.Precondition precondition) {
+      @Mixin Fields fields, @Mixin Flags.Precondition precondition,
+      @Mixin DryRunFlag dryRun) {
     var request = UpdatePoolRequest.newBuilder().setLoadBalancerId(lb.id).setId(id)
+        .setValidateOnly(dryRun.dryRun)
         .setPool(changes(fields.spec()));
     set(precondition.expectedVersion, request::setExpectedVersion);
-    return show(call(request.build(), PoolServiceClient::updatePool));
+    return showWritten(call(request.build(), PoolServiceClient::updatePool));
   }
 
   @Command(name = "delete",
       description = "Delete a pool and its backends. Refused while a listener has it as its default pool.")
   int delete(@Mixin Flags.LbRef lb, @Parameters(paramLabel = "POOL_ID", description = "Id of the pool.") String id,
-      @Mixin Flags.Precondition precondition) {
-    var request = DeletePoolRequest.newBuilder().setLoadBalancerId(lb.id).setId(id);
+      @Mixin Flags.Precondition precondition,
+      @Mixin DryRunFlag dryRun) {
+    var request = DeletePoolRequest.newBuilder().setLoadBalancerId(lb.id).setId(id)
+        .setValidateOnly(dryRun.dryRun);
     set(precondition.expectedVersion, request::setExpectedVersion);
     return showDeleted(id, call(request.build(), PoolServiceClient::deletePool));
   }

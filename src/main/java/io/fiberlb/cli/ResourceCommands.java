@@ -1,7 +1,9 @@
 package io.fiberlb.cli;
 
 import com.google.protobuf.Message;
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import io.fiberlb.api.v1.DeleteResponse;
+import io.fiberlb.api.v1.DryRun;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -83,9 +85,26 @@ abstract class ResourceCommands<C> {
     return 0;
   }
 
-  /** Prints what a delete did. */
+  /** Prints what a delete did, or with {@code --dry-run} what it would do. */
   int showDeleted(String id, DeleteResponse reply) {
+    if (reply.hasDryRun()) return showDryRun(reply, reply.getDryRun());
     cli.output().deleted(noun, id, reply);
+    return 0;
+  }
+
+  /** Prints what a create or update did, or with {@code --dry-run} what it would do. */
+  int showWritten(Message answer) {
+    FieldDescriptor f = answer.getDescriptorForType().findFieldByName("dry_run");
+    if (f == null || !answer.hasField(f)) return show(answer);
+    return showDryRun(answer, (DryRun) answer.getField(f));
+  }
+
+  /** With {@code --json} the whole answer (the resource as it would be, and dry_run); else {@link DryRunOutput}. */
+  private int showDryRun(Message answer, DryRun d) {
+    if (cli.json) return show(answer);
+    var out = cli.spec.commandLine().getOut();
+    out.print(DryRunOutput.text(d));
+    out.flush();
     return 0;
   }
 
