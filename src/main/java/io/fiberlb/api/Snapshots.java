@@ -93,6 +93,7 @@ public final class Snapshots {
   }
 
   private static void fields(List<Change> out, String kind, String id, Message before, Message after) {
+    if (before.equals(after)) return; // most children of a tree are untouched by one change
     for (FieldDescriptor f : before.getDescriptorForType().getFields()) {
       if (BOOKKEEPING.contains(f.getName())) continue;
       Object a = before.getField(f);
