@@ -417,7 +417,10 @@ public final class LoadBalancerEntity
   // ------------------------------------------------------------------ not created
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> notCreated(NotCreated s, Command cmd) {
-    if (cmd instanceof CreateLoadBalancer c) return carryOut(s, writes().createLoadBalancer(c, settings.vipRange()), c);
+    if (cmd instanceof CreateLoadBalancer c) {
+      if (c.validateOnly()) scheduleIdle(); // a dry run leaves it not created: it passivates as after any other
+      return carryOut(s, writes(c).createLoadBalancer(c, settings.vipRange()), c);
+    }
     scheduleIdle();
     return replyNotFound(cmd);
   }
@@ -508,24 +511,24 @@ public final class LoadBalancerEntity
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> active(Active s, Command cmd) {
     Caller caller = callerOf(cmd);
     if (caller == null || !caller.owns(s.info())) return replyNotFound(cmd);
-    if (cmd instanceof CreateLoadBalancer c) return carryOut(s, writes().repeatCreate(s, c), c);
+    if (cmd instanceof CreateLoadBalancer c) return carryOut(s, writes(c).repeatCreate(s, c), c);
     if (cmd instanceof GetLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors)));
     if (cmd instanceof GetStatus c) {
       return Effect().reply(c.replyTo(), new StatusReply(s.view(listenerErrors),
           s.children().values().stream().map(ch -> s.view(ch, listenerErrors)).toList(), node()));
     }
     if (cmd instanceof GetStats c) return Effect().reply(c.replyTo(), stats());
-    if (cmd instanceof UpdateLoadBalancer c) return carryOut(s, writes().updateLoadBalancer(s, c), c);
-    if (cmd instanceof DeleteLoadBalancer c) return carryOut(s, writes().deleteLoadBalancer(s, c), c);
-    if (cmd instanceof CreateChild c) return carryOut(s, writes().createChild(s, c), c);
+    if (cmd instanceof UpdateLoadBalancer c) return carryOut(s, writes(c).updateLoadBalancer(s, c), c);
+    if (cmd instanceof DeleteLoadBalancer c) return carryOut(s, writes(c).deleteLoadBalancer(s, c), c);
+    if (cmd instanceof CreateChild c) return carryOut(s, writes(c).createChild(s, c), c);
     if (cmd instanceof GetChild c) {
       return s.find(c.kind(), c.id())
           .map(ch -> Effect().reply(c.replyTo(), (Reply) new ChildReply(s.view(ch, listenerErrors))))
           .orElseGet(() -> reject(c.replyTo(), writes().childNotFound(c.kind(), c.id())));
     }
     if (cmd instanceof ListChildren c) return onListChildren(s, c);
-    if (cmd instanceof UpdateChild c) return carryOut(s, writes().updateChild(s, c), c);
-    if (cmd instanceof DeleteChild c) return carryOut(s, writes().deleteChild(s, c), c);
+    if (cmd instanceof UpdateChild c) return carryOut(s, writes(c).updateChild(s, c), c);
+    if (cmd instanceof DeleteChild c) return carryOut(s, writes(c).deleteChild(s, c), c);
     throw new IllegalArgumentException("unknown command " + cmd.getClass().getSimpleName());
   }
 
