@@ -44,7 +44,9 @@ import io.fiberlb.metrics.MetricsEndpoint;
 import io.fiberlb.metrics.MetricsSettings;
 import io.fiberlb.metrics.NodeMetrics;
 import io.fiberlb.cluster.ClusterFormation;
+import io.fiberlb.cluster.FailoverWatch;
 import io.fiberlb.cluster.QuorumWatch;
+import io.fiberlb.cluster.ShardPins;
 import io.fiberlb.persistence.JournalHealth;
 import io.fiberlb.persistence.Schema;
 import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
@@ -155,6 +157,7 @@ public final class FiberLb {
     var dataPlaneSettings = DataPlaneSettings.from(config.getConfig("fiberlb.dataplane"));
     DataPlane dataPlane = dataPlaneSettings.enabled() ? new DataPlane(system, dataPlaneSettings) : null;
     if (dataPlane != null) QuorumWatch.start(system, config.getInt("fiberlb.cluster.size"), dataPlane.gate()::set);
+    ShardPins.get(system); // lb failover's placement wishes, read by the shard coordinator wherever it runs
     ShardedDirectory directory = ShardedDirectory.init(system, settings, dataPlane);
     if (config.getBoolean("fiberlb.management.enabled")) {
       // /alive, /ready and /cluster/members for orchestrators and operators; the contact point for bootstrap.
@@ -171,7 +174,10 @@ public final class FiberLb {
         config.getString("fiberlb.identity.default-project"));
     JournalHealth journalHealth = JournalHealth.start(config);
     system.getWhenTerminated().thenRun(journalHealth::close);
-    var gw = new ControlPlaneGateway(system, config.getDuration("fiberlb.grpc.ask-timeout"), identity, journalHealth);
+    var failover = config.getInt("fiberlb.cluster.size") > 1
+        ? new FailoverWatch(system, io.fiberlb.controlplane.LoadBalancerEntity.TYPE_KEY.name()) : null;
+    var gw = new ControlPlaneGateway(system, config.getDuration("fiberlb.grpc.ask-timeout"), identity, journalHealth,
+        failover);
     List<ServiceDescription> served = List.of(LoadBalancerService.description, ListenerService.description,
         PoolService.description, BackendService.description, HealthCheckService.description,
         AuditService.description, ClusterService.description, Health.description);
@@ -186,7 +192,7 @@ public final class FiberLb {
         HealthCheckServicePowerApiHandlerFactory.partial(new HealthCheckServiceImpl(gw), HealthCheckService.name, mat, eh, system),
         AuditServicePowerApiHandlerFactory.partial(new AuditServiceImpl(system, gw,
             AuditSettings.from(config.getConfig("fiberlb.audit"))), AuditService.name, mat, eh, system),
-        ClusterServicePowerApiHandlerFactory.partial(new ClusterServiceImpl(system), ClusterService.name, mat, eh, system),
+        ClusterServicePowerApiHandlerFactory.partial(new ClusterServiceImpl(system, gw), ClusterService.name, mat, eh, system),
         HealthHandlerFactory.partial(new HealthServiceImpl(new Readiness(system, Duration.ofSeconds(1)),
             served.stream().map(ServiceDescription::name).collect(Collectors.toSet())), Health.name, system),
         ServerReflection.create(served, system));

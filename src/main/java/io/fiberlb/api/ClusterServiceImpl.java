@@ -2,6 +2,8 @@ package io.fiberlb.api;
 
 import io.fiberlb.api.v1.ClusterMember;
 import io.fiberlb.api.v1.ClusterServicePowerApi;
+import io.fiberlb.api.v1.FailoverLoadBalancerRequest;
+import io.fiberlb.api.v1.FailoverLoadBalancerResponse;
 import io.fiberlb.api.v1.ListMembersRequest;
 import io.fiberlb.api.v1.ListMembersResponse;
 import io.fiberlb.controlplane.LoadBalancerEntity;
@@ -19,15 +21,24 @@ import org.apache.pekko.pattern.Patterns;
 
 /**
  * ClusterService: the members as this node sees them, and how many load balancers each runs, asked of each data
- * plane node's shard region directly (so a control-plane-only node, which has only a proxy, can answer too). The
- * admin role only (ApiGuard).
+ * plane node's shard region directly (so a control-plane-only node, which has only a proxy, can answer too); and
+ * the failover of a load balancer to another node ({@link LoadBalancerFailover}). The admin role only (ApiGuard).
  */
 public final class ClusterServiceImpl implements ClusterServicePowerApi {
   private static final Duration STATS_TIMEOUT = Duration.ofSeconds(3);
   private final ActorSystem<?> system;
+  private final ControlPlaneGateway gw;
+  private final LoadBalancerFailover failover;
 
-  public ClusterServiceImpl(ActorSystem<?> system) {
+  public ClusterServiceImpl(ActorSystem<?> system, ControlPlaneGateway gw) {
     this.system = system;
+    this.gw = gw;
+    this.failover = new LoadBalancerFailover(system, gw);
+  }
+
+  @Override
+  public CompletionStage<FailoverLoadBalancerResponse> failoverLoadBalancer(FailoverLoadBalancerRequest in, Metadata md) {
+    return ControlPlaneGateway.guard(in, () -> failover.failover(in, gw.caller(md, "")));
   }
 
   @Override
@@ -40,7 +51,7 @@ public final class ClusterServiceImpl implements ClusterServicePowerApi {
     List<Member> members = new ArrayList<>();
     state.getMembers().forEach(members::add);
     List<CompletableFuture<Integer>> counts = new ArrayList<>();
-    for (Member m : members) counts.add(loadBalancersOn(m, !state.getUnreachable().contains(m)));
+    for (Member m : members) counts.add(loadBalancersOn(system, m, !state.getUnreachable().contains(m)));
     return CompletableFuture.allOf(counts.toArray(CompletableFuture[]::new)).thenApply(done -> {
       var out = ListMembersResponse.newBuilder().setAnsweredBy(system.address().toString());
       for (int i = 0; i < members.size(); i++) {
@@ -56,7 +67,7 @@ public final class ClusterServiceImpl implements ClusterServicePowerApi {
   }
 
   /** The entities in that node's LoadBalancer region; 0 for a node without one, -1 when it does not answer. */
-  private CompletableFuture<Integer> loadBalancersOn(Member m, boolean reachable) {
+  static CompletableFuture<Integer> loadBalancersOn(ActorSystem<?> system, Member m, boolean reachable) {
     if (!m.hasRole("dataplane")) return CompletableFuture.completedFuture(0);
     if (!reachable) return CompletableFuture.completedFuture(-1);
     var region = system.classicSystem().actorSelection(

@@ -1,6 +1,7 @@
 package io.fiberlb.api;
 
 import com.google.protobuf.Message;
+import io.fiberlb.cluster.FailoverWatch;
 import io.fiberlb.controlplane.ControlPlaneSettings;
 import io.fiberlb.controlplane.LoadBalancerEntity;
 import io.fiberlb.controlplane.LoadBalancerEntity.Command;
@@ -21,6 +22,7 @@ import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.grpc.GrpcServiceException;
 import org.apache.pekko.grpc.javadsl.Metadata;
 
 /**
@@ -36,6 +38,7 @@ public final class ControlPlaneGateway {
   private final Executor executor;
   private final Identity identity;
   private final Supplier<String> journalDown;
+  private final FailoverWatch failover;
   private final String vipRange;
 
   public ControlPlaneGateway(ActorSystem<?> system, Duration timeout, Identity identity) {
@@ -44,11 +47,18 @@ public final class ControlPlaneGateway {
 
   /** @param journalDown why the journal database does not answer now, or null (writes are refused meanwhile) */
   public ControlPlaneGateway(ActorSystem<?> system, Duration timeout, Identity identity, Supplier<String> journalDown) {
+    this(system, timeout, identity, journalDown, null);
+  }
+
+  /** @param failover which load balancers are failing over; null outside a cluster of several nodes */
+  public ControlPlaneGateway(ActorSystem<?> system, Duration timeout, Identity identity, Supplier<String> journalDown,
+      FailoverWatch failover) {
     this.sharding = ClusterSharding.get(system);
     this.timeout = timeout;
     this.executor = system.executionContext();
     this.identity = identity;
     this.journalDown = journalDown;
+    this.failover = failover;
     this.vipRange = ControlPlaneSettings.fromConfig(system.settings().config()).vipRange();
   }
 
@@ -78,16 +88,43 @@ public final class ControlPlaneGateway {
     }
   }
 
-  /** Ask one load balancer; a Rejected reply fails the future with its status, any other goes to {@code onReply}. */
+  /**
+   * Ask one load balancer; a Rejected reply fails the future with its status, any other goes to {@code onReply}.
+   * A write is refused at once, with UNAVAILABLE and the reason, while the journal database does not answer or
+   * while the load balancer is failing over ({@link FailoverWatch}); one in flight when its node stops answering is
+   * answered at once too, instead of after the ask timeout.
+   */
   public <T> CompletionStage<T> ask(String lbId, Function<ActorRef<Reply>, Command> message, Function<Reply, T> onReply) {
+    // Only its kind (never sent); a dry run (validate_only) writes nothing, so it goes as a read.
+    boolean write = message.apply(null) instanceof LoadBalancerEntity.WriteCommand w && !w.validateOnly();
+    if (!write) return send(lbId, message, onReply);
     String down = journalDown.get();
-    if (down != null) {
-      Command probe = message.apply(null); // only to see what kind of command it is; never sent
-      if (probe instanceof LoadBalancerEntity.WriteCommand w && !w.validateOnly()) { // a dry run writes nothing
-        return CompletableFuture.failedFuture(new org.apache.pekko.grpc.GrpcServiceException(io.grpc.Status
-            .UNAVAILABLE.withDescription("not written: " + down + "; nothing was changed, retry when it is back")));
-      }
-    }
+    if (down != null) return unavailable("not written: " + down + "; nothing was changed, retry when it is back");
+    if (failover == null) return send(lbId, message, onReply);
+    return failover.failingOver(lbId).thenCompose(reason -> {
+      if (reason != null) return unavailable("not written: " + reason + "; nothing was changed, retry in a few seconds");
+      CompletableFuture<T> result = new CompletableFuture<>();
+      send(lbId, message, onReply).whenComplete((reply, err) -> {
+        if (err != null) result.completeExceptionally(err);
+        else result.complete(reply);
+      });
+      failover.watch(result, node -> failover.failingOver(lbId).thenAccept(why -> {
+        if (why != null) {
+          result.completeExceptionally(new GrpcServiceException(io.grpc.Status.UNAVAILABLE.withDescription(why
+              + "; this write was in flight: it may or may not have been applied, read it again or retry with the "
+              + "same request_id")));
+        }
+      }));
+      return result;
+    });
+  }
+
+  private static <T> CompletionStage<T> unavailable(String message) {
+    return CompletableFuture.failedFuture(new GrpcServiceException(io.grpc.Status.UNAVAILABLE.withDescription(message)));
+  }
+
+  private <T> CompletionStage<T> send(String lbId, Function<ActorRef<Reply>, Command> message,
+      Function<Reply, T> onReply) {
     return sharding.entityRefFor(LoadBalancerEntity.TYPE_KEY, lbId)
         .<Reply>ask(message::apply, timeout)
         .handleAsync((reply, err) -> {

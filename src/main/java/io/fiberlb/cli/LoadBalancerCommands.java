@@ -2,7 +2,9 @@ package io.fiberlb.cli;
 
 import static io.fiberlb.cli.Flags.set;
 
+import io.fiberlb.api.v1.ClusterServiceClient;
 import io.fiberlb.api.v1.CreateLoadBalancerRequest;
+import io.fiberlb.api.v1.FailoverLoadBalancerRequest;
 import io.fiberlb.api.v1.DeleteLoadBalancerRequest;
 import io.fiberlb.api.v1.GetLoadBalancerRequest;
 import io.fiberlb.api.v1.GetLoadBalancerStatsRequest;
@@ -29,6 +31,7 @@ import picocli.CommandLine.Parameters;
         "  fiberlb lb get LB --json",
         "  fiberlb lb status LB",
         "  fiberlb lb stats LB --json",
+        "  fiberlb lb failover LB --to pekko://fiberlb@10.0.0.12:25520",
         "  fiberlb lb delete LB --cascade"})
 final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceClient> {
   LoadBalancerCommands() {
@@ -130,5 +133,22 @@ final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceCli
     var request = GetLoadBalancerStatsRequest.newBuilder().setLoadBalancerId(id).build();
     cli.output().stats(call(request, LoadBalancerServiceClient::getLoadBalancerStats));
     return 0;
+  }
+
+  @Command(name = "failover",
+      description = {
+          "Move a load balancer to another data-plane node with a graceful handoff (the admin role; Octavia's"
+              + " load balancer failover): its listeners drain on the old node and bind on the new one. Load"
+              + " balancers are placed by shard, so the other load balancers of its shard move with it (the answer"
+              + " counts them); the shard stays on the new node until that node leaves the cluster.",
+          "Prints the old and the new node once the load balancer runs on the new one."})
+  int failover(@Parameters(paramLabel = "LB_ID", description = "Id of the load balancer.") String id,
+      @Option(names = "--to", paramLabel = "NODE",
+          description = "The node to move it to, an address as `cluster members` shows it. Default: the other"
+              + " data-plane node running the fewest load balancers.") String to) {
+    var request = FailoverLoadBalancerRequest.newBuilder().setLoadBalancerId(id);
+    set(to, request::setToNode);
+    return show(cli.api().call(cli.api().client(ClusterServiceClient::create).failoverLoadBalancer(),
+        request.build()));
   }
 }

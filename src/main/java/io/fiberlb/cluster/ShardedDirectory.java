@@ -31,12 +31,20 @@ public final class ShardedDirectory implements Directory {
             ctx -> LoadBalancerEntity.create(ctx.getEntityId(), directory, settings, ctx.getShard(), dataPlane))
         .withStopMessage(new LoadBalancerEntity.Stop("stop"))
         // Only nodes that serve traffic own load balancers; the others reach them through a sharding proxy.
-        .withRole(ClusterFormation.DATAPLANE));
+        .withRole(ClusterFormation.DATAPLANE)
+        // Evenly by shard count, except where an operator moved a shard with lb failover (docs/architecture.md).
+        .withAllocationStrategy(allocation(system)));
     sharding.init(Entity.of(ProjectEntity.TYPE_KEY,
         ctx -> new ProjectEntity(ctx.getEntityId(), settings.quotas(), settings.snapshotEvery())));
     sharding.init(Entity.of(VipPoolEntity.TYPE_KEY,
         ctx -> new VipPoolEntity(ctx.getEntityId(), settings.snapshotEvery())));
     return directory;
+  }
+
+  private static PinnedShardAllocation allocation(ActorSystem<?> system) {
+    var c = system.settings().config().getConfig("pekko.cluster.sharding.least-shard-allocation-strategy");
+    return new PinnedShardAllocation(c.getInt("rebalance-absolute-limit"), c.getDouble("rebalance-relative-limit"),
+        system.settings().config().getBoolean("fiberlb.cluster.rebalance"));
   }
 
   public ClusterSharding sharding() {

@@ -70,6 +70,8 @@ final class BadInputCorpus {
       "10/8", "10.0/16", "", " ", "10.0.0.0/255.0.0.0", "2001:db8::/32 "};
   static final String[] BAD_VIPS = {" ", "  ", "\t", "nope", "1.2.3", "0x7f.0.10.1", "127.0.11.1", "127.0.10.0",
       "127.0.10.255", "::1", "127.0.10.5/32", " 127.0.10.5", "127.0.10.5 ", "127.000.010.005", "fe80::1%lo"};
+  static final String[] BAD_NODES = {"nope", "fiberlb@127.0.0.1:25520", "pekko://fiberlb", "pekko://fiberlb@h",
+      "pekko://other@127.0.0.1:25520", "http://fiberlb@127.0.0.1:25520", "pekko://fiberlb@127.0.0.1:x", "127.0.0.1:25520"};
   static final long[][] BAD_TIMES = {{Long.MAX_VALUE, 0}, {Long.MIN_VALUE, 0}, {-62135596801L, 0},
       {253402300800L, 0}, {0, -1}, {0, 1_000_000_000}, {0, Integer.MAX_VALUE}, {-1, Integer.MIN_VALUE}};
   static final long[][] BAD_DURATIONS = {{0, 1_000_000_000}, {0, -1}, {-1, 0}, {1, -5}, {315_576_000_001L, 0},
@@ -210,6 +212,7 @@ final class BadInputCorpus {
           if (f.isRepeated()) bad.accept(Collections.nCopies(101, "t"));
           if (isId(f)) for (String id : BAD_IDS) bad.accept(one(f, id));
           if (name.equals("backend.address")) for (String a : BAD_BACKENDS) bad.accept(a);
+          if (name.equals("to_node")) for (String a : BAD_NODES) bad.accept(a);
           if (name.equals("listener.allowed_cidrs")) for (String a : BAD_CIDRS) bad.accept(List.of(a));
           if (name.equals("load_balancer.vip_address") && m.getName().equals("CreateLoadBalancer")) {
             for (String a : BAD_VIPS) bad.accept(a);

@@ -125,6 +125,26 @@ final class ClusterNodes implements AutoCloseable {
   }
 
   /** @param common environment of every node (journal, VIP range); @param extra per node, by index */
+  /**
+   * Three nodes on a fresh PostgreSQL database of {@code FIBERLB_TEST_POSTGRES} with VIPs in {@code vipRange},
+   * started and formed into one cluster within two minutes (the benchmarks' fixture).
+   */
+  static ClusterNodes formedOnFreshDatabase(String database, String vipRange) throws Exception {
+    Map<String, String> common = new java.util.HashMap<>(Postgres.asEnvironment(Postgres.freshDatabase(database)));
+    common.put("FIBERLB_VIP_RANGE", vipRange);
+    var cluster = new ClusterNodes(3, common, Map.of());
+    try {
+      cluster.startAll();
+      cluster.awaitOneCluster(FORMED);
+      return cluster;
+    } catch (Exception | AssertionError e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  static final java.time.Duration FORMED = java.time.Duration.ofSeconds(120);
+
   ClusterNodes(int count, Map<String, String> common, Map<Integer, Map<String, String>> extra) throws IOException {
     dir = Files.createTempDirectory("fiberlb-cluster");
     // node1 gets the lowest management port: it is the node that forms the cluster at a cold start.

@@ -121,10 +121,23 @@ class ClusterProcessTest {
     List<String> acked = served.backendIds();
 
     ClusterNodes.Node victim = owner(lb.getId());
-    long ms = FailoverProbe.afterKill(victim, served.vip(), served.port(), Duration.ofSeconds(90));
+    // Writes all along: none may wait for the ask timeout; while it fails over they are refused with the reason.
+    var writer = new FailoverProbe.Writer(api, lb.getId());
+    long ms;
+    try {
+      ms = FailoverProbe.afterKill(victim, served.vip(), served.port(), Duration.ofSeconds(90));
+      writer.awaitAccepted(Duration.ofSeconds(60));
+    } finally {
+      writer.close();
+    }
     assertThat(ms).as("the VIP is served by a survivor after kill -9 of " + victim.name).isNotNegative();
-    System.out.println("cluster failover after kill -9 of the owner: VIP served again after " + ms + " ms");
+    System.out.println("cluster failover after kill -9 of the owner: VIP served again after " + ms + " ms; writes "
+        + "meanwhile: " + writer.summary());
     assertThat(owner(lb.getId())).isNotSameAs(victim);
+    assertThat(writer.outcomes()).as("writes during the failover: accepted, or refused because it fails over")
+        .allMatch(o -> o.ok() || (o.code() == io.grpc.Status.Code.UNAVAILABLE && o.message().contains("failing over")))
+        .anyMatch(o -> !o.ok())
+        .allMatch(o -> o.millis() < 5_000, "answered within 5 s (the ask timeout is 10 s)");
 
     List<String> ids = Poll.until("the backends listed after the failover", Duration.ofSeconds(30), () -> {
       try {
@@ -155,5 +168,47 @@ class ClusterProcessTest {
     victim.stopGracefully();
     victim.start();
     cluster.awaitOneCluster(FORMED);
+  }
+
+  @Test
+  @Order(5)
+  void anOperatorMovesALoadBalancerToTheOtherNodeWithAGracefulHandoff() throws Exception {
+    var api = api();
+    var served = FailoverProbe.servedLb(api, "moved", backends);
+    String id = served.lb().getId();
+    ClusterNodes.Node from = owner(id);
+    ClusterNodes.Node to = from == cluster.node(0) ? cluster.node(1) : cluster.node(0);
+    var answer = new java.util.concurrent.atomic.AtomicReference<io.fiberlb.api.v1.FailoverLoadBalancerResponse>();
+    long gap = FailoverProbe.longestGapDuring(() -> {
+      answer.set(api.call(api.cluster().failoverLoadBalancer(), io.fiberlb.api.v1.FailoverLoadBalancerRequest
+          .newBuilder().setLoadBalancerId(id).setToNode(to.address()).build()));
+      return null;
+    }, served.vip(), served.port(), Duration.ofSeconds(60));
+    assertThat(gap).as("the VIP is served again after lb failover").isNotNegative();
+    System.out.println("lb failover from " + from.name + " to " + to.name + ": longest time without service " + gap
+        + " ms; " + answer.get().getMovedLoadBalancers() + " load balancer(s) in shard " + answer.get().getShardId());
+    assertThat(answer.get().getFromNode()).isEqualTo(from.address());
+    assertThat(answer.get().getToNode()).isEqualTo(to.address());
+    assertThat(answer.get().getMovedLoadBalancers()).isPositive();
+    assertThat(owner(id)).isSameAs(to);
+    assertThat(TcpClient.whoServes(served.vip(), served.port())).isNotEmpty();
+    assertThat(api.createPool(id, "after-move").getName()).isEqualTo("after-move");
+    // It stays there: the next rebalance rounds leave a pinned shard alone.
+    Poll.during(Duration.ofSeconds(5), Duration.ofMillis(500),
+        () -> assertThat(owner(id)).as("owner after the move").isSameAs(to));
+
+    // Without --to: the other data-plane node (the only candidate), and back again.
+    var back = api.call(api.cluster().failoverLoadBalancer(), io.fiberlb.api.v1.FailoverLoadBalancerRequest
+        .newBuilder().setLoadBalancerId(id).build());
+    assertThat(back.getToNode()).isEqualTo(from.address());
+    assertThat(owner(id)).isSameAs(from);
+
+    // Refusals name the field or the reason, and move nothing.
+    var err = TestServer.statusOf(org.assertj.core.api.Assertions.catchThrowable(() -> api.call(
+        api.cluster().failoverLoadBalancer(), io.fiberlb.api.v1.FailoverLoadBalancerRequest.newBuilder()
+            .setLoadBalancerId(id).setToNode(cluster.node(2).address()).build())));
+    assertThat(err.getCode()).isEqualTo(io.grpc.Status.Code.FAILED_PRECONDITION);
+    assertThat(err.getDescription()).contains("to_node").contains("data-plane");
+    assertThat(owner(id)).isSameAs(from);
   }
 }

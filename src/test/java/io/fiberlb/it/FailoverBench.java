@@ -3,9 +3,7 @@ package io.fiberlb.it;
 import io.fiberlb.api.v1.LoadBalancer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * bench/cluster-failover.sh: three real nodes on PostgreSQL ({@code FIBERLB_TEST_POSTGRES}); a load balancer with
@@ -17,13 +15,9 @@ public final class FailoverBench {
   public static void main(String[] args) throws Exception {
     int kills = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     int stops = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-    Map<String, String> common = new HashMap<>(Postgres.asEnvironment(Postgres.freshDatabase("failover_bench")));
-    common.put("FIBERLB_VIP_RANGE", "127.0.42.0/28");
-    Duration formed = Duration.ofSeconds(120);
+    Duration formed = ClusterNodes.FORMED;
     List<EchoBackend> backends = new ArrayList<>();
-    try (var cluster = new ClusterNodes(3, common, Map.of())) {
-      cluster.startAll();
-      cluster.awaitOneCluster(formed);
+    try (var cluster = ClusterNodes.formedOnFreshDatabase("failover_bench", "127.0.42.0/28")) {
       for (String n : List.of("a", "b")) backends.add(new EchoBackend(n));
       try (var client = new TestServer.Client(cluster.node(0).grpcPort)) {
         var api = client.as("bench");

@@ -95,4 +95,103 @@ final class FailoverProbe {
     }
     return null;
   }
+
+  /**
+   * Runs {@code move} (a blocking call that returns once the load balancer runs elsewhere) on another thread while
+   * connecting every 20 ms: the longest time without service in milliseconds, measured until the move returned and
+   * the VIP was served after it; -1 if that did not happen within {@code limit}.
+   */
+  static long longestGapDuring(java.util.concurrent.Callable<?> move, String vip, int port, Duration limit)
+      throws Exception {
+    var done = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return move.call();
+      } catch (Exception e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    });
+    long t0 = System.nanoTime();
+    long lastServed = t0;
+    long longestGap = 0;
+    long deadline = t0 + limit.toNanos();
+    while (System.nanoTime() < deadline) {
+      boolean finished = done.isDone();
+      boolean served = served(vip, port);
+      long now = System.nanoTime();
+      if (served) {
+        longestGap = Math.max(longestGap, now - lastServed);
+        lastServed = now;
+        if (finished) {
+          done.join(); // a failed move fails the caller
+          return longestGap / 1_000_000;
+        }
+      } else {
+        Thread.sleep(20);
+      }
+    }
+    return -1;
+  }
+
+  /** One write's answer: how long it took, and its status. */
+  record Outcome(boolean ok, io.grpc.Status.Code code, String message, long millis) {}
+
+  /** Creates pools on one load balancer, one after the other, on its own thread, until closed. */
+  static final class Writer implements AutoCloseable {
+    private final java.util.List<Outcome> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean stop;
+    private final Thread thread;
+
+    Writer(TestServer.Api api, String lbId) {
+      thread = new Thread(() -> {
+        int n = 0;
+        while (!stop) {
+          long t0 = System.nanoTime();
+          try {
+            api.createPool(lbId, "during-" + n++);
+            outcomes.add(new Outcome(true, io.grpc.Status.Code.OK, "", (System.nanoTime() - t0) / 1_000_000));
+          } catch (RuntimeException e) {
+            var s = TestServer.statusOf(e);
+            outcomes.add(new Outcome(false, s.getCode(), String.valueOf(s.getDescription()),
+                (System.nanoTime() - t0) / 1_000_000));
+          }
+          try {
+            Thread.sleep(50);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "failover-writer");
+      thread.start();
+    }
+
+    /** Waits until a write is accepted after a refused one. */
+    void awaitAccepted(Duration limit) {
+      Poll.until("a write accepted after the failover", limit, () -> {
+        var all = java.util.List.copyOf(outcomes);
+        int firstRefused = -1;
+        for (int i = 0; i < all.size(); i++) if (!all.get(i).ok()) { firstRefused = i; break; }
+        if (firstRefused < 0) return false;
+        for (int i = firstRefused + 1; i < all.size(); i++) if (all.get(i).ok()) return true;
+        return false;
+      }, ok -> ok);
+    }
+
+    java.util.List<Outcome> outcomes() {
+      return java.util.List.copyOf(outcomes);
+    }
+
+    String summary() {
+      var all = outcomes();
+      long refused = all.stream().filter(o -> !o.ok()).count();
+      long slowest = all.stream().mapToLong(Outcome::millis).max().orElse(0);
+      return all.size() + " writes, " + refused + " refused (" + all.stream().filter(o -> !o.ok())
+          .map(o -> o.code() + " " + o.message()).findFirst().orElse("-") + "), slowest " + slowest + " ms";
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop = true;
+      thread.join(30_000);
+    }
+  }
 }

@@ -1,0 +1,149 @@
+package io.fiberlb.cluster;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.AbstractActor;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.Props;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
+import org.apache.pekko.pattern.Patterns;
+
+/**
+ * Tells whether a load balancer is failing over: its node stopped answering (the failure detector marked it
+ * unreachable) and no reachable data-plane node runs its shard. A write to it would wait in the shard region until
+ * the split brain resolver downs the node and a survivor recovers the shard, or time out; the API answers such a
+ * write at once with UNAVAILABLE "failing over, retry" instead ({@code ControlPlaneGateway}). While every member is
+ * reachable this costs nothing: a look at the cluster state.
+ */
+public final class FailoverWatch {
+  private static final Duration ASK = Duration.ofSeconds(1);
+  private static final long FRESH_NANOS = Duration.ofMillis(500).toNanos();
+
+  private final ActorSystem<?> system;
+  private final Cluster cluster;
+  private final String typeName;
+  private final HashCodeMessageExtractor<Object> shards;
+  /** Writes in flight, told when a data-plane member becomes unreachable. */
+  private final Set<Consumer<Address>> inFlight = ConcurrentHashMap.newKeySet();
+  private volatile Live live;
+
+  /** The shards that reachable data-plane nodes said they run, for one set of unreachable members. */
+  private record Live(Set<Address> unreachable, CompletionStage<Set<String>> shards, long since) {}
+
+  public FailoverWatch(ActorSystem<?> system, String typeName) {
+    this.system = system;
+    this.cluster = Cluster.get(system.classicSystem());
+    this.typeName = typeName;
+    this.shards = new HashCodeMessageExtractor<>(
+        system.settings().config().getInt("pekko.cluster.sharding.number-of-shards"));
+    ((ExtendedActorSystem) system.classicSystem()).systemActorOf(
+        Props.create(Watcher.class, () -> new Watcher(this)), "fiberlb-failover-watch");
+  }
+
+  /**
+   * Why a write to this load balancer would not be served now (its node is unreachable and no reachable node runs
+   * it), or null.
+   */
+  public CompletionStage<String> failingOver(String entityId) {
+    Set<Address> unreachable = unreachableDataPlane();
+    if (unreachable.isEmpty()) return CompletableFuture.completedFuture(null);
+    String shard = shards.shardId(entityId);
+    return liveShards(unreachable).thenApply(running -> running.contains(shard) ? null
+        : "load balancer " + entityId + " is failing over: its node (" + describe(unreachable)
+            + ") stopped answering, and it starts on another node within seconds");
+  }
+
+  /**
+   * Calls {@code onUnreachable} if a data-plane member becomes unreachable before {@code done} completes: a write
+   * in flight to it may be lost with it. Nothing is kept once {@code done} completes.
+   */
+  public void watch(CompletionStage<?> done, Consumer<Address> onUnreachable) {
+    inFlight.add(onUnreachable);
+    done.whenComplete((r, e) -> inFlight.remove(onUnreachable));
+  }
+
+  private Set<Address> unreachableDataPlane() {
+    var state = cluster.state();
+    if (state.getUnreachable().isEmpty()) return Set.of();
+    Set<Address> out = new HashSet<>();
+    for (Member m : state.getUnreachable()) if (m.hasRole(ClusterFormation.DATAPLANE)) out.add(m.address());
+    return out;
+  }
+
+  private CompletionStage<Set<String>> liveShards(Set<Address> unreachable) {
+    Live l = live;
+    if (l != null && l.unreachable.equals(unreachable) && System.nanoTime() - l.since < FRESH_NANOS) return l.shards;
+    List<CompletableFuture<Set<String>>> answers = new ArrayList<>();
+    for (Member m : cluster.state().getMembers()) {
+      if (m.status() == MemberStatus.up() && m.hasRole(ClusterFormation.DATAPLANE)
+          && !unreachable.contains(m.address())) {
+        answers.add(shardsOn(m.address()));
+      }
+    }
+    CompletionStage<Set<String>> all = CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+        .thenApply(done -> {
+          Set<String> out = new HashSet<>();
+          answers.forEach(a -> out.addAll(a.join()));
+          return out;
+        });
+    live = new Live(unreachable, all, System.nanoTime());
+    return all;
+  }
+
+  /** The shards a node's region runs; none when it does not answer within a second. */
+  private CompletableFuture<Set<String>> shardsOn(Address node) {
+    var region = system.classicSystem().actorSelection(node + "/system/sharding/" + typeName);
+    return Patterns.ask(region, ShardRegion.getRegionStatsInstance(), ASK).toCompletableFuture()
+        .handle((reply, err) -> reply instanceof ShardRegion.ShardRegionStats s
+            ? Set.copyOf(s.getStats().keySet()) : Set.of());
+  }
+
+  private static String describe(Set<Address> nodes) {
+    return String.join(", ", nodes.stream().map(Address::toString).sorted().toList());
+  }
+
+  /** Tells the writes in flight when a data-plane member becomes unreachable. */
+  private static final class Watcher extends AbstractActor {
+    private final FailoverWatch watch;
+
+    Watcher(FailoverWatch watch) {
+      this.watch = watch;
+    }
+
+    @Override
+    public void preStart() {
+      watch.cluster.subscribe(getSelf(), ClusterEvent.initialStateAsSnapshot(),
+          ClusterEvent.UnreachableMember.class);
+    }
+
+    @Override
+    public void postStop() {
+      watch.cluster.unsubscribe(getSelf());
+    }
+
+    @Override
+    public Receive createReceive() {
+      return receiveBuilder()
+          .match(ClusterEvent.UnreachableMember.class, u -> {
+            if (!u.member().hasRole(ClusterFormation.DATAPLANE)) return;
+            for (Consumer<Address> c : List.copyOf(watch.inFlight)) c.accept(u.member().address());
+          })
+          .matchAny(other -> { })
+          .build();
+    }
+  }
+}
