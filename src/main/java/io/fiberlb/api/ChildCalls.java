@@ -45,8 +45,9 @@ final class ChildCalls<P> {
       String lb = id("load_balancer_id", lbId);
       String pool = poolId == null ? "" : id("pool_id", poolId);
       ChildPatch p = patch.get();
+      boolean dryRun = DryRunAnswers.asked(in);
       return gw.ask(lb, r -> new LoadBalancerEntity.CreateChild(caller, pool, p, requestId, r,
-          ControlPlaneGateway.requestHash(in)), reply -> one(lb, reply));
+          ControlPlaneGateway.requestHash(in), dryRun), reply -> written(lb, reply));
     });
   }
 
@@ -82,8 +83,9 @@ final class ChildCalls<P> {
       String lb = id("load_balancer_id", lbId);
       String child = id("id", id);
       ChildPatch p = patch.get();
-      return gw.ask(lb, r -> new LoadBalancerEntity.UpdateChild(caller, kind, child, p, expectedVersion, r),
-          reply -> one(lb, reply));
+      boolean dryRun = DryRunAnswers.asked(in);
+      return gw.ask(lb, r -> new LoadBalancerEntity.UpdateChild(caller, kind, child, p, expectedVersion, r, dryRun),
+          reply -> written(lb, reply));
     });
   }
 
@@ -92,12 +94,23 @@ final class ChildCalls<P> {
       Caller caller = gw.caller(md, "");
       String lb = id("load_balancer_id", lbId);
       String child = id("id", id);
-      return gw.ask(lb, r -> new LoadBalancerEntity.DeleteChild(caller, kind, child, expectedVersion, r),
-          reply -> DeleteResponse.newBuilder().setVersion(((LoadBalancerEntity.DeletedReply) reply).version()).build());
+      boolean dryRun = DryRunAnswers.asked(in);
+      return gw.ask(lb, r -> new LoadBalancerEntity.DeleteChild(caller, kind, child, expectedVersion, r, dryRun),
+          reply -> DryRunAnswers.answer(reply, ChildCalls::deleted));
     });
   }
 
   private P one(String lbId, LoadBalancerEntity.Reply reply) {
     return toWire.apply(lbId, ((ChildReply) reply).child());
+  }
+
+  /** The answer of a create or update: the child, with what a dry run would do when it was one. */
+  @SuppressWarnings("unchecked")
+  private P written(String lbId, LoadBalancerEntity.Reply reply) {
+    return (P) DryRunAnswers.answer(reply, r -> (Message) one(lbId, r));
+  }
+
+  static DeleteResponse deleted(LoadBalancerEntity.Reply reply) {
+    return DeleteResponse.newBuilder().setVersion(((LoadBalancerEntity.DeletedReply) reply).version()).build();
   }
 }

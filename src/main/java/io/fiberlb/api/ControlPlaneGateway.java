@@ -95,7 +95,8 @@ public final class ControlPlaneGateway {
    * answered at once too, instead of after the ask timeout.
    */
   public <T> CompletionStage<T> ask(String lbId, Function<ActorRef<Reply>, Command> message, Function<Reply, T> onReply) {
-    boolean write = message.apply(null) instanceof LoadBalancerEntity.WriteCommand; // only its kind; never sent
+    // Only its kind (never sent); a dry run (validate_only) writes nothing, so it goes as a read.
+    boolean write = message.apply(null) instanceof LoadBalancerEntity.WriteCommand w && !w.validateOnly();
     if (!write) return send(lbId, message, onReply);
     String down = journalDown.get();
     if (down != null) return unavailable("not written: " + down + "; nothing was changed, retry when it is back");
@@ -167,7 +168,7 @@ public final class ControlPlaneGateway {
    * before the create is sent, so that such a refusal starts no entity and journals nothing. The create's saga
    * still decides (another create may take the name meanwhile); this only keeps the common refusal traceless.
    */
-  public CompletionStage<Void> precheckCreate(Caller caller, String lbId, String name, String vip) {
+  public CompletionStage<Precheck> precheckCreate(Caller caller, String lbId, String name, String vip) {
     var project = sharding.entityRefFor(ProjectEntity.TYPE_KEY, ProjectEntity.entityId(caller.orgId(), caller.projectId()))
         .<ProjectEntity.Reply>ask(r -> new ProjectEntity.CheckRegister(lbId, name, r), timeout);
     var pool = sharding.entityRefFor(VipPoolEntity.TYPE_KEY, vipRange)
@@ -175,24 +176,36 @@ public final class ControlPlaneGateway {
     return project.thenCombineAsync(pool, (p, v) -> {
       if (p instanceof ProjectEntity.Refused r) throw Errors.toStatus(r.rejection());
       if (v.rejection() != null) throw Errors.toStatus(v.rejection());
-      return (Void) null;
+      return new Precheck(((ProjectEntity.Done) p).at() > 0, v.address());
     }, executor).exceptionally(err -> {
       throw asRuntime(Errors.translate(err, "the project directory"));
     });
   }
+
+  /**
+   * What the project and the VIP pool said to a create.
+   *
+   * @param registered the load balancer exists already (its entity too): a create repeated with its request id
+   * @param vip the address the create would get now
+   */
+  public record Precheck(boolean registered, String vip) {}
 
   private static RuntimeException asRuntime(Throwable t) {
     return t instanceof RuntimeException r ? r : new RuntimeException(t);
   }
 
   /**
-   * A digest of a create request's body without its request_id, kept with the idempotency record: a repeat of the
+   * A digest of a create request's body without its request_id and validate_only, kept with the idempotency record: a repeat of the
    * request id with another body is refused. protobuf-java writes known fields in field-number order, and unknown
    * fields never get this far ({@link WireChecks}), so equal requests give equal bytes.
    */
   public static String requestHash(Message request) {
-    var rid = request.getDescriptorForType().findFieldByName("request_id");
-    Message body = rid == null ? request : request.toBuilder().clearField(rid).build();
+    var b = request.toBuilder();
+    for (String ignored : new String[] {"request_id", "validate_only"}) { // a dry run repeats the same request
+      var f = request.getDescriptorForType().findFieldByName(ignored);
+      if (f != null) b.clearField(f);
+    }
+    Message body = b.build();
     return Hashes.sha256Hex(body.toByteArray()).substring(0, 32);
   }
 

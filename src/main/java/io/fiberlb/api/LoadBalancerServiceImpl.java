@@ -22,6 +22,7 @@ import io.fiberlb.api.v1.PoolStatus;
 import io.fiberlb.api.v1.TrafficStats;
 import io.fiberlb.api.v1.UpdateLoadBalancerRequest;
 import io.fiberlb.controlplane.CreateRules;
+import io.fiberlb.controlplane.DryRuns;
 import io.fiberlb.controlplane.LoadBalancerEntity;
 import io.fiberlb.controlplane.LoadBalancerEntity.LoadBalancerReply;
 import io.fiberlb.controlplane.Views.ChildView;
@@ -61,9 +62,20 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
       String lbId = in.getRequestId().isEmpty() ? UUID.randomUUID().toString()
           : LoadBalancerEntity.idFor(caller.orgId(), caller.projectId(), in.getRequestId());
       String hash = ControlPlaneGateway.requestHash(in);
+      boolean dryRun = DryRunAnswers.asked(in);
       return gw.precheckCreate(caller, lbId, patch.name(), patch.vipAddress() == null ? "" : patch.vipAddress())
-          .thenComposeAsync(ok -> gw.ask(lbId, r -> new LoadBalancerEntity.CreateLoadBalancer(caller, patch, r, hash),
-              reply -> ProtoMapper.loadBalancer(((LoadBalancerReply) reply).lb())), gw.executor());
+          .thenComposeAsync(ok -> {
+            if (dryRun && !ok.registered()) {
+              // Not sent to the entity: starting one is journaled by sharding's remember-entities. The same rules
+              // decide (CreateLoadBalancer's own), on the answers the project and the VIP pool just gave.
+              var reply = DryRuns.newLoadBalancer(lbId, new LoadBalancerEntity.CreateLoadBalancer(caller, patch, null,
+                  hash, true), gw.vipRange(), ok.vip());
+              if (reply instanceof LoadBalancerEntity.Rejected r) throw Errors.toStatus(r.rejection());
+              return CompletableFuture.completedFuture(DryRunAnswers.answer(reply, LoadBalancerServiceImpl::loadBalancer));
+            }
+            return gw.ask(lbId, r -> new LoadBalancerEntity.CreateLoadBalancer(caller, patch, r, hash, dryRun),
+                reply -> DryRunAnswers.answer(reply, LoadBalancerServiceImpl::loadBalancer));
+          }, gw.executor());
     });
   }
 
@@ -102,6 +114,10 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
     });
   }
 
+  private static LoadBalancer loadBalancer(LoadBalancerEntity.Reply reply) {
+    return ProtoMapper.loadBalancer(((LoadBalancerReply) reply).lb());
+  }
+
   private static boolean notFound(Throwable err) {
     Throwable t = err.getCause() != null ? err.getCause() : err;
     return t instanceof GrpcServiceException g && g.status().getCode() == Status.Code.NOT_FOUND;
@@ -117,8 +133,10 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
       Caller caller = gw.caller(md, "");
       var patch = ProtoMapper.patch(in.getLoadBalancer());
       Long expected = in.hasExpectedVersion() ? in.getExpectedVersion() : null;
-      return gw.ask(id("id", in.getId()), r -> new LoadBalancerEntity.UpdateLoadBalancer(caller, patch, expected, r),
-          reply -> ProtoMapper.loadBalancer(((LoadBalancerReply) reply).lb()));
+      boolean dryRun = DryRunAnswers.asked(in);
+      return gw.ask(id("id", in.getId()),
+          r -> new LoadBalancerEntity.UpdateLoadBalancer(caller, patch, expected, r, dryRun),
+          reply -> DryRunAnswers.answer(reply, LoadBalancerServiceImpl::loadBalancer));
     });
   }
 
@@ -127,9 +145,10 @@ public final class LoadBalancerServiceImpl implements LoadBalancerServicePowerAp
     return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       Long expected = in.hasExpectedVersion() ? in.getExpectedVersion() : null;
+      boolean dryRun = DryRunAnswers.asked(in);
       return gw.ask(id("id", in.getId()),
-          r -> new LoadBalancerEntity.DeleteLoadBalancer(caller, in.getCascade(), expected, r),
-          reply -> DeleteResponse.newBuilder().setVersion(((LoadBalancerEntity.DeletedReply) reply).version()).build());
+          r -> new LoadBalancerEntity.DeleteLoadBalancer(caller, in.getCascade(), expected, r, dryRun),
+          reply -> DryRunAnswers.answer(reply, ChildCalls::deleted));
     });
   }
 

@@ -7,12 +7,9 @@ import com.google.protobuf.util.JsonFormat;
 import io.fiberlb.api.v1.Change;
 import io.fiberlb.api.v1.LoadBalancerSnapshot;
 import io.fiberlb.controlplane.LoadBalancerState;
-import io.fiberlb.controlplane.LoadBalancerState.Active;
-import io.fiberlb.controlplane.LoadBalancerState.Deleted;
+import io.fiberlb.controlplane.Views;
 import io.fiberlb.controlplane.Views.ChildView;
-import io.fiberlb.controlplane.Views.LoadBalancerView;
-import io.fiberlb.controlplane.model.Child;
-import io.fiberlb.controlplane.model.Enums;
+import io.fiberlb.controlplane.Views.TreeView;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,37 +17,38 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A load balancer's state, past or present, as the API shows it (a {@link LoadBalancerSnapshot}: what Get and the
- * child Gets returned in that state), and the field-level differences between two such snapshots.
+ * A whole load balancer in the API's messages, and what changed between two of them, field by field: what the
+ * audit answers for points of the history (GetLoadBalancerAt, DiffLoadBalancer) and a write's dry run for the
+ * change it would make. One mapping and one diff for both, so a dry run's diff is the diff the audit shows after
+ * the real write.
  */
 public final class Snapshots {
   private Snapshots() {}
 
   /** Fields that change with every write and say nothing about what changed. */
-  private static final Set<String> BOOKKEEPING =
-      Set.of("version", "created_at", "updated_at", "provisioning_status", "operating_status",
-          "operating_status_reason", "load_balancer_id");
+  private static final Set<String> BOOKKEEPING = Set.of("version", "created_at", "updated_at", "provisioning_status",
+      "operating_status", "operating_status_reason", "load_balancer_id", "dry_run");
   private static final JsonFormat.Printer JSON = JsonFormat.printer().preservingProtoFieldNames()
       .omittingInsignificantWhitespace().includingDefaultValueFields();
 
   /** The whole load balancer as Get and the child Gets returned it in this state. */
   public static LoadBalancerSnapshot snapshot(LoadBalancerState s, long sequenceNr) {
+    return of(Views.tree(s, java.util.Map.of()), sequenceNr);
+  }
+
+  /** The load balancer and its children as Get and the child Gets show them. */
+  public static LoadBalancerSnapshot of(TreeView tree, long sequenceNr) {
     var out = LoadBalancerSnapshot.newBuilder().setSequenceNr(sequenceNr);
-    if (s instanceof Active a) {
-      String id = a.info().id();
-      out.setLoadBalancer(ProtoMapper.loadBalancer(a.view()));
-      for (Child c : a.children().values()) {
-        ChildView v = a.view(c);
-        switch (c.kind()) {
-          case LISTENER -> out.addListeners(ProtoMapper.listener(id, v));
-          case POOL -> out.addPools(ProtoMapper.pool(id, v));
-          case BACKEND -> out.addBackends(ProtoMapper.backend(id, v));
-          case HEALTH_CHECK -> out.addHealthChecks(ProtoMapper.healthCheck(id, v));
-        }
+    if (tree.lb() == null) return out.build();
+    out.setLoadBalancer(ProtoMapper.loadBalancer(tree.lb())).setDeleted(tree.deleted());
+    String id = tree.lb().info().id();
+    for (ChildView v : tree.children()) {
+      switch (v.child().kind()) {
+        case LISTENER -> out.addListeners(ProtoMapper.listener(id, v));
+        case POOL -> out.addPools(ProtoMapper.pool(id, v));
+        case BACKEND -> out.addBackends(ProtoMapper.backend(id, v));
+        case HEALTH_CHECK -> out.addHealthChecks(ProtoMapper.healthCheck(id, v));
       }
-    } else if (s instanceof Deleted d) {
-      out.setDeleted(true).setLoadBalancer(ProtoMapper.loadBalancer(new LoadBalancerView(d.info(), d.version(),
-          Enums.ProvisioningStatus.DELETED, Enums.OperatingStatus.OFFLINE)));
     }
     return out.build();
   }
@@ -61,7 +59,10 @@ public final class Snapshots {
    */
   public static List<Change> diff(LoadBalancerSnapshot from, LoadBalancerSnapshot to) {
     var out = new ArrayList<Change>();
-    if (!from.getDeleted() && to.getDeleted()) {
+    if (!from.hasLoadBalancer() && to.hasLoadBalancer() && !to.getDeleted()) {
+      out.add(Change.newBuilder().setType(Change.Type.ADDED).setResourceKind("load_balancer")
+          .setResourceId(to.getLoadBalancer().getId()).setAfter(json(to.getLoadBalancer())).build());
+    } else if (!from.getDeleted() && to.getDeleted()) {
       out.add(Change.newBuilder().setType(Change.Type.REMOVED).setResourceKind("load_balancer")
           .setResourceId(from.getLoadBalancer().getId()).setBefore(json(from.getLoadBalancer())).build());
     } else {
@@ -99,6 +100,7 @@ public final class Snapshots {
   }
 
   private static void fields(List<Change> out, String kind, String id, Message before, Message after) {
+    if (before.equals(after)) return; // most children of a tree are untouched by one change
     for (FieldDescriptor f : before.getDescriptorForType().getFields()) {
       if (BOOKKEEPING.contains(f.getName())) continue;
       Object a = before.getField(f);

@@ -86,10 +86,11 @@ final class BackendCommands extends ResourceCommands<BackendServiceClient> {
   int create(@Mixin Flags.LbRef lbRef,
       @Option(names = "--pool", order = 1, required = true, paramLabel = "POOL",
           description = "Id or name of the pool to add it to.") String pool,
-      @Mixin Fields fields, @Mixin Flags.Idempotency idempotency, @Mixin Waiting.Options wait) {
+      @Mixin Fields fields, @Mixin Flags.Idempotency idempotency, @Mixin Waiting.Options wait,
+      @Mixin DryRunFlag dryRun) {
     var spec = fields.spec();
     String lb = lbId(lbRef.id);
-    var request = CreateBackendRequest.newBuilder().setLoadBalancerId(lb)
+    var request = CreateBackendRequest.newBuilder().setValidateOnly(dryRun.dryRun).setLoadBalancerId(lb)
         .setPoolId(childId(Names.Kind.POOL, lb, pool)).setBackend(spec).setRequestId(idempotency.requestId).build();
     Backend created = call(request, BackendServiceClient::createBackend);
     return showWritten(created, lb, wait, () -> read(lb, created.getId()));
@@ -117,21 +118,23 @@ final class BackendCommands extends ResourceCommands<BackendServiceClient> {
   @Command(name = "update",
       description = "Change a backend. Only the fields given change; the others keep their values.")
   int update(@Mixin Flags.LbRef lbRef, @Parameters(paramLabel = "BACKEND", description = BACKEND) String ref,
-      @Mixin Fields fields, @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait) {
+      @Mixin Fields fields, @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait,
+      @Mixin DryRunFlag dryRun) {
     var spec = changes(fields.spec());
     String lb = lbId(lbRef.id);
     String id = childId(Names.Kind.BACKEND, lb, ref);
-    var request = UpdateBackendRequest.newBuilder().setLoadBalancerId(lb).setId(id).setBackend(spec);
+    var request = UpdateBackendRequest.newBuilder().setValidateOnly(dryRun.dryRun).setLoadBalancerId(lb).setId(id).setBackend(spec);
     set(precondition.expectedVersion, request::setExpectedVersion);
     return showWritten(call(request.build(), BackendServiceClient::updateBackend), lb, wait, () -> read(lb, id));
   }
 
   @Command(name = "delete", description = "Remove a backend from its pool.")
   int delete(@Mixin Flags.LbRef lbRef, @Parameters(paramLabel = "BACKEND", description = BACKEND) String ref,
-      @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait) {
+      @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait,
+      @Mixin DryRunFlag dryRun) {
     String lb = lbId(lbRef.id);
     String id = childId(Names.Kind.BACKEND, lb, ref);
-    var request = DeleteBackendRequest.newBuilder().setLoadBalancerId(lb).setId(id);
+    var request = DeleteBackendRequest.newBuilder().setValidateOnly(dryRun.dryRun).setLoadBalancerId(lb).setId(id);
     set(precondition.expectedVersion, request::setExpectedVersion);
     return showDeleted(id, call(request.build(), BackendServiceClient::deleteBackend), lb, wait,
         () -> read(lb, id));

@@ -105,10 +105,11 @@ final class HealthCheckCommands extends ResourceCommands<HealthCheckServiceClien
   @Command(name = "create", description = "Create a health check in a load balancer; a pool uses it through"
       + " --health-check-id.")
   int create(@Mixin Flags.LbRef lbRef, @Mixin Fields fields, @Mixin Flags.Idempotency idempotency,
-      @Mixin Waiting.Options wait) {
+      @Mixin Waiting.Options wait,
+      @Mixin DryRunFlag dryRun) {
     var spec = fields.spec();
     String lb = lbId(lbRef.id);
-    var request = CreateHealthCheckRequest.newBuilder().setLoadBalancerId(lb).setHealthCheck(spec)
+    var request = CreateHealthCheckRequest.newBuilder().setValidateOnly(dryRun.dryRun).setLoadBalancerId(lb).setHealthCheck(spec)
         .setRequestId(idempotency.requestId).build();
     HealthCheck created = call(request, HealthCheckServiceClient::createHealthCheck);
     return showWritten(created, lb, wait, () -> read(lb, created.getId()));
@@ -131,11 +132,12 @@ final class HealthCheckCommands extends ResourceCommands<HealthCheckServiceClien
   @Command(name = "update",
       description = "Change a health check. Only the fields given change; the others keep their values.")
   int update(@Mixin Flags.LbRef lbRef, @Parameters(paramLabel = "HC", description = HC) String ref,
-      @Mixin Fields fields, @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait) {
+      @Mixin Fields fields, @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait,
+      @Mixin DryRunFlag dryRun) {
     var spec = changes(fields.spec());
     String lb = lbId(lbRef.id);
     String id = childId(Names.Kind.HEALTH_CHECK, lb, ref);
-    var request = UpdateHealthCheckRequest.newBuilder().setLoadBalancerId(lb).setId(id).setHealthCheck(spec);
+    var request = UpdateHealthCheckRequest.newBuilder().setValidateOnly(dryRun.dryRun).setLoadBalancerId(lb).setId(id).setHealthCheck(spec);
     set(precondition.expectedVersion, request::setExpectedVersion);
     return showWritten(call(request.build(), HealthCheckServiceClient::updateHealthCheck), lb, wait,
         () -> read(lb, id));
@@ -143,10 +145,11 @@ final class HealthCheckCommands extends ResourceCommands<HealthCheckServiceClien
 
   @Command(name = "delete", description = "Delete a health check. Refused while a pool uses it.")
   int delete(@Mixin Flags.LbRef lbRef, @Parameters(paramLabel = "HC", description = HC) String ref,
-      @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait) {
+      @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait,
+      @Mixin DryRunFlag dryRun) {
     String lb = lbId(lbRef.id);
     String id = childId(Names.Kind.HEALTH_CHECK, lb, ref);
-    var request = DeleteHealthCheckRequest.newBuilder().setLoadBalancerId(lb).setId(id);
+    var request = DeleteHealthCheckRequest.newBuilder().setValidateOnly(dryRun.dryRun).setLoadBalancerId(lb).setId(id);
     set(precondition.expectedVersion, request::setExpectedVersion);
     return showDeleted(id, call(request.build(), HealthCheckServiceClient::deleteHealthCheck), lb, wait,
         () -> read(lb, id));

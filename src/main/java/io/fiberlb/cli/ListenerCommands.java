@@ -121,10 +121,11 @@ final class ListenerCommands extends ResourceCommands<ListenerServiceClient> {
 
   @Command(name = "create", description = "Create a listener on a load balancer.")
   int create(@Mixin Flags.LbRef lbRef, @Mixin Fields fields, @Mixin Flags.Idempotency idempotency,
-      @Mixin Waiting.Options wait) {
+      @Mixin Waiting.Options wait,
+      @Mixin DryRunFlag dryRun) {
     var spec = fields.spec();
     String lb = lbId(lbRef.id);
-    var request = CreateListenerRequest.newBuilder().setLoadBalancerId(lb).setListener(resolved(spec, lb))
+    var request = CreateListenerRequest.newBuilder().setValidateOnly(dryRun.dryRun).setLoadBalancerId(lb).setListener(resolved(spec, lb))
         .setRequestId(idempotency.requestId).build();
     Listener created = call(request, ListenerServiceClient::createListener);
     return showWritten(created, lb, wait, () -> read(lb, created.getId()));
@@ -147,11 +148,12 @@ final class ListenerCommands extends ResourceCommands<ListenerServiceClient> {
   @Command(name = "update",
       description = "Change a listener. Only the fields given change; the others keep their values.")
   int update(@Mixin Flags.LbRef lbRef, @Parameters(paramLabel = "LISTENER", description = LISTENER) String ref,
-      @Mixin Fields fields, @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait) {
+      @Mixin Fields fields, @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait,
+      @Mixin DryRunFlag dryRun) {
     var spec = changes(fields.spec());
     String lb = lbId(lbRef.id);
     String id = childId(Names.Kind.LISTENER, lb, ref);
-    var request = UpdateListenerRequest.newBuilder().setLoadBalancerId(lb).setId(id)
+    var request = UpdateListenerRequest.newBuilder().setValidateOnly(dryRun.dryRun).setLoadBalancerId(lb).setId(id)
         .setListener(resolved(spec, lb));
     set(precondition.expectedVersion, request::setExpectedVersion);
     return showWritten(call(request.build(), ListenerServiceClient::updateListener), lb, wait, () -> read(lb, id));
@@ -159,10 +161,11 @@ final class ListenerCommands extends ResourceCommands<ListenerServiceClient> {
 
   @Command(name = "delete", description = "Delete a listener; its port stops accepting connections.")
   int delete(@Mixin Flags.LbRef lbRef, @Parameters(paramLabel = "LISTENER", description = LISTENER) String ref,
-      @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait) {
+      @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait,
+      @Mixin DryRunFlag dryRun) {
     String lb = lbId(lbRef.id);
     String id = childId(Names.Kind.LISTENER, lb, ref);
-    var request = DeleteListenerRequest.newBuilder().setLoadBalancerId(lb).setId(id);
+    var request = DeleteListenerRequest.newBuilder().setValidateOnly(dryRun.dryRun).setLoadBalancerId(lb).setId(id);
     set(precondition.expectedVersion, request::setExpectedVersion);
     return showDeleted(id, call(request.build(), ListenerServiceClient::deleteListener), lb, wait,
         () -> read(lb, id));

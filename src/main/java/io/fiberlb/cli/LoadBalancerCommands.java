@@ -71,8 +71,10 @@ final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceCli
   static final String LB = "Id or name of the load balancer (a name must be unique in the project).";
 
   @Command(name = "create", description = "Create a load balancer and allocate its VIP; prints it with its id.")
-  int create(@Mixin Fields fields, @Mixin Flags.Idempotency idempotency, @Mixin Waiting.Options wait) {
+  int create(@Mixin Fields fields, @Mixin Flags.Idempotency idempotency, @Mixin Waiting.Options wait,
+      @Mixin DryRunFlag dryRun) {
     var request = CreateLoadBalancerRequest.newBuilder().setLoadBalancer(fields.spec())
+        .setValidateOnly(dryRun.dryRun)
         .setRequestId(idempotency.requestId).build();
     var created = call(request, LoadBalancerServiceClient::createLoadBalancer);
     return showWritten(created, created.getId(), wait, () -> read(created.getId()));
@@ -97,10 +99,11 @@ final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceCli
   @Command(name = "update",
       description = "Change a load balancer. Only the fields given change; the others keep their values.")
   int update(@Parameters(paramLabel = "LB", description = LB) String ref,
-      @Mixin Fields fields, @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait) {
+      @Mixin Fields fields, @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait,
+      @Mixin DryRunFlag dryRun) {
     var spec = changes(fields.spec());
     String id = lbId(ref);
-    var request = UpdateLoadBalancerRequest.newBuilder().setId(id).setLoadBalancer(spec);
+    var request = UpdateLoadBalancerRequest.newBuilder().setValidateOnly(dryRun.dryRun).setId(id).setLoadBalancer(spec);
     set(precondition.expectedVersion, request::setExpectedVersion);
     return showWritten(call(request.build(), LoadBalancerServiceClient::updateLoadBalancer), id, wait,
         () -> read(id));
@@ -112,9 +115,10 @@ final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceCli
   int delete(@Parameters(paramLabel = "LB", description = LB) String ref,
       @Option(names = "--cascade", order = 20,
           description = "Delete its listeners, pools, backends and health checks with it.") boolean cascade,
-      @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait) {
+      @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait,
+      @Mixin DryRunFlag dryRun) {
     String id = lbId(ref);
-    var request = DeleteLoadBalancerRequest.newBuilder().setId(id).setCascade(cascade);
+    var request = DeleteLoadBalancerRequest.newBuilder().setValidateOnly(dryRun.dryRun).setId(id).setCascade(cascade);
     set(precondition.expectedVersion, request::setExpectedVersion);
     return showDeleted(id, call(request.build(), LoadBalancerServiceClient::deleteLoadBalancer), null, wait,
         () -> read(id));

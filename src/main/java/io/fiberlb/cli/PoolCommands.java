@@ -118,10 +118,11 @@ final class PoolCommands extends ResourceCommands<PoolServiceClient> {
 
   @Command(name = "create", description = "Create a pool in a load balancer.")
   int create(@Mixin Flags.LbRef lbRef, @Mixin Fields fields, @Mixin Flags.Idempotency idempotency,
-      @Mixin Waiting.Options wait) {
+      @Mixin Waiting.Options wait,
+      @Mixin DryRunFlag dryRun) {
     var spec = fields.spec();
     String lb = lbId(lbRef.id);
-    var request = CreatePoolRequest.newBuilder().setLoadBalancerId(lb).setPool(resolved(spec, lb))
+    var request = CreatePoolRequest.newBuilder().setValidateOnly(dryRun.dryRun).setLoadBalancerId(lb).setPool(resolved(spec, lb))
         .setRequestId(idempotency.requestId).build();
     Pool created = call(request, PoolServiceClient::createPool);
     return showWritten(created, lb, wait, () -> read(lb, created.getId()));
@@ -144,11 +145,12 @@ final class PoolCommands extends ResourceCommands<PoolServiceClient> {
   @Command(name = "update",
       description = "Change a pool. Only the fields given change; the others keep their values.")
   int update(@Mixin Flags.LbRef lbRef, @Parameters(paramLabel = "POOL", description = POOL) String ref,
-      @Mixin Fields fields, @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait) {
+      @Mixin Fields fields, @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait,
+      @Mixin DryRunFlag dryRun) {
     var spec = changes(fields.spec());
     String lb = lbId(lbRef.id);
     String id = childId(Names.Kind.POOL, lb, ref);
-    var request = UpdatePoolRequest.newBuilder().setLoadBalancerId(lb).setId(id).setPool(resolved(spec, lb));
+    var request = UpdatePoolRequest.newBuilder().setValidateOnly(dryRun.dryRun).setLoadBalancerId(lb).setId(id).setPool(resolved(spec, lb));
     set(precondition.expectedVersion, request::setExpectedVersion);
     return showWritten(call(request.build(), PoolServiceClient::updatePool), lb, wait, () -> read(lb, id));
   }
@@ -156,10 +158,11 @@ final class PoolCommands extends ResourceCommands<PoolServiceClient> {
   @Command(name = "delete",
       description = "Delete a pool and its backends. Refused while a listener has it as its default pool.")
   int delete(@Mixin Flags.LbRef lbRef, @Parameters(paramLabel = "POOL", description = POOL) String ref,
-      @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait) {
+      @Mixin Flags.Precondition precondition, @Mixin Waiting.Options wait,
+      @Mixin DryRunFlag dryRun) {
     String lb = lbId(lbRef.id);
     String id = childId(Names.Kind.POOL, lb, ref);
-    var request = DeletePoolRequest.newBuilder().setLoadBalancerId(lb).setId(id);
+    var request = DeletePoolRequest.newBuilder().setValidateOnly(dryRun.dryRun).setLoadBalancerId(lb).setId(id);
     set(precondition.expectedVersion, request::setExpectedVersion);
     return showDeleted(id, call(request.build(), PoolServiceClient::deletePool), lb, wait, () -> read(lb, id));
   }

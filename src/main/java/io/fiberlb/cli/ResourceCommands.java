@@ -1,7 +1,9 @@
 package io.fiberlb.cli;
 
 import com.google.protobuf.Message;
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import io.fiberlb.api.v1.DeleteResponse;
+import io.fiberlb.api.v1.DryRun;
 import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -70,7 +72,7 @@ abstract class ResourceCommands<C> {
    * nothing pending and prints the resource as {@code again} reads it then, failing if it ended in ERROR.
    */
   int showWritten(Message resource, String lbId, Waiting.Options wait, java.util.function.Supplier<Message> again) {
-    if (!wait.wait) return show(resource);
+    if (!wait.wait || isDryRun(resource)) return showWritten(resource);
     new Waiting(cli.api(), wait).untilSettled(lbId);
     Message now = again.get();
     show(now);
@@ -87,7 +89,7 @@ abstract class ResourceCommands<C> {
    */
   int showDeleted(String id, DeleteResponse reply, String lbId, Waiting.Options wait,
       java.util.function.Supplier<Message> again) {
-    if (wait.wait) {
+    if (wait.wait && !reply.hasDryRun()) {
       var waiting = new Waiting(cli.api(), wait);
       waiting.untilGone(again, noun + " " + id);
       if (lbId != null) waiting.untilSettled(lbId);
@@ -123,9 +125,31 @@ abstract class ResourceCommands<C> {
     return 0;
   }
 
-  /** Prints what a delete did. */
+  /** Prints what a delete did, or with {@code --dry-run} what it would do. */
   int showDeleted(String id, DeleteResponse reply) {
+    if (reply.hasDryRun()) return showDryRun(reply, reply.getDryRun());
     cli.output().deleted(noun, id, reply);
+    return 0;
+  }
+
+  /** Prints what a create or update did, or with {@code --dry-run} what it would do. */
+  int showWritten(Message answer) {
+    if (!isDryRun(answer)) return show(answer);
+    return showDryRun(answer, (DryRun) answer.getField(answer.getDescriptorForType().findFieldByName("dry_run")));
+  }
+
+  /** Whether a create's or update's answer is a dry run's (nothing was written, nothing to wait for). */
+  private static boolean isDryRun(Message answer) {
+    FieldDescriptor f = answer.getDescriptorForType().findFieldByName("dry_run");
+    return f != null && answer.hasField(f);
+  }
+
+  /** With -f json, yaml or value the whole answer (the resource as it would be, and dry_run); else {@link DryRunOutput}. */
+  private int showDryRun(Message answer, DryRun d) {
+    if (cli.outputOptions.format() != OutputOptions.Format.TABLE) return show(answer);
+    var out = cli.spec.commandLine().getOut();
+    out.print(DryRunOutput.text(d));
+    out.flush();
     return 0;
   }
 

@@ -4,9 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.fiberlb.CborSerializable;
-import io.fiberlb.controlplane.LoadBalancerEvent.ChildCreated;
 import io.fiberlb.controlplane.LoadBalancerEvent.ChildDeleted;
-import io.fiberlb.controlplane.LoadBalancerEvent.ChildUpdated;
 import io.fiberlb.controlplane.LoadBalancerState.Active;
 import io.fiberlb.controlplane.LoadBalancerState.Creating;
 import io.fiberlb.controlplane.LoadBalancerState.Deleted;
@@ -22,17 +20,16 @@ import io.fiberlb.controlplane.model.EventMeta;
 import io.fiberlb.controlplane.model.LoadBalancerInfo;
 import io.fiberlb.controlplane.model.LoadBalancerPatch;
 import io.fiberlb.controlplane.model.Rejection;
-import io.fiberlb.controlplane.model.Usage;
-import io.fiberlb.controlplane.model.Validation;
+import io.fiberlb.controlplane.disruption.Disruption;
 import io.fiberlb.port.DataPlanePort;
 import io.fiberlb.port.DataPlaneReport;
 import io.fiberlb.port.DesiredLoadBalancer;
 import io.fiberlb.port.RuntimeCommand;
 import io.fiberlb.port.StatsSnapshot;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -85,14 +82,24 @@ public final class LoadBalancerEntity
     ActorRef<Reply> replyTo();
   }
 
-  /** A command that journals something when it succeeds: refused at once while the journal is unreachable. */
-  public sealed interface WriteCommand extends UserCommand {}
+  /**
+   * A command that journals something when it succeeds: refused at once while the journal is unreachable. With
+   * {@code validateOnly} (AIP-163's validate_only) it journals nothing and has no effect anywhere: it is decided by
+   * the same rules and answered with a {@link DryRunReply} of what it would produce.
+   */
+  public sealed interface WriteCommand extends UserCommand {
+    boolean validateOnly();
+  }
 
   /** @param requestHash a digest of the request's body (null when not known): a repeat with another is refused */
-  public record CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo, String requestHash)
-      implements WriteCommand {
+  public record CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo, String requestHash,
+      boolean validateOnly) implements WriteCommand {
+    public CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo, String requestHash) {
+      this(caller, spec, replyTo, requestHash, false);
+    }
+
     public CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo) {
-      this(caller, spec, replyTo, null);
+      this(caller, spec, replyTo, null, false);
     }
   }
 
@@ -100,11 +107,19 @@ public final class LoadBalancerEntity
 
   public record GetStatus(Caller caller, ActorRef<Reply> replyTo) implements UserCommand {}
 
-  public record UpdateLoadBalancer(Caller caller, LoadBalancerPatch patch, Long expectedVersion, ActorRef<Reply> replyTo)
-      implements WriteCommand {}
+  public record UpdateLoadBalancer(Caller caller, LoadBalancerPatch patch, Long expectedVersion, ActorRef<Reply> replyTo,
+      boolean validateOnly) implements WriteCommand {
+    public UpdateLoadBalancer(Caller caller, LoadBalancerPatch patch, Long expectedVersion, ActorRef<Reply> replyTo) {
+      this(caller, patch, expectedVersion, replyTo, false);
+    }
+  }
 
-  public record DeleteLoadBalancer(Caller caller, boolean cascade, Long expectedVersion, ActorRef<Reply> replyTo)
-      implements WriteCommand {}
+  public record DeleteLoadBalancer(Caller caller, boolean cascade, Long expectedVersion, ActorRef<Reply> replyTo,
+      boolean validateOnly) implements WriteCommand {
+    public DeleteLoadBalancer(Caller caller, boolean cascade, Long expectedVersion, ActorRef<Reply> replyTo) {
+      this(caller, cascade, expectedVersion, replyTo, false);
+    }
+  }
 
   /**
    * @param poolId the parent pool of a backend; empty for other kinds
@@ -112,9 +127,14 @@ public final class LoadBalancerEntity
    * @param requestHash a digest of the request's body (null when not known): a repeat with another is refused
    */
   public record CreateChild(Caller caller, String poolId, ChildPatch patch, String requestId, ActorRef<Reply> replyTo,
-      String requestHash) implements WriteCommand {
+      String requestHash, boolean validateOnly) implements WriteCommand {
+    public CreateChild(Caller caller, String poolId, ChildPatch patch, String requestId, ActorRef<Reply> replyTo,
+        String requestHash) {
+      this(caller, poolId, patch, requestId, replyTo, requestHash, false);
+    }
+
     public CreateChild(Caller caller, String poolId, ChildPatch patch, String requestId, ActorRef<Reply> replyTo) {
-      this(caller, poolId, patch, requestId, replyTo, null);
+      this(caller, poolId, patch, requestId, replyTo, null, false);
     }
   }
 
@@ -125,10 +145,19 @@ public final class LoadBalancerEntity
       implements UserCommand {}
 
   public record UpdateChild(Caller caller, Kind kind, String id, ChildPatch patch, Long expectedVersion,
-      ActorRef<Reply> replyTo) implements WriteCommand {}
+      ActorRef<Reply> replyTo, boolean validateOnly) implements WriteCommand {
+    public UpdateChild(Caller caller, Kind kind, String id, ChildPatch patch, Long expectedVersion,
+        ActorRef<Reply> replyTo) {
+      this(caller, kind, id, patch, expectedVersion, replyTo, false);
+    }
+  }
 
-  public record DeleteChild(Caller caller, Kind kind, String id, Long expectedVersion, ActorRef<Reply> replyTo)
-      implements WriteCommand {}
+  public record DeleteChild(Caller caller, Kind kind, String id, Long expectedVersion, ActorRef<Reply> replyTo,
+      boolean validateOnly) implements WriteCommand {
+    public DeleteChild(Caller caller, Kind kind, String id, Long expectedVersion, ActorRef<Reply> replyTo) {
+      this(caller, kind, id, expectedVersion, replyTo, false);
+    }
+  }
 
   /**
    * Bring the load balancer back to {@code target}, its state at {@code toVersion} as the journal holds it (the API
@@ -138,7 +167,12 @@ public final class LoadBalancerEntity
    * @param command the API command, for the event's record: RollbackLoadBalancer or RestoreLoadBalancer
    */
   public record RollBack(Caller caller, String command, long toVersion, LoadBalancerState.Active target,
-      Long expectedVersion, boolean dryRun, boolean newVip, ActorRef<Reply> replyTo) implements WriteCommand {}
+      Long expectedVersion, boolean dryRun, boolean newVip, ActorRef<Reply> replyTo) implements WriteCommand {
+    @Override
+    public boolean validateOnly() {
+      return dryRun;
+    }
+  }
 
   /** The message the shard sends to stop this entity (passivation, rebalance). */
   public record Stop(String reason) implements Command {
@@ -180,7 +214,8 @@ public final class LoadBalancerEntity
     @JsonSubTypes.Type(value = DeletedReply.class, name = "deleted"),
     @JsonSubTypes.Type(value = Rejected.class, name = "rejected"),
     @JsonSubTypes.Type(value = StatsReply.class, name = "stats"),
-    @JsonSubTypes.Type(value = RolledBackReply.class, name = "rolled-back")
+    @JsonSubTypes.Type(value = RolledBackReply.class, name = "rolled-back"),
+    @JsonSubTypes.Type(value = DryRunReply.class, name = "dry-run")
   })
   public sealed interface Reply extends CborSerializable {}
 
@@ -225,6 +260,17 @@ public final class LoadBalancerEntity
     @JsonCreator
     public StatsReply {}
   }
+
+  /**
+   * What a write asked with {@code validateOnly} would produce; nothing was journaled or changed.
+   *
+   * @param before the load balancer as it is (no {@code lb} when it does not exist yet)
+   * @param after as the write would leave it, at the version it would have
+   * @param reply what the write itself would answer
+   * @param disruption the traffic it would move and the open connections it would drain or cut
+   */
+  public record DryRunReply(Views.TreeView before, Views.TreeView after, Reply reply, Disruption disruption)
+      implements Reply {}
 
   // ------------------------------------------------------------------ construction
 
@@ -422,22 +468,8 @@ public final class LoadBalancerEntity
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> notCreated(NotCreated s, Command cmd) {
     if (cmd instanceof CreateLoadBalancer c) {
-      LoadBalancerPatch p = c.spec();
-      Instant now = Instant.now();
-      var info = new LoadBalancerInfo(lbId, c.caller().orgId(), c.caller().projectId(), orElse(p.name(), ""),
-          orElse(p.description(), ""), "", "", orElse(p.adminStateUp(), true), orElse(p.tags(), List.of()), now, now);
-      String vip = orElse(p.vipAddress(), "");
-      Optional<Rejection> bad = CreateRules.check(info, vip, settings.vipRange());
-      if (bad.isPresent()) return reject(c.replyTo(), bad.get());
-      timers.cancel("idle");
-      return persist(new LoadBalancerEvent.CreationStarted(info, vip, EventMeta.of(c.caller(), "CreateLoadBalancer"),
-          c.requestHash()))
-          .thenRun((Creating created) -> {
-            waiters.add(c.replyTo());
-            attempt = 0;
-            runCreationSteps(created);
-          })
-          .thenNoReply();
+      if (c.validateOnly()) scheduleIdle(); // a dry run leaves it not created: it passivates as after any other
+      return carryOut(s, writes(c).createLoadBalancer(c, settings.vipRange()), c);
     }
     scheduleIdle();
     return replyNotFound(cmd);
@@ -448,7 +480,7 @@ public final class LoadBalancerEntity
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> creating(Creating s, Command cmd) {
     Caller caller = callerOf(cmd);
     if (caller == null || !caller.owns(s.info())) return replyNotFound(cmd);
-    if (cmd instanceof CreateLoadBalancer c) {
+    if (cmd instanceof CreateLoadBalancer c && !c.validateOnly()) {
       Optional<Rejection> reused = CreateRules.reusedRequestId(s.requestId(), s.requestHash(), c.requestHash());
       if (reused.isPresent()) return reject(c.replyTo(), reused.get());
       waiters.add(c.replyTo());
@@ -529,104 +561,26 @@ public final class LoadBalancerEntity
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> active(Active s, Command cmd) {
     Caller caller = callerOf(cmd);
     if (caller == null || !caller.owns(s.info())) return replyNotFound(cmd);
-    if (cmd instanceof CreateLoadBalancer c) {
-      String rid = c.caller().requestId();
-      Optional<Rejection> reused = CreateRules.reusedRequestId(rid, s.requestHashes().get(rid), c.requestHash());
-      if (reused.isPresent()) return reject(c.replyTo(), reused.get());
-      return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors, binding)));
-    }
+    if (cmd instanceof CreateLoadBalancer c) return carryOut(s, writes(c).repeatCreate(s, c), c);
     if (cmd instanceof GetLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors, binding)));
     if (cmd instanceof GetStatus c) {
       return Effect().reply(c.replyTo(), new StatusReply(s.view(listenerErrors, binding),
           s.children().values().stream().map(ch -> s.view(ch, listenerErrors, binding)).toList(), node()));
     }
     if (cmd instanceof GetStats c) return Effect().reply(c.replyTo(), stats());
-    if (cmd instanceof UpdateLoadBalancer c) return onUpdateLoadBalancer(s, c);
-    if (cmd instanceof DeleteLoadBalancer c) return onDeleteLoadBalancer(s, c);
-    if (cmd instanceof CreateChild c) return onCreateChild(s, c);
+    if (cmd instanceof UpdateLoadBalancer c) return carryOut(s, writes(c).updateLoadBalancer(s, c), c);
+    if (cmd instanceof DeleteLoadBalancer c) return carryOut(s, writes(c).deleteLoadBalancer(s, c), c);
+    if (cmd instanceof CreateChild c) return carryOut(s, writes(c).createChild(s, c), c);
     if (cmd instanceof GetChild c) {
       return s.find(c.kind(), c.id())
           .map(ch -> Effect().reply(c.replyTo(), (Reply) new ChildReply(s.view(ch, listenerErrors, binding))))
-          .orElseGet(() -> reject(c.replyTo(), childNotFound(c.kind(), c.id())));
+          .orElseGet(() -> reject(c.replyTo(), writes().childNotFound(c.kind(), c.id())));
     }
     if (cmd instanceof ListChildren c) return onListChildren(s, c);
-    if (cmd instanceof UpdateChild c) return onUpdateChild(s, c);
-    if (cmd instanceof DeleteChild c) return onDeleteChild(s, c);
+    if (cmd instanceof UpdateChild c) return carryOut(s, writes(c).updateChild(s, c), c);
+    if (cmd instanceof DeleteChild c) return carryOut(s, writes(c).deleteChild(s, c), c);
     if (cmd instanceof RollBack c) return onRollBack(s, c);
     throw new IllegalArgumentException("unknown command " + cmd.getClass().getSimpleName());
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onUpdateLoadBalancer(Active s, UpdateLoadBalancer c) {
-    Optional<Rejection> stale = checkVersion(c.expectedVersion(), s.version(), "load balancer");
-    if (stale.isPresent()) return reject(c.replyTo(), stale.get());
-    LoadBalancerPatch p = c.patch();
-    LoadBalancerInfo cur = s.info();
-    if (p.vipAddress() != null && !p.vipAddress().equals(cur.vipAddress())) {
-      return reject(c.replyTo(), Rejection.invalid("load_balancer.vip_address: cannot be changed after create"));
-    }
-    var next = new LoadBalancerInfo(cur.id(), cur.orgId(), cur.projectId(), orElse(p.name(), cur.name()),
-        orElse(p.description(), cur.description()), cur.vipAddress(), cur.vipPool(),
-        orElse(p.adminStateUp(), cur.adminStateUp()), orElse(p.tags(), cur.tags()), cur.createdAt(), cur.updatedAt());
-    Optional<Rejection> bad = Validation.loadBalancer(next);
-    if (bad.isPresent()) return reject(c.replyTo(), bad.get());
-    if (next.equals(cur)) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view(listenerErrors, binding)));
-    var event = new LoadBalancerEvent.Updated(next.name(), next.description(), next.adminStateUp(), next.tags(),
-        EventMeta.of(c.caller(), "UpdateLoadBalancer"));
-    Function<LoadBalancerState, Reply> reply = ns -> new LoadBalancerReply(((Active) ns).view(listenerErrors, binding));
-    if (next.name().equals(cur.name())) return persist(event).thenReply(c.replyTo(), reply::apply);
-    return checkThenPersist(
-        ask(directory.project(cur.orgId(), cur.projectId()), r -> new ProjectEntity.Rename(lbId, next.name(), r)),
-        vip -> event, c.replyTo(), reply, false);
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onDeleteLoadBalancer(Active s, DeleteLoadBalancer c) {
-    Optional<Rejection> stale = checkVersion(c.expectedVersion(), s.version(), "load balancer");
-    if (stale.isPresent()) return reject(c.replyTo(), stale.get());
-    Usage u = s.usage();
-    if (!s.children().isEmpty() && !c.cascade()) {
-      return reject(c.replyTo(), Rejection.precondition("load balancer " + lbId + " still has " + u.listeners()
-          + " listeners, " + u.pools() + " pools, " + u.backends() + " backends and " + u.healthChecks()
-          + " health checks; delete them first or pass cascade"));
-    }
-    var event = new LoadBalancerEvent.Deleted(c.cascade(), List.copyOf(s.children().keySet()),
-        EventMeta.of(c.caller(), "DeleteLoadBalancer"));
-    return persist(event)
-        .thenRun((Deleted d) -> {
-          waiters.add(c.replyTo());
-          attempt = 0;
-          runCleanup(d);
-        })
-        .thenNoReply();
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onCreateChild(Active s, CreateChild c) {
-    Kind kind = c.patch().kind();
-    if (!c.requestId().isEmpty()) {
-      String existing = s.requestIds().get(c.requestId());
-      Optional<Rejection> reused = existing == null ? Optional.empty()
-          : CreateRules.reusedRequestId(c.requestId(), s.requestHashes().get(c.requestId()), c.requestHash());
-      if (reused.isPresent()) return reject(c.replyTo(), reused.get());
-      if (existing != null && s.find(kind, existing).isPresent()) {
-        return Effect().reply(c.replyTo(), new ChildReply(s.view(s.find(kind, existing).get(), listenerErrors, binding)));
-      }
-    }
-    if (kind == Kind.BACKEND && s.find(Kind.POOL, c.poolId()).isEmpty()) {
-      return reject(c.replyTo(), Rejection.notFound("pool_id: no pool " + c.poolId() + " in load balancer " + lbId));
-    }
-    List<String> missing = c.patch().missingForCreate();
-    if (!missing.isEmpty()) return reject(c.replyTo(), Rejection.invalid(missing.get(0) + ": is required"));
-    long version = s.version() + 1;
-    Instant now = Instant.now();
-    Child base = ChildPatch.defaults(kind, UUID.randomUUID().toString(), c.poolId(), version, now);
-    Child candidate = c.patch().applyTo(base, version, now);
-    Optional<Rejection> bad = Validation.child(candidate, null).or(() -> s.checkTree(candidate, null));
-    if (bad.isPresent()) return reject(c.replyTo(), bad.get());
-    var event = new ChildCreated(candidate, c.requestId(), EventMeta.of(c.caller(), "Create" + kind.typeName),
-        c.requestId().isEmpty() ? null : c.requestHash());
-    Usage after = s.usage().plus(one(kind));
-    return checkThenPersist(
-        ask(directory.project(s.info().orgId(), s.info().projectId()), r -> new ProjectEntity.ReserveUsage(lbId, after, r)),
-        vip -> event, c.replyTo(), ns -> new ChildReply(((Active) ns).view(candidate, listenerErrors, binding)), false);
   }
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onListChildren(Active s, ListChildren c) {
@@ -645,34 +599,6 @@ public final class LoadBalancerEntity
       items.add(s.view(ch, listenerErrors, binding));
     }
     return Effect().reply(c.replyTo(), new ChildrenReply(items, next));
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onUpdateChild(Active s, UpdateChild c) {
-    Optional<Child> found = s.find(c.kind(), c.id());
-    if (found.isEmpty()) return reject(c.replyTo(), childNotFound(c.kind(), c.id()));
-    Child cur = found.get();
-    Optional<Rejection> stale = checkVersion(c.expectedVersion(), cur.version(), c.kind().noun());
-    if (stale.isPresent()) return reject(c.replyTo(), stale.get());
-    long version = s.version() + 1;
-    Child candidate = c.patch().applyTo(cur, version, Instant.now());
-    Optional<Rejection> bad = Validation.child(candidate, cur).or(() -> s.checkTree(candidate, cur));
-    if (bad.isPresent()) return reject(c.replyTo(), bad.get());
-    if (sameContent(candidate, cur)) return Effect().reply(c.replyTo(), new ChildReply(s.view(cur, listenerErrors, binding)));
-    return persist(new ChildUpdated(candidate, EventMeta.of(c.caller(), "Update" + c.kind().typeName)))
-        .thenReply(c.replyTo(), ns -> new ChildReply(((Active) ns).view(candidate, listenerErrors, binding)));
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onDeleteChild(Active s, DeleteChild c) {
-    Optional<Child> found = s.find(c.kind(), c.id());
-    if (found.isEmpty()) return reject(c.replyTo(), childNotFound(c.kind(), c.id()));
-    Child cur = found.get();
-    Optional<Rejection> refused = checkVersion(c.expectedVersion(), cur.version(), c.kind().noun()).or(() -> s.checkDelete(cur));
-    if (refused.isPresent()) return reject(c.replyTo(), refused.get());
-    var event = new ChildDeleted(c.kind(), c.id(), s.dependents(cur), EventMeta.of(c.caller(), "Delete" + c.kind().typeName));
-    return persist(event)
-        .thenRun((Active a) -> directory.project(a.info().orgId(), a.info().projectId())
-            .tell(new ProjectEntity.Sync(lbId, a.info().name(), a.usage(), ctx.getSystem().ignoreRef())))
-        .thenReply(c.replyTo(), ns -> new DeletedReply(((Active) ns).version()));
   }
 
   // ------------------------------------------------------------------ rollback and restore
@@ -728,6 +654,7 @@ public final class LoadBalancerEntity
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> deleted(Deleted s, Command cmd) {
     Caller caller = callerOf(cmd);
     if (cmd instanceof DeleteLoadBalancer c && caller.owns(s.info()) && !s.cleanedUp()) {
+      if (c.validateOnly()) return carryOut(s, Decision.answer(new DeletedReply(s.version())), c);
       waiters.add(c.replyTo());
       return Effect().noReply();
     }
@@ -868,6 +795,100 @@ public final class LoadBalancerEntity
     return new StatsReply(dataPlane == null ? StatsSnapshot.none() : dataPlane.stats(lbId));
   }
 
+  // ------------------------------------------------------------------ carrying out writes
+
+  /** The rules of writes; a dry run gets a copy of the listener reports, as it answers from another thread. */
+  private Writes writes(WriteCommand c) {
+    return new Writes(lbId, c.validateOnly() ? Map.copyOf(listenerErrors) : listenerErrors,
+        c.validateOnly() ? Map.copyOf(binding) : binding);
+  }
+
+  private Writes writes() {
+    return new Writes(lbId, listenerErrors, binding);
+  }
+
+  /** Carries out what {@link Writes} decided: for real, or as a dry run when the command asks for validate only. */
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> carryOut(LoadBalancerState s, Decision d, WriteCommand c) {
+    if (d instanceof Decision.Refuse r) return reject(c.replyTo(), r.why());
+    if (c.validateOnly()) return dryRun(s, d, c);
+    if (d instanceof Decision.Answer a) return Effect().reply(c.replyTo(), a.reply());
+    var w = (Decision.Write) d;
+    LoadBalancerEvent event = w.event();
+    if (event instanceof LoadBalancerEvent.CreationStarted) {
+      timers.cancel("idle");
+      return persist(event)
+          .thenRun((Creating created) -> {
+            waiters.add(c.replyTo());
+            attempt = 0;
+            runCreationSteps(created);
+          })
+          .thenNoReply();
+    }
+    if (event instanceof LoadBalancerEvent.Deleted) {
+      return persist(event)
+          .thenRun((Deleted deleted) -> {
+            waiters.add(c.replyTo());
+            attempt = 0;
+            runCleanup(deleted);
+          })
+          .thenNoReply();
+    }
+    if (w.project() != null) {
+      LoadBalancerInfo info = ((Active) s).info();
+      return checkThenPersist(ask(directory.project(info.orgId(), info.projectId()), r -> w.project().take(lbId, r)),
+          vip -> event, c.replyTo(), w.reply(), false);
+    }
+    if (event instanceof ChildDeleted) {
+      return persist(event)
+          .thenRun((Active a) -> directory.project(a.info().orgId(), a.info().projectId())
+              .tell(new ProjectEntity.Sync(lbId, a.info().name(), a.usage(), ctx.getSystem().ignoreRef())))
+          .thenReply(c.replyTo(), w.reply()::apply);
+    }
+    return persist(event).thenReply(c.replyTo(), w.reply()::apply);
+  }
+
+  /**
+   * A write's dry run: the event is applied to the state, never persisted, and nothing else is told anything. What
+   * another entity must agree to is asked with its changes-nothing variant (quota, name, the VIP a create would
+   * get). The answer is worked out off the actor (tables for the disruption estimate) from immutable values.
+   */
+  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> dryRun(LoadBalancerState s, Decision d, WriteCommand c) {
+    StatsSnapshot stats = stats().stats();
+    Map<String, String> errors = Map.copyOf(listenerErrors);
+    CompletionStage<Reply> answer;
+    if (d instanceof Decision.Answer a) {
+      answer = CompletableFuture.completedFuture(DryRuns.of(s, s, a.reply(), stats, errors));
+    } else {
+      var w = (Decision.Write) d;
+      CompletionStage<LoadBalancerState> after;
+      if (w.event() instanceof LoadBalancerEvent.CreationStarted started) {
+        String range = settings.vipRange();
+        after = this.<VipPoolEntity.Command, VipPoolEntity.Reply>ask(directory.vipPool(range),
+                r -> new VipPoolEntity.CheckAllocate(lbId, started.requestedVip(), r))
+            .thenApply(v -> {
+              if (v.rejection() != null) throw new DryRuns.Refused(v.rejection());
+              return s.apply(started).apply(new LoadBalancerEvent.Created(v.address(), range,
+                  EventMeta.system(c.caller().requestId(), "CreateLoadBalancer", "dry run")));
+            });
+      } else if (w.project() != null) {
+        LoadBalancerInfo info = ((Active) s).info();
+        after = this.<ProjectEntity.Command, ProjectEntity.Reply>ask(directory.project(info.orgId(), info.projectId()),
+                r -> w.project().ask(lbId, r))
+            .thenApply(reply -> {
+              if (reply instanceof ProjectEntity.Refused f) throw new DryRuns.Refused(f.rejection());
+              return s.apply(w.event());
+            });
+      } else {
+        after = CompletableFuture.completedFuture(s.apply(w.event()));
+      }
+      answer = after.thenApplyAsync(ns -> DryRuns.of(s, ns, w.reply().apply(ns), stats, errors),
+          ctx.getExecutionContext());
+    }
+    ActorRef<Reply> replyTo = c.replyTo();
+    answer.whenComplete((reply, err) -> replyTo.tell(reply != null ? reply : new Rejected(DryRuns.rejection(err))));
+    return Effect().noReply();
+  }
+
   // ------------------------------------------------------------------ shared machinery
 
   /**
@@ -971,33 +992,10 @@ public final class LoadBalancerEntity
     return reject(replyTo, Rejection.notFound("load balancer " + lbId + " not found"));
   }
 
-  private Rejection childNotFound(Kind kind, String id) {
-    return Rejection.notFound(kind.noun() + " " + id + " not found in load balancer " + lbId);
-  }
-
   private static Optional<Rejection> checkVersion(Long expected, long actual, String what) {
     if (expected == null || expected == actual) return Optional.empty();
     return Optional.of(Rejection.aborted("expected_version: " + what + " is at version " + actual + ", not " + expected
         + "; read it again and retry"));
-  }
-
-  /** Equal but for version and updatedAt: an update that changes nothing is answered without an event. */
-  static boolean sameContent(Child a, Child b) {
-    ChildPatch none = ChildPatch.empty(a.kind());
-    return none.applyTo(a, 0, Instant.EPOCH).equals(none.applyTo(b, 0, Instant.EPOCH));
-  }
-
-  private static Usage one(Kind kind) {
-    return switch (kind) {
-      case LISTENER -> new Usage(1, 0, 0, 0);
-      case POOL -> new Usage(0, 1, 0, 0);
-      case BACKEND -> new Usage(0, 0, 1, 0);
-      case HEALTH_CHECK -> new Usage(0, 0, 0, 1);
-    };
-  }
-
-  private static <T> T orElse(T value, T fallback) {
-    return value != null ? value : fallback;
   }
 
   private static Caller callerOf(Command cmd) {

@@ -50,6 +50,8 @@ public final class ProjectEntity
   /**
    * Would {@link Register} be accepted now? Changes nothing: the API asks it before it sends a create, so that a
    * name taken or a quota reached is refused before anything is journaled. The create's own Register decides.
+   * Answers {@code Done} with the load balancer's position when it is registered already (a create repeated with
+   * its request id), else with 0.
    */
   public record CheckRegister(String lbId, String name, ActorRef<Reply> replyTo) implements Command {}
 
@@ -59,6 +61,12 @@ public final class ProjectEntity
 
   /** Refused if the project's totals with this load balancer at {@code usage} would pass a quota. */
   public record ReserveUsage(String lbId, Usage usage, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Would {@link ReserveUsage} be accepted now? Changes nothing: a write's dry run asks it. */
+  public record CheckUsage(String lbId, Usage usage, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Would {@link Rename} be accepted now? Changes nothing: a write's dry run asks it. */
+  public record CheckRename(String lbId, String name, ActorRef<Reply> replyTo) implements Command {}
 
   /**
    * A load balancer's actual name and usage, sent after deletes and after it recovers: heals what a crash between
@@ -233,10 +241,20 @@ public final class ProjectEntity
   private ReplyEffect<Event, State> onCommand(State s, Command cmd) {
     if (cmd instanceof Register c) return onRegister(s, c);
     if (cmd instanceof CheckRegister c) {
-      Reply answer = registerProblem(s, c.lbId(), c.name()).<Reply>map(Refused::new).orElseGet(() -> new Done(0));
+      Entry known = s.entries().get(c.lbId());
+      Reply answer = registerProblem(s, c.lbId(), c.name()).<Reply>map(Refused::new)
+          .orElseGet(() -> new Done(known == null ? 0 : known.position()));
       return Effect().reply(c.replyTo(), answer);
     }
     if (cmd instanceof Rename c) return onRename(s, c);
+    if (cmd instanceof CheckRename c) {
+      return Effect().reply(c.replyTo(), renameProblem(s, c.lbId(), c.name()).<Reply>map(Refused::new)
+          .orElseGet(() -> new Done(0)));
+    }
+    if (cmd instanceof CheckUsage c) {
+      return Effect().reply(c.replyTo(), usageProblem(s, c.lbId(), c.usage()).<Reply>map(Refused::new)
+          .orElseGet(() -> new Done(0)));
+    }
     if (cmd instanceof Unregister c) {
       if (!s.entries().containsKey(c.lbId())) return Effect().reply(c.replyTo(), new Done(0));
       return Effect().persist(new Unregistered(c.lbId())).thenReply(c.replyTo(), ns -> new Done(0));
@@ -281,15 +299,21 @@ public final class ProjectEntity
   }
 
   private ReplyEffect<Event, State> onRename(State s, Rename c) {
+    Optional<Rejection> problem = renameProblem(s, c.lbId(), c.name());
+    if (problem.isPresent()) return Effect().reply(c.replyTo(), new Refused(problem.get()));
     Entry e = s.entries().get(c.lbId());
-    if (e == null) return Effect().reply(c.replyTo(), new Refused(Rejection.notFound("load balancer " + c.lbId())));
     if (e.name().equals(c.name())) return Effect().reply(c.replyTo(), new Done(e.position()));
-    String holder = s.names().get(c.name());
-    if (holder != null) {
-      return Effect().reply(c.replyTo(), new Refused(Rejection.exists("load_balancer.name: '" + c.name()
-          + "' is already used by load balancer " + holder + " in this project")));
-    }
     return Effect().persist(new Renamed(c.lbId(), c.name())).thenReply(c.replyTo(), ns -> new Done(e.position()));
+  }
+
+  /** Why load balancer {@code lbId} cannot be called {@code name} now, if it cannot. */
+  private static Optional<Rejection> renameProblem(State s, String lbId, String name) {
+    Entry e = s.entries().get(lbId);
+    if (e == null) return Optional.of(Rejection.notFound("load balancer " + lbId));
+    String holder = s.names().get(name);
+    if (e.name().equals(name) || holder == null) return Optional.empty();
+    return Optional.of(Rejection.exists("load_balancer.name: '" + name + "' is already used by load balancer "
+        + holder + " in this project"));
   }
 
   private ReplyEffect<Event, State> onSync(State s, Sync c) {
@@ -304,19 +328,27 @@ public final class ProjectEntity
   }
 
   private ReplyEffect<Event, State> onReserve(State s, ReserveUsage c) {
+    Optional<Rejection> problem = usageProblem(s, c.lbId(), c.usage());
+    if (problem.isPresent()) return Effect().reply(c.replyTo(), new Refused(problem.get()));
     Entry e = s.entries().get(c.lbId());
-    if (e == null) return Effect().reply(c.replyTo(), new Refused(Rejection.notFound("load balancer " + c.lbId())));
     if (c.usage().fitsWithin(e.usage())) return Effect().reply(c.replyTo(), new Done(e.position()));
-    Usage after = s.total().minus(e.usage()).plus(c.usage());
+    return Effect().persist(new UsageRecorded(c.lbId(), c.usage())).thenReply(c.replyTo(), ns -> new Done(e.position()));
+  }
+
+  /** Why load balancer {@code lbId} cannot hold {@code usage} now (a quota), if it cannot. */
+  private Optional<Rejection> usageProblem(State s, String lbId, Usage usage) {
+    Entry e = s.entries().get(lbId);
+    if (e == null) return Optional.of(Rejection.notFound("load balancer " + lbId));
+    if (usage.fitsWithin(e.usage())) return Optional.empty();
+    Usage after = s.total().minus(e.usage()).plus(usage);
     Usage limits = effective(s).childLimits();
     for (var kind : io.fiberlb.controlplane.model.Enums.Kind.values()) {
-      if (after.of(kind) > limits.of(kind) && c.usage().of(kind) > e.usage().of(kind)) {
-        return Effect().reply(c.replyTo(), new Refused(Rejection.exhausted("quota: the project would have "
-            + after.of(kind) + " " + kind.noun() + "s, its limit is " + limits.of(kind) + " (quota " + kind.field
-            + "s)")));
+      if (after.of(kind) > limits.of(kind) && usage.of(kind) > e.usage().of(kind)) {
+        return Optional.of(Rejection.exhausted("quota: the project would have " + after.of(kind) + " "
+            + kind.noun() + "s, its limit is " + limits.of(kind) + " (quota " + kind.field + "s)"));
       }
     }
-    return Effect().persist(new UsageRecorded(c.lbId(), c.usage())).thenReply(c.replyTo(), ns -> new Done(e.position()));
+    return Optional.empty();
   }
 
   private ReplyEffect<Event, State> onAdopt(State s, Adopt c) {

@@ -53,7 +53,7 @@ final class Rollback {
     var upserted = new ArrayList<Child>();
     for (Child t : target.children().values()) {
       Child cur = now.get(t.id());
-      if (cur != null && LoadBalancerEntity.sameContent(cur, t)) continue;
+      if (cur != null && Writes.sameContent(cur, t)) continue;
       upserted.add(ChildPatch.empty(t.kind()).applyTo(t, from + 1, meta.at()));
     }
     var removed = new ArrayList<String>();

@@ -39,8 +39,8 @@ public final class VipPoolEntity
   public record Allocate(String lbId, String requested, ActorRef<Reply> replyTo) implements Command {}
 
   /**
-   * Would {@link Allocate} be accepted now? Changes nothing: asked by the API before it sends a create, as
-   * {@link ProjectEntity.CheckRegister}.
+   * Would {@link Allocate} be accepted now, and with which address? Changes nothing: asked by the API before it
+   * sends a create, as {@link ProjectEntity.CheckRegister}, and by a create's dry run for the address it would get.
    */
   public record CheckAllocate(String lbId, String requested, ActorRef<Reply> replyTo) implements Command {}
 
@@ -167,8 +167,11 @@ public final class VipPoolEntity
   private ReplyEffect<Event, State> onCommand(State s, Command cmd) {
     if (cmd instanceof Allocate c) return onAllocate(s, c);
     if (cmd instanceof CheckAllocate c) {
-      Optional<Rejection> problem = s.byLb().containsKey(c.lbId()) ? Optional.empty() : problem(s, c.requested());
-      return Effect().reply(c.replyTo(), new Reply("", problem.orElse(null)));
+      String held = s.byLb().get(c.lbId());
+      if (held != null) return Effect().reply(c.replyTo(), new Reply(held, null));
+      Optional<Rejection> problem = problem(s, c.requested());
+      if (problem.isPresent()) return Effect().reply(c.replyTo(), new Reply("", problem.get()));
+      return Effect().reply(c.replyTo(), new Reply(c.requested().isEmpty() ? free(s, false) : canonical(c.requested()), null));
     }
     if (cmd instanceof Release c) {
       String held = s.byLb().get(c.lbId());
@@ -183,8 +186,7 @@ public final class VipPoolEntity
     if (held != null) return Effect().reply(c.replyTo(), new Reply(held, null));
     Optional<Rejection> problem = problem(s, c.requested());
     if (problem.isPresent()) return refuse(c, problem.get());
-    String address = c.requested().isEmpty() ? nextFree(s)
-        : Addresses.ip(c.requested()).orElseThrow().withoutPrefixLength().toCanonicalString();
+    String address = c.requested().isEmpty() ? free(s, true) : canonical(c.requested());
     return Effect().persist(new Allocated(c.lbId(), address)).thenReply(c.replyTo(), ns -> new Reply(address, null));
   }
 
@@ -193,7 +195,7 @@ public final class VipPoolEntity
     if (!requested.isEmpty()) {
       Optional<Rejection> unusable = checkRequested(range, requested);
       if (unusable.isPresent()) return unusable;
-      String address = Addresses.ip(requested).orElseThrow().withoutPrefixLength().toCanonicalString();
+      String address = canonical(requested);
       if (s.byAddress().containsKey(address)) {
         return Optional.of(Rejection.exists("load_balancer.vip_address: " + address
             + " is already held by another load balancer"));
@@ -211,8 +213,16 @@ public final class VipPoolEntity
     return Effect().reply(c.replyTo(), new Reply("", r));
   }
 
-  /** Lowest free address at or after the cursor, wrapping once; null when the range is full. */
-  private String nextFree(State s) {
+  private static String canonical(String address) {
+    return Addresses.ip(address).orElseThrow().withoutPrefixLength().toCanonicalString();
+  }
+
+  /**
+   * Lowest free address at or after the cursor, wrapping once; null when the range is full.
+   *
+   * @param take move the cursor past it (an allocation), or not (what an allocation would give now)
+   */
+  private String free(State s, boolean take) {
     BigInteger size = last.subtract(first).add(BigInteger.ONE);
     if (BigInteger.valueOf(s.byLb().size()).compareTo(size) >= 0) return null;
     BigInteger candidate = cursor;
@@ -221,7 +231,7 @@ public final class VipPoolEntity
       String text = render(candidate);
       candidate = candidate.add(BigInteger.ONE);
       if (!s.byAddress().containsKey(text)) {
-        cursor = candidate;
+        if (take) cursor = candidate;
         return text;
       }
     }

@@ -134,7 +134,31 @@ class BadInputCorpusTest {
     cases.add(new Case("CreatePool: request_id reused with another body", method("CreatePool"),
         CreatePoolRequest.newBuilder().setLoadBalancerId(ids.lb()).setRequestId("idem-pool").setPool(PoolSpec
             .newBuilder().setName("other")).build().toByteArray(), Status.Code.INVALID_ARGUMENT, "request_id: 'idem-pool'"));
+    cases.addAll(asDryRuns(cases));
     return cases;
+  }
+
+  /**
+   * A write asked with validate_only is refused exactly as the real call: for every write, the first case of each
+   * kind (each field, each explicit refusal) again with validate_only set.
+   */
+  private static List<Case> asDryRuns(List<Case> cases) {
+    var out = new ArrayList<Case>();
+    var seen = new java.util.HashSet<String>();
+    for (Case c : cases) {
+      var flag = c.method().getInputType().findFieldByName("validate_only");
+      if (flag == null || c.name().contains("garbage") || c.name().contains("over the size limit")) continue;
+      if (!seen.add(c.name().replaceFirst(" = .*", ""))) continue;
+      com.google.protobuf.DynamicMessage request;
+      try {
+        request = com.google.protobuf.DynamicMessage.parseFrom(c.method().getInputType(), c.body());
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        continue;
+      }
+      byte[] body = request.toBuilder().setField(flag, true).build().toByteArray();
+      out.add(new Case(c.name() + " (validate_only)", c.method(), body, c.code(), c.mustName()));
+    }
+    return out;
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.fiberlb.dataplane.balance;
 
-import java.util.ArrayList;
+import io.fiberlb.balance.Eligibility;
+import io.fiberlb.balance.MaglevTable;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -18,11 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Balancers {
   private Balancers() {}
 
-  /**
-   * Maglev table size: prime, and large enough that at 100 endpoints each one owns about 655 slots, which keeps every
-   * endpoint's share within 1% of its weight share (MaglevTest). Larger pools want a larger prime.
-   */
-  public static final int DEFAULT_MAGLEV_TABLE_SIZE = 65537;
+  /** Maglev table size: see {@link MaglevTable#DEFAULT_SIZE}. */
+  public static final int DEFAULT_MAGLEV_TABLE_SIZE = MaglevTable.DEFAULT_SIZE;
 
   public static Balancer create(Algorithm algorithm, List<Endpoint> endpoints) {
     return create(algorithm, endpoints, new AtomicLong());
@@ -79,7 +77,7 @@ public final class Balancers {
 
   /** A Maglev lookup table of {@code tableSize} entries, which must be prime and at least the endpoint count. */
   public static Balancer maglev(List<Endpoint> endpoints, int tableSize) {
-    MaglevBalancer.checkTableSize(tableSize);
+    MaglevTable.checkSize(tableSize);
     List<Endpoint> eligible = eligible(endpoints);
     return eligible.isEmpty() ? NONE : MaglevBalancer.build(eligible, tableSize);
   }
@@ -97,15 +95,11 @@ public final class Balancers {
    */
   public static List<Endpoint> eligible(List<Endpoint> endpoints) {
     Set<String> keys = new HashSet<>();
-    List<Endpoint> primaries = new ArrayList<>();
-    List<Endpoint> backups = new ArrayList<>();
     for (Endpoint e : endpoints) {
       Objects.requireNonNull(e, "endpoint");
       if (!keys.add(e.key())) throw new IllegalArgumentException("duplicate endpoint " + e.key());
-      if (!e.acceptsNewConnections()) continue;
-      (e.backup() ? backups : primaries).add(e);
     }
-    return List.copyOf(primaries.isEmpty() ? backups : primaries);
+    return Eligibility.eligible(endpoints, Endpoint::acceptsNewConnections, Endpoint::backup);
   }
 
   /** The balancer of a pool with nothing eligible. */

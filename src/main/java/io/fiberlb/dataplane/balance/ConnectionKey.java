@@ -1,5 +1,6 @@
 package io.fiberlb.dataplane.balance;
 
+import io.fiberlb.balance.Hashing;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Objects;

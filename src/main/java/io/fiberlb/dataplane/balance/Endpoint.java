@@ -1,5 +1,6 @@
 package io.fiberlb.dataplane.balance;
 
+import io.fiberlb.balance.EndpointKey;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -41,7 +42,7 @@ public final class Endpoint {
     this.backup = backup;
     this.healthy = healthy;
     this.open = open;
-    this.key = (address.indexOf(':') >= 0 ? "[" + address + "]" : address) + ":" + port;
+    this.key = EndpointKey.of(address, port);
   }
 
   /** A healthy primary endpoint of weight 1. */

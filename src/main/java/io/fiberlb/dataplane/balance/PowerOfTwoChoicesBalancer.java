@@ -1,5 +1,6 @@
 package io.fiberlb.dataplane.balance;
 
+import io.fiberlb.balance.Hashing;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;

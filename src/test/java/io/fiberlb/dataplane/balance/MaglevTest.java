@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;
 
+import io.fiberlb.balance.Hashing;
+import io.fiberlb.balance.MaglevTable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -37,8 +39,8 @@ class MaglevTest {
   void reproducesThePapersExample() {
     int[] offsets = {3, 0, 3};
     int[] skips = {4, 2, 1};
-    assertThat(MaglevBalancer.populate(offsets, skips, new int[] {1, 1, 1}, 7)).containsExactly(1, 0, 1, 0, 2, 2, 0);
-    assertThat(MaglevBalancer.populate(new int[] {3, 3}, new int[] {4, 1}, new int[] {1, 1}, 7))
+    assertThat(MaglevTable.populate(offsets, skips, new int[] {1, 1, 1}, 7)).containsExactly(1, 0, 1, 0, 2, 2, 0);
+    assertThat(MaglevTable.populate(new int[] {3, 3}, new int[] {4, 1}, new int[] {1, 1}, 7))
         .containsExactly(0, 0, 0, 0, 1, 1, 1);
   }
 
@@ -46,7 +48,7 @@ class MaglevTest {
   void weightsGiveProportionalTurns() {
     // Same preference lists as the paper's B0 and B2, B0 with weight 2: B0 takes a turn every round, B2 every
     // other round. Round 1: B0 3. Round 2: B0 0, B2 4. Round 3: B0 1. Round 4: B0 5, B2 6. Round 5: B0 2.
-    assertThat(MaglevBalancer.populate(new int[] {3, 3}, new int[] {4, 1}, new int[] {2, 1}, 7))
+    assertThat(MaglevTable.populate(new int[] {3, 3}, new int[] {4, 1}, new int[] {2, 1}, 7))
         .containsExactly(0, 0, 0, 0, 1, 0, 1);
   }
 
@@ -210,8 +212,8 @@ class MaglevTest {
     assertThat(((MaglevBalancer) Balancers.maglev(endpoints(1, EQUAL), 2)).tableSize()).isEqualTo(2);
     assertThat(((MaglevBalancer) Balancers.maglev(endpoints(3, EQUAL), 7)).tableSize()).isEqualTo(7);
     assertThat(((MaglevBalancer) Balancers.maglev(endpoints(3, EQUAL))).tableSize()).isEqualTo(65537);
-    assertThat(MaglevBalancer.isPrime(65537)).isTrue();
-    assertThat(MaglevBalancer.isPrime(655373)).isTrue();
-    assertThat(MaglevBalancer.isPrime(65539 * 3)).isFalse();
+    assertThat(MaglevTable.isPrime(65537)).isTrue();
+    assertThat(MaglevTable.isPrime(655373)).isTrue();
+    assertThat(MaglevTable.isPrime(65539 * 3)).isFalse();
   }
 }

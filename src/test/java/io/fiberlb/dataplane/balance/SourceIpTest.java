@@ -5,6 +5,8 @@ import static io.fiberlb.dataplane.balance.Fixtures.endpoints;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
+import io.fiberlb.balance.Hashing;
+import io.fiberlb.balance.Rendezvous;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -128,6 +130,8 @@ class SourceIpTest {
         .collect(Collectors.joining(""));
     assertThat(byIp).isEqualTo(PINNED_IP);
     assertThat(byIpPort).isEqualTo(PINNED_IP_PORT);
+    assertThat(ConnectionKey.of(Fixtures.ip(192, 0, 2, 7), 51000).addressPortHash())
+        .isEqualTo(io.fiberlb.balance.HashingTest.PINNED_CLIENT);
   }
 
   static final String PINNED_IP = "44123214224243243343";
@@ -164,10 +168,10 @@ class SourceIpTest {
     Random random = new Random(17);
     for (int i = 0; i < 500_000; i++) {
       double u = ((random.nextLong() >>> 11) + 0.5) * 0x1.0p-53;
-      assertThat(RendezvousBalancer.ln(u)).isCloseTo(StrictMath.log(u), offset(2e-15 + 4 * Math.ulp(Math.log(u))));
+      assertThat(Rendezvous.ln(u)).isCloseTo(StrictMath.log(u), offset(2e-15 + 4 * Math.ulp(Math.log(u))));
     }
     for (double u : new double[] {0x1.0p-54, 0.5, Math.nextDown(1.0), Math.nextDown(0.5), 0.75, 0.998}) {
-      assertThat(RendezvousBalancer.ln(u)).isCloseTo(StrictMath.log(u), offset(2e-15 + 4 * Math.ulp(Math.log(u))));
+      assertThat(Rendezvous.ln(u)).isCloseTo(StrictMath.log(u), offset(2e-15 + 4 * Math.ulp(Math.log(u))));
     }
   }
 }
