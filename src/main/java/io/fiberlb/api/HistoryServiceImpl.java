@@ -12,7 +12,9 @@ import io.fiberlb.api.v1.RollbackLoadBalancerResponse;
 import io.fiberlb.audit.History;
 import io.fiberlb.audit.PastStates;
 import io.fiberlb.controlplane.LoadBalancerEntity.RollBack;
+import io.fiberlb.controlplane.DesiredStates;
 import io.fiberlb.controlplane.LoadBalancerEntity.RolledBackReply;
+import io.fiberlb.controlplane.disruption.Estimates;
 import io.fiberlb.controlplane.LoadBalancerState;
 import io.fiberlb.controlplane.LoadBalancerState.Active;
 import io.fiberlb.controlplane.model.Caller;
@@ -95,6 +97,9 @@ public final class HistoryServiceImpl implements HistoryServicePowerApi {
     return RollbackLoadBalancerResponse.newBuilder().setLoadBalancer(after)
         .setFromVersion(History.version(reply.before())).setToVersion(toVersion)
         .setVersion(reply.after().version()).addAllChanges(Snapshots.diff(before, after)).setDryRun(reply.dryRun())
+        .setDisruption(DryRunAnswers.disruption(Estimates.of(
+            reply.before() instanceof Active a ? DesiredStates.of(a) : null, DesiredStates.of(reply.after()),
+            reply.stats())))
         .build();
   }
 }

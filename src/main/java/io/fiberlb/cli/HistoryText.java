@@ -55,6 +55,8 @@ final class HistoryText {
     if (!vip.isEmpty()) sb.append(", VIP ").append(vip);
     sb.append(r.getDryRun() ? "; dry run, nothing written\n" : "\n");
     for (Change c : r.getChangesList()) sb.append(change(c)).append('\n');
+    for (var p : r.getDisruption().getPoolsList()) sb.append(DryRunOutput.pool(p)).append('\n');
+    for (var c : r.getDisruption().getConnectionsList()) sb.append(DryRunOutput.connections(c)).append('\n');
     return sb.toString();
   }
 

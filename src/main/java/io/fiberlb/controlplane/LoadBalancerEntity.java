@@ -252,8 +252,9 @@ public final class LoadBalancerEntity
    * @param before the state it started from (live or deleted)
    * @param after the state it left (or would leave); equal to {@code before} when there was nothing to change
    */
-  public record RolledBackReply(LoadBalancerState before, LoadBalancerState.Active after, boolean dryRun)
-      implements Reply {}
+  /** @param stats the data plane's counters when it was planned, for the open connections it drains or cuts */
+  public record RolledBackReply(LoadBalancerState before, LoadBalancerState.Active after, boolean dryRun,
+      StatsSnapshot stats) implements Reply {}
 
   /** Live traffic counters, from the node that serves the load balancer. */
   public record StatsReply(StatsSnapshot stats) implements Reply {
@@ -612,12 +613,12 @@ public final class LoadBalancerEntity
     }
     var outcome = Rollback.plan(s, c.target(), c.toVersion(), "", "", EventMeta.of(c.caller(), c.command()));
     if (outcome.rejection() != null) return reject(c.replyTo(), outcome.rejection());
-    if (outcome.event() == null) return Effect().reply(c.replyTo(), new RolledBackReply(s, s, c.dryRun()));
+    if (outcome.event() == null) return Effect().reply(c.replyTo(), new RolledBackReply(s, s, c.dryRun(), stats().stats()));
     Active after = outcome.after();
     var check = ask(directory.project(s.info().orgId(), s.info().projectId()),
         (ActorRef<ProjectEntity.Reply> r) -> new ProjectEntity.Adopt(lbId, after.info().name(), after.usage(), c.dryRun(), r));
     return checkThenPersist(check, vip -> outcome.event(), c.replyTo(),
-        ns -> new RolledBackReply(s, (Active) ns, c.dryRun()), c.dryRun());
+        ns -> new RolledBackReply(s, (Active) ns, c.dryRun(), stats().stats()), c.dryRun());
   }
 
   /**
@@ -646,7 +647,7 @@ public final class LoadBalancerEntity
         base.toVersion(), base.name(), base.description(), base.adminStateUp(), base.tags(), base.children(),
         base.removedChildIds(), vip, range, base.meta());
     return stepsThenPersist(steps, event, c.replyTo(),
-        ns -> new RolledBackReply(s, (Active) ns, c.dryRun()), c.dryRun());
+        ns -> new RolledBackReply(s, (Active) ns, c.dryRun(), stats().stats()), c.dryRun());
   }
 
   // ------------------------------------------------------------------ deleted

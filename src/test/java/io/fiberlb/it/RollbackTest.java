@@ -102,6 +102,32 @@ class RollbackTest {
   }
 
   @Test
+  void aRollbackSaysHowMuchTrafficItMovesAsTheDryRunDoes() {
+    Api api = server.as("rollback-disruption");
+    String lb = api.createLb("moves").getId();
+    String pool = api.call(api.pools().createPool(), CreatePoolRequest.newBuilder().setLoadBalancerId(lb)
+        .setPool(PoolSpec.newBuilder().setName("maglev").setProtocol(Protocol.TCP).setLbAlgorithm(LbAlgorithm.MAGLEV))
+        .build()).getId();
+    for (int i = 1; i <= 4; i++) api.createBackend(lb, pool, "10.6.0." + i, 80);
+    long fourBackends = api.getLb(lb).getVersion();
+    String fifth = api.createBackend(lb, pool, "10.6.0.5", 80).getId();
+
+    RollbackLoadBalancerResponse dry = rollback(api, lb, fourBackends, true);
+    RollbackLoadBalancerResponse real = rollback(api, lb, fourBackends, false);
+    assertThat(real.getDisruption()).isEqualTo(dry.getDisruption());
+    assertThat(real.getDisruption().getPoolsList()).hasSize(1);
+    PoolDisruption moved = real.getDisruption().getPools(0);
+    assertThat(moved.getPoolId()).isEqualTo(pool);
+    assertThat(moved.getBasis()).isEqualTo(PoolDisruption.Basis.TABLE);
+    // The fifth backend's share of the 65537-entry table, about 1/5, goes back to the other four (Maglev's refill
+    // moves a few entries among those four as well).
+    double fromFifth = moved.getMovesList().stream().filter(m -> m.getFromBackendId().equals(fifth))
+        .mapToDouble(FlowMove::getFraction).sum();
+    assertThat(fromFifth).isBetween(0.18, 0.22);
+    assertThat(moved.getMoved()).isBetween(fromFifth, 0.35);
+  }
+
+  @Test
   void aRollbackToAPointInTimeTakesTheLastVersionWrittenByThen() throws Exception {
     Api api = server.as("rollback-time");
     String lb = api.createLb("timed").getId();
