@@ -108,7 +108,7 @@ public final class ControlPlaneGateway {
         if (err != null) result.completeExceptionally(err);
         else result.complete(reply);
       });
-      failover.watch(result, node -> failover.failingOver(lbId).thenAccept(why -> {
+      failover.watch(result, node -> failover.failingOver(lbId, java.util.Set.of(node)).thenAccept(why -> {
         if (why != null) {
           result.completeExceptionally(new GrpcServiceException(io.grpc.Status.UNAVAILABLE.withDescription(why
               + "; this write was in flight: it may or may not have been applied, read it again or retry with the "

@@ -59,7 +59,16 @@ public final class FailoverWatch {
    * it), or null.
    */
   public CompletionStage<String> failingOver(String entityId) {
-    Set<Address> unreachable = unreachableDataPlane();
+    return failingOver(entityId, Set.of());
+  }
+
+  /**
+   * As {@link #failingOver(String)}, counting {@code alsoUnreachable} as unreachable too: the node an event has just
+   * said so of, which the cluster's state view may not show yet (it is updated by a subscriber of its own).
+   */
+  public CompletionStage<String> failingOver(String entityId, Set<Address> alsoUnreachable) {
+    Set<Address> unreachable = new HashSet<>(unreachableDataPlane());
+    unreachable.addAll(alsoUnreachable);
     if (unreachable.isEmpty()) return CompletableFuture.completedFuture(null);
     String shard = shards.shardId(entityId);
     return liveShards(unreachable).thenApply(running -> running.contains(shard) ? null
@@ -68,8 +77,8 @@ public final class FailoverWatch {
   }
 
   /**
-   * Calls {@code onUnreachable} if a data-plane member becomes unreachable before {@code done} completes: a write
-   * in flight to it may be lost with it. Nothing is kept once {@code done} completes.
+   * Calls {@code onUnreachable} with its address if a data-plane member becomes unreachable before {@code done}
+   * completes: a write in flight to it may be lost with it. Nothing is kept once {@code done} completes.
    */
   public void watch(CompletionStage<?> done, Consumer<Address> onUnreachable) {
     inFlight.add(onUnreachable);

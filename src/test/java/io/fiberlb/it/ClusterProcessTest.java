@@ -115,6 +115,7 @@ class ClusterProcessTest {
   @Test
   @Order(3)
   void aCrashedOwnersVipIsServedByTheSurvivorWithEveryAcknowledgedWrite() throws Exception {
+    cluster.awaitOneCluster(FORMED); // restarts a node an earlier scenario left down
     var api = api();
     var served = FailoverProbe.servedLb(api, "crash", backends);
     LoadBalancer lb = served.lb();
@@ -157,6 +158,7 @@ class ClusterProcessTest {
   @Test
   @Order(4)
   void aStoppedOwnerHandsOverItsVip() throws Exception {
+    cluster.awaitOneCluster(FORMED);
     var served = FailoverProbe.servedLb(api(), "graceful", backends);
     LoadBalancer lb = served.lb();
 
@@ -173,6 +175,7 @@ class ClusterProcessTest {
   @Test
   @Order(5)
   void anOperatorMovesALoadBalancerToTheOtherNodeWithAGracefulHandoff() throws Exception {
+    cluster.awaitOneCluster(FORMED);
     var api = api();
     var served = FailoverProbe.servedLb(api, "moved", backends);
     String id = served.lb().getId();
