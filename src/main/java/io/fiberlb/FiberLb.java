@@ -289,14 +289,21 @@ public final class FiberLb {
   /**
    * {@code fiberlb server}: start and run until the process is told to stop. Ctrl-C and SIGTERM run Pekko's
    * coordinated shutdown through its own JVM shutdown hook (the node leaves the cluster and hands its load
-   * balancers over). Returns the exit code: 1 when the cluster downed this node, so a supervisor restarts it.
+   * balancers over). Returns the exit code: 1 when the cluster downed this node or it could not join the cluster
+   * it was joining, so a supervisor restarts it.
    */
   public static int runServerForever() {
     Node node = start(loadConfig());
     node.system().getWhenTerminated().toCompletableFuture().join();
-    boolean downed = CoordinatedShutdown.get(node.system()).getShutdownReason()
-        .map(r -> r instanceof CoordinatedShutdown.ClusterDowningReason$).orElse(false);
+    var reason = CoordinatedShutdown.get(node.system()).getShutdownReason();
+    boolean downed = reason.map(r -> r instanceof CoordinatedShutdown.ClusterDowningReason$).orElse(false);
+    boolean notJoined = reason.map(r -> r instanceof CoordinatedShutdown.ClusterJoinUnsuccessfulReason$).orElse(false);
     if (downed) log.error("this node was removed from the cluster (downed); exiting with status 1");
-    return downed ? 1 : 0;
+    if (notJoined) {
+      log.error("this node could not join the cluster it was told to join within {} (that cluster went away?);"
+          + " exiting with status 1 so that its supervisor starts it again",
+          node.system().settings().config().getString("pekko.cluster.shutdown-after-unsuccessful-join-seed-nodes"));
+    }
+    return downed || notJoined ? 1 : 0;
   }
 }
