@@ -47,7 +47,8 @@ public final class QuotaServiceImpl implements QuotaServicePowerApi {
       change.problem("quota.").ifPresent(r -> {
         throw Errors.toStatus(r);
       });
-      return gw.askProject(caller, r -> new ProjectEntity.SetQuota(change, caller, r), true)
+      return gw.askProject(caller, r -> new ProjectEntity.SetQuota(change, caller, in.getValidateOnly(), r),
+              !in.getValidateOnly())
           .thenApply(r -> quota(caller, (QuotaView) r));
     });
   }
@@ -56,7 +57,8 @@ public final class QuotaServiceImpl implements QuotaServicePowerApi {
   public CompletionStage<Quota> resetQuota(ResetQuotaRequest in, Metadata md) {
     return ControlPlaneGateway.guard(in, () -> {
       Caller caller = gw.caller(md, in.getRequestId());
-      return gw.askProject(caller, r -> new ProjectEntity.ResetQuota(caller, r), true)
+      return gw.askProject(caller, r -> new ProjectEntity.ResetQuota(caller, in.getValidateOnly(), r),
+              !in.getValidateOnly())
           .thenApply(r -> quota(caller, (QuotaView) r));
     });
   }

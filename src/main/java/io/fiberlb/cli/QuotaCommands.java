@@ -65,6 +65,9 @@ final class QuotaCommands extends ResourceCommands<QuotaServiceClient> {
     }
   }
 
+  static final String DRY_RUN = "Print the quota as it would be after the change, checked by the same rules, without"
+      + " changing it (nothing is journaled).";
+
   @Command(name = "show", description = "Show the project's limits in force, the defaults, which limits are set"
       + " for the project (overridden) and what it holds now (in_use).")
   int show() {
@@ -73,16 +76,20 @@ final class QuotaCommands extends ResourceCommands<QuotaServiceClient> {
 
   @Command(name = "set", description = "Set the limits given (the others keep their value); prints the quota. The"
       + " admin role. A limit below what the project holds refuses new resources and removes nothing.")
-  int setQuota(@Mixin Limits limits) {
-    var request = SetQuotaRequest.newBuilder().setQuota(changes(limits.spec())).setRequestId(limits.requestId).build();
+  int setQuota(@Mixin Limits limits,
+      @Option(names = "--dry-run", description = DRY_RUN) boolean dryRun) {
+    var request = SetQuotaRequest.newBuilder().setQuota(changes(limits.spec())).setRequestId(limits.requestId)
+        .setValidateOnly(dryRun).build();
     return show(call(request, QuotaServiceClient::setQuota));
   }
 
   @Command(name = "reset", description = "Put every limit of the project back to the server's default; prints the"
       + " quota. The admin role.")
   int reset(@Option(names = "--request-id", paramLabel = "ID",
-      description = "Ties the change to your request in the journal.") String requestId) {
-    var request = ResetQuotaRequest.newBuilder().setRequestId(requestId == null ? "" : requestId).build();
+      description = "Ties the change to your request in the journal.") String requestId,
+      @Option(names = "--dry-run", description = DRY_RUN) boolean dryRun) {
+    var request = ResetQuotaRequest.newBuilder().setRequestId(requestId == null ? "" : requestId)
+        .setValidateOnly(dryRun).build();
     return show(call(request, QuotaServiceClient::resetQuota));
   }
 

@@ -92,10 +92,11 @@ public final class ProjectEntity
   }
 
   /** Sets the limits {@code change} gives (the others stay); answers {@link QuotaView} or {@link Refused}. */
-  public record SetQuota(QuotaOverrides change, Caller caller, ActorRef<Reply> replyTo) implements Command {}
+  public record SetQuota(QuotaOverrides change, Caller caller, boolean validateOnly, ActorRef<Reply> replyTo)
+      implements Command {}
 
   /** Every limit back to the default; answers {@link QuotaView}. */
-  public record ResetQuota(Caller caller, ActorRef<Reply> replyTo) implements Command {}
+  public record ResetQuota(Caller caller, boolean validateOnly, ActorRef<Reply> replyTo) implements Command {}
 
   @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
   @JsonSubTypes({
@@ -267,8 +268,9 @@ public final class ProjectEntity
     if (cmd instanceof SetQuota c) return onSetQuota(s, c);
     if (cmd instanceof ResetQuota c) {
       if (s.quota().overrides().isEmpty()) return Effect().reply(c.replyTo(), quotaView(s));
-      return Effect().persist(new QuotaReset(EventMeta.of(c.caller(), "ResetQuota")))
-          .thenReply(c.replyTo(), this::quotaView);
+      var event = new QuotaReset(EventMeta.of(c.caller(), "ResetQuota"));
+      if (c.validateOnly()) return Effect().reply(c.replyTo(), quotaView(s.apply(event))); // a dry run: not written
+      return Effect().persist(event).thenReply(c.replyTo(), this::quotaView);
     }
     throw new IllegalArgumentException("unknown command " + cmd);
   }
@@ -397,8 +399,9 @@ public final class ProjectEntity
     if (problem.isPresent()) return Effect().reply(c.replyTo(), new Refused(problem.get()));
     QuotaOverrides now = s.quota().overrides();
     if (now.with(c.change()).equals(now)) return Effect().reply(c.replyTo(), quotaView(s)); // already so
-    return Effect().persist(new QuotaSet(c.change(), EventMeta.of(c.caller(), "SetQuota")))
-        .thenReply(c.replyTo(), this::quotaView);
+    var event = new QuotaSet(c.change(), EventMeta.of(c.caller(), "SetQuota"));
+    if (c.validateOnly()) return Effect().reply(c.replyTo(), quotaView(s.apply(event))); // a dry run: not written
+    return Effect().persist(event).thenReply(c.replyTo(), this::quotaView);
   }
 
   private static Page page(State s, long after, int limit) {

@@ -151,6 +151,35 @@ class QuotaTest {
   }
 
   @Test
+  void aDryRunAnswersWhatTheChangeThenAnswersAndJournalsNothing() {
+    var api = freshProject();
+    var spec = QuotaSpec.newBuilder().setPools(4).setBackends(-1);
+    Quota dry = api.call(api.quotas().setQuota(), SetQuotaRequest.newBuilder().setQuota(spec).setValidateOnly(true)
+        .build());
+    assertThat(changes(api).getChangesList()).as("nothing journaled by the dry run").isEmpty();
+    assertThat(get(api).getPools()).isEqualTo(get(freshProject()).getPools());
+    Quota real = set(api, spec, "");
+    assertThat(withoutWhen(dry)).isEqualTo(withoutWhen(real));
+    assertThat(dry.getPools()).isEqualTo(4);
+    assertThat(dry.getBackends()).isEqualTo(-1);
+    assertThat(changes(api).getChangesList()).hasSize(1);
+
+    Quota dryReset = api.call(api.quotas().resetQuota(), ResetQuotaRequest.newBuilder().setValidateOnly(true).build());
+    assertThat(changes(api).getChangesList()).hasSize(1);
+    assertThat(get(api).getPools()).isEqualTo(4);
+    Quota reset = api.call(api.quotas().resetQuota(), ResetQuotaRequest.getDefaultInstance());
+    assertThat(withoutWhen(dryReset)).isEqualTo(withoutWhen(reset));
+    // The same rules: a bad limit is refused by the dry run as by the change.
+    assertStatus(() -> api.call(api.quotas().setQuota(), SetQuotaRequest.newBuilder()
+        .setQuota(QuotaSpec.newBuilder().setPools(-2)).setValidateOnly(true).build()), Status.Code.INVALID_ARGUMENT,
+        "quota.pools");
+  }
+
+  private static Quota withoutWhen(Quota q) {
+    return q.toBuilder().clearUpdatedAt().build();
+  }
+
+  @Test
   void badLimitsAreRefusedNamingTheFieldAndChangeNothing() {
     var api = freshProject();
     set(api, QuotaSpec.newBuilder().setBackends(10), "");
