@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -24,14 +25,20 @@ import org.apache.pekko.pattern.Patterns;
 
 /**
  * Tells whether a load balancer is failing over: its node stopped answering (the failure detector marked it
- * unreachable) and no reachable data-plane node runs its shard. A write to it would wait in the shard region until
- * the split brain resolver downs the node and a survivor recovers the shard, or time out; the API answers such a
- * write at once with UNAVAILABLE "failing over, retry" instead ({@code ControlPlaneGateway}). While every member is
- * reachable this costs nothing: a look at the cluster state.
+ * unreachable) or left the cluster in the last 15 s, and no reachable data-plane node runs its shard. A write to it
+ * would wait in the shard region until a survivor recovers the shard, or be sent to the old home and lost there,
+ * and time out; the API answers such a write at once with UNAVAILABLE "failing over, retry" instead
+ * ({@code ControlPlaneGateway}). While every member is reachable and none left lately this costs nothing: a look
+ * at the cluster state.
  */
 public final class FailoverWatch {
   private static final Duration ASK = Duration.ofSeconds(1);
   private static final long FRESH_NANOS = Duration.ofMillis(500).toNanos();
+  /**
+   * How long a removed data-plane member still counts: until its shards run elsewhere, a shard region (or proxy)
+   * that still knows the old home can send a write there, where it is lost and waits for the ask timeout.
+   */
+  private static final long REMOVED_NANOS = Duration.ofSeconds(15).toNanos();
 
   private final ActorSystem<?> system;
   private final Cluster cluster;
@@ -39,6 +46,8 @@ public final class FailoverWatch {
   private final HashCodeMessageExtractor<Object> shards;
   /** Writes in flight, told when a data-plane member becomes unreachable. */
   private final Set<Consumer<Address>> inFlight = ConcurrentHashMap.newKeySet();
+  /** Data-plane members removed lately, with when (System.nanoTime). */
+  private final Map<Address, Long> removed = new ConcurrentHashMap<>();
   private volatile Live live;
 
   /** The shards that reachable data-plane nodes said they run, for one set of unreachable members. */
@@ -73,7 +82,7 @@ public final class FailoverWatch {
     String shard = shards.shardId(entityId);
     return liveShards(unreachable).thenApply(running -> running.contains(shard) ? null
         : "load balancer " + entityId + " is failing over: its node (" + describe(unreachable)
-            + ") stopped answering, and it starts on another node within seconds");
+            + ") stopped answering or left, and it starts on another node within seconds");
   }
 
   /**
@@ -85,11 +94,17 @@ public final class FailoverWatch {
     done.whenComplete((r, e) -> inFlight.remove(onUnreachable));
   }
 
+  /** Unreachable data-plane members, and those removed in the last {@link #REMOVED_NANOS}. */
   private Set<Address> unreachableDataPlane() {
     var state = cluster.state();
-    if (state.getUnreachable().isEmpty()) return Set.of();
+    if (state.getUnreachable().isEmpty() && removed.isEmpty()) return Set.of();
     Set<Address> out = new HashSet<>();
     for (Member m : state.getUnreachable()) if (m.hasRole(ClusterFormation.DATAPLANE)) out.add(m.address());
+    long now = System.nanoTime();
+    removed.values().removeIf(at -> now - at > REMOVED_NANOS);
+    Set<Address> upAgain = new HashSet<>(); // a node restarted on the same address and Up again is live
+    for (Member m : state.getMembers()) if (m.status() == MemberStatus.up()) upAgain.add(m.address());
+    for (Address a : removed.keySet()) if (!upAgain.contains(a)) out.add(a);
     return out;
   }
 
@@ -136,7 +151,7 @@ public final class FailoverWatch {
     @Override
     public void preStart() {
       watch.cluster.subscribe(getSelf(), ClusterEvent.initialStateAsSnapshot(),
-          ClusterEvent.UnreachableMember.class);
+          ClusterEvent.UnreachableMember.class, ClusterEvent.MemberRemoved.class);
     }
 
     @Override
@@ -147,6 +162,9 @@ public final class FailoverWatch {
     @Override
     public Receive createReceive() {
       return receiveBuilder()
+          .match(ClusterEvent.MemberRemoved.class, r -> {
+            if (r.member().hasRole(ClusterFormation.DATAPLANE)) watch.removed.put(r.member().address(), System.nanoTime());
+          })
           .match(ClusterEvent.UnreachableMember.class, u -> {
             if (!u.member().hasRole(ClusterFormation.DATAPLANE)) return;
             for (Consumer<Address> c : List.copyOf(watch.inFlight)) c.accept(u.member().address());
