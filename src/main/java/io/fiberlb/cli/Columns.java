@@ -30,11 +30,12 @@ final class Columns {
       .build());
 
   /**
-   * The fields named, in the order given; every field when none is named. A name that is no field of the message
-   * is a usage mistake, reported with the names it could have been.
+   * The fields named, in the order given; every field when none is named, but {@code dry_run} (set only on a dry
+   * run's answer, which has its own layout). A name that is no field of the message is a usage mistake, reported
+   * with the names it could have been.
    */
   static List<FieldDescriptor> pick(Descriptor message, List<String> names) {
-    if (names.isEmpty()) return message.getFields();
+    if (names.isEmpty()) return message.getFields().stream().filter(f -> !f.getName().equals("dry_run")).toList();
     List<FieldDescriptor> picked = new ArrayList<>();
     for (String name : names) {
       FieldDescriptor f = find(message, name);

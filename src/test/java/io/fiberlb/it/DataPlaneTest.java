@@ -120,7 +120,7 @@ abstract class DataPlaneTest {
     var s = new Setup(lb, pool, listener, created);
     awaitServing(s);
     // The probe connection of awaitServing is accepted and done with before the test counts anything.
-    Poll.until(Duration.ofSeconds(10), () -> listenerCounters(s),
+    Poll.until("the probe connection counted and closed", Duration.ofSeconds(10), () -> listenerCounters(s),
         c -> c.total.sum() + c.rejected.sum() >= 1 && c.active.get() == 0);
     return s;
   }

@@ -81,4 +81,11 @@ public final class TrafficCounters {
   public void closed() {
     active.decrementAndGet();
   }
+
+  /** The live counters of this process, for logs and test failures. */
+  @Override
+  public String toString() {
+    return "TrafficCounters[active=" + active.get() + ", total=" + total.sum() + ", rejected=" + rejected.sum()
+        + ", connectFailures=" + connectFailures.sum() + "]";
+  }
 }
