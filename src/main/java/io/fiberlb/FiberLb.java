@@ -185,7 +185,7 @@ public final class FiberLb {
     JournalHealth journalHealth = JournalHealth.start(config);
     system.getWhenTerminated().thenRun(journalHealth::close);
     var failover = config.getInt("fiberlb.cluster.size") > 1
-        ? new FailoverWatch(system, io.fiberlb.controlplane.LoadBalancerEntity.TYPE_KEY.name()) : null;
+        ? new FailoverWatch(system) : null;
     var gw = new ControlPlaneGateway(system, config.getDuration("fiberlb.grpc.ask-timeout"), identity, journalHealth,
         failover);
     List<ServiceDescription> served = List.of(LoadBalancerService.description, ListenerService.description,

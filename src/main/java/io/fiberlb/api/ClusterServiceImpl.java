@@ -6,7 +6,8 @@ import io.fiberlb.api.v1.FailoverLoadBalancerRequest;
 import io.fiberlb.api.v1.FailoverLoadBalancerResponse;
 import io.fiberlb.api.v1.ListMembersRequest;
 import io.fiberlb.api.v1.ListMembersResponse;
-import io.fiberlb.controlplane.LoadBalancerEntity;
+import io.fiberlb.cluster.ClusterFormation;
+import io.fiberlb.cluster.LoadBalancerShards;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,10 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.Member;
-import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.grpc.javadsl.Metadata;
-import org.apache.pekko.pattern.Patterns;
 
 /**
  * ClusterService: the members as this node sees them, and how many load balancers each runs, asked of each data
@@ -28,12 +27,14 @@ public final class ClusterServiceImpl implements ClusterServicePowerApi {
   private static final Duration STATS_TIMEOUT = Duration.ofSeconds(3);
   private final ActorSystem<?> system;
   private final ControlPlaneGateway gw;
+  private final LoadBalancerShards shards;
   private final LoadBalancerFailover failover;
 
   public ClusterServiceImpl(ActorSystem<?> system, ControlPlaneGateway gw) {
     this.system = system;
     this.gw = gw;
-    this.failover = new LoadBalancerFailover(system, gw);
+    this.shards = new LoadBalancerShards(system);
+    this.failover = new LoadBalancerFailover(system, gw, shards);
   }
 
   @Override
@@ -51,7 +52,7 @@ public final class ClusterServiceImpl implements ClusterServicePowerApi {
     List<Member> members = new ArrayList<>();
     state.getMembers().forEach(members::add);
     List<CompletableFuture<Integer>> counts = new ArrayList<>();
-    for (Member m : members) counts.add(loadBalancersOn(system, m, !state.getUnreachable().contains(m)));
+    for (Member m : members) counts.add(loadBalancersOn(shards, m, !state.getUnreachable().contains(m)));
     return CompletableFuture.allOf(counts.toArray(CompletableFuture[]::new)).thenApply(done -> {
       var out = ListMembersResponse.newBuilder().setAnsweredBy(system.address().toString());
       for (int i = 0; i < members.size(); i++) {
@@ -67,13 +68,11 @@ public final class ClusterServiceImpl implements ClusterServicePowerApi {
   }
 
   /** The entities in that node's LoadBalancer region; 0 for a node without one, -1 when it does not answer. */
-  static CompletableFuture<Integer> loadBalancersOn(ActorSystem<?> system, Member m, boolean reachable) {
-    if (!m.hasRole("dataplane")) return CompletableFuture.completedFuture(0);
+  static CompletableFuture<Integer> loadBalancersOn(LoadBalancerShards shards, Member m, boolean reachable) {
+    if (!m.hasRole(ClusterFormation.DATAPLANE)) return CompletableFuture.completedFuture(0);
     if (!reachable) return CompletableFuture.completedFuture(-1);
-    var region = system.classicSystem().actorSelection(
-        m.address().toString() + "/system/sharding/" + LoadBalancerEntity.TYPE_KEY.name());
-    return Patterns.ask(region, ShardRegion.getRegionStatsInstance(), STATS_TIMEOUT).toCompletableFuture()
-        .handle((reply, err) -> reply instanceof ShardRegion.ShardRegionStats s
-            ? s.getStats().values().stream().mapToInt(v -> ((Number) v).intValue()).sum() : -1);
+    return shards.runningOn(m.address(), STATS_TIMEOUT).thenApply(stats -> stats
+        .map(byShard -> byShard.values().stream().mapToInt(Integer::intValue).sum()).orElse(-1));
   }
+
 }

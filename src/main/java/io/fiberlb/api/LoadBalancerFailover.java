@@ -3,6 +3,7 @@ package io.fiberlb.api;
 import io.fiberlb.api.v1.FailoverLoadBalancerRequest;
 import io.fiberlb.api.v1.FailoverLoadBalancerResponse;
 import io.fiberlb.cluster.ClusterFormation;
+import io.fiberlb.cluster.LoadBalancerShards;
 import io.fiberlb.cluster.ShardPins;
 import io.fiberlb.controlplane.LoadBalancerEntity;
 import io.fiberlb.controlplane.model.Caller;
@@ -17,8 +18,6 @@ import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.sharding.ShardRegion;
-import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.grpc.GrpcServiceException;
 import org.apache.pekko.pattern.Patterns;
@@ -33,14 +32,14 @@ final class LoadBalancerFailover {
   private static final Duration POLL = Duration.ofMillis(100);
   private final ActorSystem<?> system;
   private final ControlPlaneGateway gw;
-  private final HashCodeMessageExtractor<Object> shards;
+  private final LoadBalancerShards shards;
   private final Duration deadline;
 
-  LoadBalancerFailover(ActorSystem<?> system, ControlPlaneGateway gw) {
+  LoadBalancerFailover(ActorSystem<?> system, ControlPlaneGateway gw, LoadBalancerShards shards) {
     this.system = system;
     this.gw = gw;
+    this.shards = shards;
     var config = system.settings().config();
-    this.shards = new HashCodeMessageExtractor<>(config.getInt("pekko.cluster.sharding.number-of-shards"));
     // Long enough for a rebalance round, the handoff and the load balancers' recovery on the new node.
     this.deadline = config.getDuration("pekko.cluster.sharding.rebalance-interval").multipliedBy(2)
         .plus(config.getDuration("fiberlb.grpc.ask-timeout")).plusSeconds(10);
@@ -61,7 +60,7 @@ final class LoadBalancerFailover {
       }
       CompletionStage<Address> target = wanted != null ? CompletableFuture.completedFuture(wanted)
           : leastLoaded(candidates);
-      String shard = shards.shardId(lbId);
+      String shard = shards.shardOf(lbId);
       return target.thenCompose(to -> ShardPins.get(system).pin(shard, to)
           .thenCompose(done -> {
             log.info("lb failover: shard {} of load balancer {} pinned to {} (it runs on {})", shard, lbId, to, from);
@@ -117,7 +116,7 @@ final class LoadBalancerFailover {
   /** The candidate running the fewest load balancers (one that does not answer counts as full). */
   private CompletionStage<Address> leastLoaded(List<Member> candidates) {
     List<CompletableFuture<Integer>> counts = candidates.stream()
-        .map(m -> ClusterServiceImpl.loadBalancersOn(system, m, true)).toList();
+        .map(m -> ClusterServiceImpl.loadBalancersOn(shards, m, true)).toList();
     return CompletableFuture.allOf(counts.toArray(CompletableFuture[]::new)).thenApply(done -> {
       int best = 0;
       for (int i = 1; i < candidates.size(); i++) {
@@ -149,18 +148,13 @@ final class LoadBalancerFailover {
 
   /** How many load balancers the shard holds on its new node; -1 when that node does not say in time. */
   private CompletionStage<Integer> entitiesIn(Address node, String shard) {
-    var region = system.classicSystem().actorSelection(
-        node + "/system/sharding/" + LoadBalancerEntity.TYPE_KEY.name());
-    return Patterns.ask(region, ShardRegion.getRegionStatsInstance(), Duration.ofSeconds(3))
-        .handle((reply, err) -> {
-          if (!(reply instanceof ShardRegion.ShardRegionStats s)) {
-            log.warn("lb failover: the shard region on {} did not say how many load balancers it runs: {}", node,
-                err == null ? reply : err.toString());
-            return -1;
-          }
-          Object n = s.getStats().get(shard);
-          return n == null ? 0 : ((Number) n).intValue();
-        });
+    return shards.runningOn(node, Duration.ofSeconds(3)).thenApply(stats -> {
+      if (stats.isEmpty()) {
+        log.warn("lb failover: the shard region on {} did not say how many load balancers it runs", node);
+        return -1;
+      }
+      return stats.get().getOrDefault(shard, 0);
+    });
   }
 
   private static GrpcServiceException failed(String message) {

@@ -19,9 +19,6 @@ import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.sharding.ShardRegion;
-import org.apache.pekko.cluster.sharding.typed.HashCodeMessageExtractor;
-import org.apache.pekko.pattern.Patterns;
 
 /**
  * Tells whether a load balancer is failing over: its node stopped answering (the failure detector marked it
@@ -40,10 +37,8 @@ public final class FailoverWatch {
    */
   private static final long REMOVED_NANOS = Duration.ofSeconds(15).toNanos();
 
-  private final ActorSystem<?> system;
   private final Cluster cluster;
-  private final String typeName;
-  private final HashCodeMessageExtractor<Object> shards;
+  private final LoadBalancerShards shards;
   /** Writes in flight, told when a data-plane member becomes unreachable. */
   private final Set<Consumer<Address>> inFlight = ConcurrentHashMap.newKeySet();
   /** Data-plane members removed lately, with when (System.nanoTime). */
@@ -53,12 +48,9 @@ public final class FailoverWatch {
   /** The shards that reachable data-plane nodes said they run, for one set of unreachable members. */
   private record Live(Set<Address> unreachable, CompletionStage<Set<String>> shards, long since) {}
 
-  public FailoverWatch(ActorSystem<?> system, String typeName) {
-    this.system = system;
+  public FailoverWatch(ActorSystem<?> system) {
     this.cluster = Cluster.get(system.classicSystem());
-    this.typeName = typeName;
-    this.shards = new HashCodeMessageExtractor<>(
-        system.settings().config().getInt("pekko.cluster.sharding.number-of-shards"));
+    this.shards = new LoadBalancerShards(system);
     ((ExtendedActorSystem) system.classicSystem()).systemActorOf(
         Props.create(Watcher.class, () -> new Watcher(this)), "fiberlb-failover-watch");
   }
@@ -79,7 +71,7 @@ public final class FailoverWatch {
     Set<Address> unreachable = new HashSet<>(unreachableDataPlane());
     unreachable.addAll(alsoUnreachable);
     if (unreachable.isEmpty()) return CompletableFuture.completedFuture(null);
-    String shard = shards.shardId(entityId);
+    String shard = shards.shardOf(entityId);
     return liveShards(unreachable).thenApply(running -> running.contains(shard) ? null
         : "load balancer " + entityId + " is failing over: its node (" + describe(unreachable)
             + ") stopped answering or left, and it starts on another node within seconds");
@@ -130,10 +122,7 @@ public final class FailoverWatch {
 
   /** The shards a node's region runs; none when it does not answer within a second. */
   private CompletableFuture<Set<String>> shardsOn(Address node) {
-    var region = system.classicSystem().actorSelection(node + "/system/sharding/" + typeName);
-    return Patterns.ask(region, ShardRegion.getRegionStatsInstance(), ASK).toCompletableFuture()
-        .handle((reply, err) -> reply instanceof ShardRegion.ShardRegionStats s
-            ? Set.copyOf(s.getStats().keySet()) : Set.of());
+    return shards.runningOn(node, ASK).thenApply(stats -> stats.map(byShard -> byShard.keySet()).orElse(Set.of()));
   }
 
   private static String describe(Set<Address> nodes) {
