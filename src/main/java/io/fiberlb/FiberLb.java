@@ -147,7 +147,9 @@ public final class FiberLb {
     try {
       return init(system);
     } catch (RuntimeException e) {
+      // A start that fails leaves nothing running: the journal's database is closed before the caller goes on.
       system.terminate();
+      system.getWhenTerminated().toCompletableFuture().join();
       throw e;
     }
   }
