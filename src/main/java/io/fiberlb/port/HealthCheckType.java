@@ -1,7 +1,7 @@
 package io.fiberlb.port;
 
 /**
- * How a health check probes a backend: a TCP connect, an HTTP request and its status line, or a UDP datagram (ICMP
- * port unreachable fails it).
+ * How a health check probes a backend: a TCP connect, an HTTP or HTTPS request and its status line, a TLS handshake's
+ * ServerHello (TLS_HELLO), or a UDP datagram (ICMP port unreachable fails it).
  */
-public enum HealthCheckType { TCP, HTTP, UDP_CONNECT }
+public enum HealthCheckType { TCP, HTTP, HTTPS, TLS_HELLO, UDP_CONNECT }
