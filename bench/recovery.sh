@@ -10,8 +10,13 @@
 # server is stopped again. With IDLE=1 one more restart measures the time until the server's CPU goes quiet with no
 # client calls at all (remember-entities restarting the load balancers by themselves), then checks with a Get pass.
 #
+# With BACKEND_PORT (default 47000; 0 = off) the backends are real (an echo the measuring JVM serves on
+# 127.0.0.1 and 127.0.0.2 at that port) and each restart also times start -> every VIP served one connection (d).
+# A listener binds one socket per event loop: when `ulimit -n` is below 2.5 x SIZE the server runs one event loop
+# (FIBERLB_EVENT_LOOPS=1) so that SIZE listeners fit; that is written to machine.txt.
+#
 # Environment:
-#   REPEATS=3  CHILDREN=1  CONCURRENCY=64  LBS_PER_PROJECT=1000  IDLE=1
+#   REPEATS=3  CHILDREN=1  CONCURRENCY=64  LBS_PER_PROJECT=1000  IDLE=1  BACKEND_PORT=47000
 #   SNAPSHOT_EVERY     FIBERLB_SNAPSHOT_EVERY for the server (unset: the configured default, 100)
 #   KEEP_DATA=1        keep the temporary data; a copy of each populated data dir goes to <tmp>/populated
 #   POPULATED=DIR      skip populating: copy DIR/n<SIZE> and DIR/ids-<SIZE>.txt (from an earlier KEEP_DATA=1 run)
@@ -28,6 +33,7 @@ CHILDREN="${CHILDREN:-1}"
 CONCURRENCY="${CONCURRENCY:-64}"
 LBS_PER_PROJECT="${LBS_PER_PROJECT:-1000}"
 IDLE="${IDLE:-1}"
+BACKEND_PORT="${BACKEND_PORT:-47000}"
 
 OUT="$(new_results_dir recovery)"
 WORK="$OUT"
@@ -42,8 +48,8 @@ build_all "$WORK"
   echo "git: $(cat "$WORK/git-rev")"
 } | tee "$OUT/machine.txt"
 
-server_env=(FIBERLB_VIP_RANGE=127.16.0.0/16)
-if [ -n "${SNAPSHOT_EVERY:-}" ]; then server_env+=(FIBERLB_SNAPSHOT_EVERY="$SNAPSHOT_EVERY"); fi
+base_env=(FIBERLB_VIP_RANGE=127.16.0.0/16)
+if [ -n "${SNAPSHOT_EVERY:-}" ]; then base_env+=(FIBERLB_SNAPSHOT_EVERY="$SNAPSHOT_EVERY"); fi
 snap="${SNAPSHOT_EVERY:-default}"
 
 # measure_restart N MODE REP: generator first, then the server; waits for the generator; stops the server.
@@ -57,7 +63,7 @@ measure_restart() {
     -Dbench.clk.tck="$(getconf CLK_TCK)" \
     -cp "$WORK/bench-classes:$WORK/fiberlb.jar" io.fiberlb.bench.RecoveryBench measure --data-dir "$data" \
     --ids "$OUT/ids-$n.txt" --ready-file "$OUT/ready" --start-file "$OUT/start.tmp" --mode "$mode" \
-    --concurrency "$CONCURRENCY" --label "n$n-snap$snap-$mode-$rep" --out "$OUT/results.tsv" \
+    --concurrency "$CONCURRENCY" --serve-port "$BACKEND_PORT" --label "n$n-snap$snap-$mode-$rep" --out "$OUT/results.tsv" \
     > "$OUT/measure-n$n-$mode-$rep.log" 2>&1 &
   GEN_PID=$!
   local i
@@ -82,6 +88,12 @@ measure_restart() {
 
 for n in "${SIZES[@]}"; do
   data="$TMP_DATA/n$n"
+  server_env=("${base_env[@]}")
+  if [ "$(ulimit -n)" -lt $((n * 5 / 2)) ]; then
+    server_env+=(FIBERLB_EVENT_LOOPS=1)
+    echo "size $n: ulimit -n $(ulimit -n) < 2.5 x $n: the server runs one event loop (one socket per listener)" \
+      | tee -a "$OUT/machine.txt"
+  fi
   if [ -n "${POPULATED:-}" ]; then
     log "size $n: copying the populated data dir $POPULATED/n$n"
     cp -r "$POPULATED/n$n" "$data"
@@ -90,7 +102,8 @@ for n in "${SIZES[@]}"; do
     log "size $n: populating a fresh data dir $data"
     start_server "$data" "$OUT/server-n$n-populate.log" "${server_env[@]}"
     gen "$OUT/populate-n$n.log" RecoveryBench populate --port "$SERVER_PORT" --server-pid "$SERVER_PID" --lbs "$n" \
-      --lbs-per-project "$LBS_PER_PROJECT" --children "$CHILDREN" --concurrency 64 --ids "$OUT/ids-$n.txt"
+      --lbs-per-project "$LBS_PER_PROJECT" --children "$CHILDREN" --concurrency 64 --ids "$OUT/ids-$n.txt" \
+      --backend-port "$BACKEND_PORT"
     stop_server
     echo "journal size: $(du -sh "$data" | cut -f1)" | tee -a "$OUT/populate-n$n.log"
     if [ "${KEEP_DATA:-0}" = 1 ]; then
@@ -117,10 +130,11 @@ python3 - "$OUT/results.tsv" <<'EOF' | tee "$OUT/summary.md"
 import csv, statistics, sys
 
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
-print("| LBs | snapshot-every | mode | runs | start->port ms | start->all answered ms (median) | min..max "
+print("| LBs | snapshot-every | mode | runs | start->port ms | (d) start->every VIP served ms (median) | min..max "
+      "| start->all answered ms (median) | min..max "
       "| 10 s goal / measured | per-LB ready p99 ms | (c) all active, no calls, ms | CPU quiet from ms "
       "| cold pass ms | warm pass ms | retries |")
-print("|---:|---|---|---:|---:|---:|---|---:|---:|---|---:|---:|---:|---:|")
+print("|---:|---|---|---:|---:|---:|---|---:|---|---:|---:|---|---:|---:|---:|---:|")
 groups = {}
 for r in rows:
     key = (int(r["lbs"]), r["label"].split("-")[1][4:], r["mode"])
@@ -129,11 +143,14 @@ for (n, snap, mode), rs in sorted(groups.items()):
     def med(k):
         return statistics.median(float(r[k]) for r in rs)
     alls = [float(r["start_to_all_answered_ms"]) for r in rs]
+    served = [float(r.get("start_to_all_served_ms") or -1) for r in rs]
+    served_med = statistics.median(served)
     all_med = med("start_to_all_answered_ms")
-    ratio = f"{10000 / all_med:.2f}" if n == 10000 else "-"
+    ratio = f"{10000 / served_med:.2f}" if n == 10000 and served_med > 0 else "-"
     quiet = f"{med('start_to_quiet_ms'):.0f}" if mode == "idle" else "-"
     rec = f"{med('recovered_after_ms'):.0f}..{med('recovered_by_ms'):.0f}" if mode == "idle" else "-"
-    print(f"| {n} | {snap} | {mode} | {len(rs)} | {med('start_to_port_ms'):.0f} | {all_med:.0f} "
+    print(f"| {n} | {snap} | {mode} | {len(rs)} | {med('start_to_port_ms'):.0f} | {served_med:.0f} "
+          f"| {min(served):.0f}..{max(served):.0f} | {all_med:.0f} "
           f"| {min(alls):.0f}..{max(alls):.0f} | {ratio} | {med('lb_ready_p99_ms'):.0f} | {rec} | {quiet} "
           f"| {med('cold_pass_ms'):.0f} | {med('warm_pass_ms'):.0f} | {med('retries'):.0f} |")
 EOF

@@ -58,3 +58,12 @@ CREATE TABLE IF NOT EXISTS PUBLIC."traffic_totals" (
   "saved_at" BIGINT NOT NULL,
   PRIMARY KEY ("load_balancer_id", "kind", "id")
 );
+-- Not the journal's: what each load balancer's data plane last served (io.fiberlb.dataplane.ServedConfigs), so that
+-- it serves again as soon as it starts on a node, before its entity has recovered from the journal (which stays the
+-- truth and converges it). One row per load balancer, rewritten in place, deleted with it. No secrets: ids only.
+CREATE TABLE IF NOT EXISTS PUBLIC."served_configs" (
+  "load_balancer_id" VARCHAR(64) NOT NULL,
+  "config" VARCHAR NOT NULL,
+  "saved_at" BIGINT NOT NULL,
+  PRIMARY KEY ("load_balancer_id")
+);

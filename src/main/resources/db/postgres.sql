@@ -50,3 +50,10 @@ CREATE TABLE IF NOT EXISTS traffic_totals (
   saved_at BIGINT NOT NULL,
   PRIMARY KEY (load_balancer_id, kind, id)
 );
+-- Not the journal's: what each load balancer's data plane last served (see db/h2.sql).
+CREATE TABLE IF NOT EXISTS served_configs (
+  load_balancer_id VARCHAR(64) NOT NULL,
+  config TEXT NOT NULL,
+  saved_at BIGINT NOT NULL,
+  PRIMARY KEY (load_balancer_id)
+);

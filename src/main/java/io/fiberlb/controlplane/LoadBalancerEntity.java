@@ -358,6 +358,9 @@ public final class LoadBalancerEntity
     };
     this.dataPlane = dataPlane;
     this.reports = dataPlane == null ? null : ctx.messageAdapter(DataPlaneReport.class, FromDataPlane::new);
+    // Before recovery: the runtime serves what it served last meanwhile (fiberlb.dataplane.serve-before-recovery);
+    // recovery then publishes the journal's configuration to it, or removes it.
+    if (dataPlane != null) runtime = ctx.spawn(dataPlane.runtime(lbId, reports), "runtime");
     this.restoreSteps = new RestoreSteps(lbId, directory, settings, ctx.getSystem(), ctx.getExecutionContext());
   }
 

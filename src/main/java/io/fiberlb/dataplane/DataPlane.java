@@ -32,6 +32,7 @@ public final class DataPlane implements DataPlanePort {
   private final Engine engine;
   private final ServingGate gate;
   private final TrafficTotals totals;
+  private final ServedConfigs served;
 
   /** Starts the engine {@code settings} name; it stops when the actor system terminates. */
   public DataPlane(ActorSystem<?> system, DataPlaneSettings settings) {
@@ -51,6 +52,13 @@ public final class DataPlane implements DataPlanePort {
       CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
           "save-traffic-totals", () -> CompletableFuture.runAsync(totals::close,
               r -> new Thread(r, "fiberlb-traffic-totals-close").start()).thenApply(v -> Done.getInstance()));
+    }
+    this.served = settings.serveBeforeRecovery()
+        ? new ServedConfigs(db.getString("url"), db.getString("user"), db.getString("password")) : null;
+    if (served != null) {
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+          "save-served-configs", () -> CompletableFuture.runAsync(served::close,
+              r -> new Thread(r, "fiberlb-served-close").start()).thenApply(v -> Done.getInstance()));
     }
     org.slf4j.LoggerFactory.getLogger(DataPlane.class).info("data plane engine: {}", engine.name());
   }
@@ -75,6 +83,11 @@ public final class DataPlane implements DataPlanePort {
   /** Where traffic counters are kept across restarts; null when {@code stats-flush-interval} is 0. */
   public TrafficTotals totals() {
     return totals;
+  }
+
+  /** What each load balancer last served, to serve it again before recovery; null when that is off. */
+  public ServedConfigs served() {
+    return served;
   }
 
   /** The runtime child of one load balancer entity; it reports health and listener trouble to {@code reports}. */

@@ -17,10 +17,12 @@ import java.time.Duration;
  * @param epoll whether the netty engine uses native epoll when it loads (NIO otherwise)
  * @param udpMaxFlows UDP flows one listener keeps open at once when its connection_limit is unlimited
  * @param statsFlushInterval how often traffic totals are saved to the database; zero: never (counters start at 0)
+ * @param serveBeforeRecovery whether a load balancer starting on this node serves what it last served (table
+ *     served_configs) before its entity has recovered ({@link ServedConfigs})
  */
 public record DataPlaneSettings(boolean enabled, Duration drainTimeout, Duration bindRetryMin, Duration bindRetryMax,
     int backlog, int acceptors, String engine, int eventLoops, boolean epoll, int udpMaxFlows,
-    Duration statsFlushInterval) {
+    Duration statsFlushInterval, boolean serveBeforeRecovery) {
 
   public static final java.util.List<String> ENGINES = java.util.List.of("netty", "pekko");
 
@@ -34,7 +36,8 @@ public record DataPlaneSettings(boolean enabled, Duration drainTimeout, Duration
     return new DataPlaneSettings(c.getBoolean("enabled"), c.getDuration("drain-timeout"),
         c.getDuration("bind-retry-min"), c.getDuration("bind-retry-max"), c.getInt("backlog"),
         acceptors > 0 ? acceptors : Runtime.getRuntime().availableProcessors(), engine, c.getInt("event-loops"),
-        c.getBoolean("epoll"), udpMaxFlows(c), c.getDuration("stats-flush-interval"));
+        c.getBoolean("epoll"), udpMaxFlows(c), c.getDuration("stats-flush-interval"),
+        c.getBoolean("serve-before-recovery"));
   }
 
   private static int udpMaxFlows(Config c) {

@@ -44,6 +44,9 @@ public final class LoadBalancerRuntime extends AbstractBehavior<RuntimeCommand> 
 
   private record Health(HealthMonitor.Transition transition) implements RuntimeCommand.Internal {}
 
+  /** What this load balancer last served (on this node or another), read when the runtime starts. */
+  private record Preloaded(java.util.Optional<DesiredLoadBalancer> desired) implements RuntimeCommand.Internal {}
+
   static Behavior<RuntimeCommand> create(String lbId, ActorRef<DataPlaneReport> reports, DataPlane dataPlane) {
     return Behaviors.setup(ctx -> new LoadBalancerRuntime(ctx, lbId, reports, dataPlane));
   }
@@ -66,6 +69,10 @@ public final class LoadBalancerRuntime extends AbstractBehavior<RuntimeCommand> 
   private long spawned;
   /** Told to Remove: the load balancer was deleted, and its saved totals go too. */
   private boolean deleted;
+  /** What runs now (from the entity, or preloaded); null until the first. */
+  private DesiredLoadBalancer running;
+  /** What {@link ServedConfigs} holds for it as far as this runtime knows (null: nothing known). */
+  private DesiredLoadBalancer saved;
 
   private LoadBalancerRuntime(ActorContext<RuntimeCommand> ctx, String lbId, ActorRef<DataPlaneReport> reports,
       DataPlane dataPlane) {
@@ -74,6 +81,11 @@ public final class LoadBalancerRuntime extends AbstractBehavior<RuntimeCommand> 
     this.reports = reports;
     this.dataPlane = dataPlane;
     this.healthAdapter = ctx.messageAdapter(HealthMonitor.Transition.class, Health::new);
+    // Serve what was served last while the entity recovers (it spawns this runtime before its recovery starts).
+    if (dataPlane.served() != null) {
+      ctx.pipeToSelf(dataPlane.served().load(lbId),
+          (found, error) -> new Preloaded(found == null ? java.util.Optional.empty() : found));
+    }
   }
 
   @Override
@@ -82,13 +94,15 @@ public final class LoadBalancerRuntime extends AbstractBehavior<RuntimeCommand> 
         .onMessage(RuntimeCommand.Apply.class, this::onApply)
         .onMessage(RuntimeCommand.Remove.class, r -> {
           deleted = true;
+          if (dataPlane.served() != null && (running != null || saved != null)) dataPlane.served().delete(lbId);
           return Behaviors.stopped(); // children stop, listeners drain
         })
+        .onMessage(Preloaded.class, this::onPreloaded)
         .onMessage(RuntimeCommand.Names.class, this::onNames)
         .onMessage(Health.class, this::onHealth)
         .onSignal(PostStop.class, s -> {
           TrafficTotals totals = dataPlane.totals();
-          if (totals != null && deleted) totals.deleted(lbId);
+          if (totals != null && deleted && stats != null) totals.deleted(lbId);
           else if (totals != null && stats != null) totals.stopped(stats); // moved away, or the node stops
           dataPlane.stats().remove(lbId);
           return this;
@@ -97,7 +111,35 @@ public final class LoadBalancerRuntime extends AbstractBehavior<RuntimeCommand> 
   }
 
   private Behavior<RuntimeCommand> onApply(RuntimeCommand.Apply apply) {
-    DesiredLoadBalancer d = apply.desired();
+    apply(apply.desired());
+    if (dataPlane.served() != null && !apply.desired().sameConfiguration(saved)) save();
+    return this;
+  }
+
+  /**
+   * The entity has not recovered yet (no Apply so far): serve what this load balancer served last. When the entity
+   * has recovered it publishes the journal's configuration, which replaces this as any change does (usually equal:
+   * then nothing moves).
+   */
+  private Behavior<RuntimeCommand> onPreloaded(Preloaded p) {
+    if (p.desired().isEmpty()) return this;
+    saved = p.desired().get();
+    if (running != null) return this; // the entity was quicker: it has the truth
+    getContext().getLog().debug("load balancer {}: serving its last configuration until it has recovered", lbId);
+    apply(saved);
+    return this;
+  }
+
+  /** Saves what runs, with this runtime's own health verdicts as the seeds (fresher than the journaled ones). */
+  private void save() {
+    Map<String, Boolean> seeds = new HashMap<>(running.journaledHealth());
+    seeds.putAll(verdicts);
+    saved = running.withJournaledHealth(seeds);
+    dataPlane.served().save(lbId, saved);
+  }
+
+  private void apply(DesiredLoadBalancer d) {
+    running = d;
     boolean first = stats == null;
     if (first) stats = dataPlane.stats().loadBalancer(lbId, d.orgId(), d.projectId());
     stats.desired = d;
@@ -105,7 +147,6 @@ public final class LoadBalancerRuntime extends AbstractBehavior<RuntimeCommand> 
     syncListeners(d);
     // Its listeners' and backends' counters exist now: add what they counted before (another node, a restart).
     if (first && dataPlane.totals() != null) dataPlane.totals().restore(stats);
-    return this;
   }
 
   /** Names only label the metrics; they arrive after the first Apply. */
@@ -204,6 +245,7 @@ public final class LoadBalancerRuntime extends AbstractBehavior<RuntimeCommand> 
     getContext().getLog().info("load balancer {}: backend {} {} ({})", lbId, t.backendId(), t.up() ? "UP" : "DOWN",
         t.reason());
     reports.tell(new DataPlaneReport.HealthTransition(t.backendId(), t.up(), t.reason()));
+    if (dataPlane.served() != null && running != null) save();
     return this;
   }
 

@@ -42,8 +42,10 @@ import org.apache.pekko.actor.typed.ActorSystem;
  *
  * <pre>
  * populate --port P --server-pid PID --lbs 1000 [--lbs-per-project 1000] [--children 1] [--concurrency 64] --ids FILE
- *     creates the load balancers (each with a pool, a listener and two backends when --children 1) and writes
- *     "project lb-id" lines to FILE.
+ *     [--backend-port B]
+ *     creates the load balancers (each with a pool, a TCP listener on port 80 and two backends when --children 1)
+ *     and writes "project lb-id vip" lines to FILE. With --backend-port the backends are 127.0.0.1:B and
+ *     127.0.0.2:B (the measuring JVM serves them), else the made-up 10.0.0.1:8080 and 10.0.0.2:8080.
  * measure --data-dir D --ids FILE --ready-file R --start-file S [--mode get|idle] [--concurrency 64] [--label x]
  *     [--out results.tsv] [--client-warmup 20000]
  *     writes R once its own JVM is up, then waits for S ("server-pid start-epoch-ms", written by the script right
@@ -54,14 +56,17 @@ import org.apache.pekko.actor.typed.ActorSystem;
  *     With --mode idle it sends nothing at first: it polls `jcmd PID GC.class_histogram` once a second until there
  *     are as many live LoadBalancerState$Active objects as load balancers (remember-entities restarted them all by
  *     themselves), then waits until the server's CPU use stays below 5% of a core for a second, and only then runs
- *     the Get pass.
+ *     the Get pass. With --serve-port B (the populate's --backend-port) it also serves the backends (an echo on
+ *     127.0.0.1:B and 127.0.0.2:B) and, from the server's start, times (d) start to every VIP having served one
+ *     connection (an echo round trip through VIP:80; a refused or failed try is retried after 20 ms), in parallel
+ *     with the Gets.
  * </pre>
  */
 public final class RecoveryBench {
   static final String HEADER = String.join("\t", "label", "mode", "lbs", "concurrency", "start_to_port_ms",
       "start_to_first_answer_ms", "start_to_all_answered_ms", "port_to_all_answered_ms", "lb_ready_p50_ms",
       "lb_ready_p99_ms", "start_to_quiet_ms", "recovered_after_ms", "recovered_by_ms", "retries", "retry_codes",
-      "cold_pass_ms", "warm_pass_ms",
+      "cold_pass_ms", "warm_pass_ms", "start_to_all_served_ms", "served_p50_ms",
       "server_cpu_ms_at_all_answered", "get_p99_cold_ms", "get_p99_warm_ms", "loadavg", "server_cpu_ms_by_thread");
 
   private RecoveryBench() {}
@@ -96,10 +101,12 @@ public final class RecoveryBench {
     int perProject = a.integer("lbs-per-project", 1000);
     boolean children = a.integer("children", 1) == 1;
     int concurrency = a.integer("concurrency", 64);
+    int backendPort = a.integer("backend-port", 0);
     Path ids = Path.of(a.required("ids"));
     Conn[] conns = {new Conn(system, port), new Conn(system, port)};
     String[] lbIds = new String[n];
     String[] projects = new String[n];
+    String[] vips = new String[n];
     String prefix = Long.toString(System.currentTimeMillis() % 2_176_782_336L, 36);
     var progress = new AtomicInteger();
     Phase p = BenchSupport.drive("populate", n, concurrency, pid, i -> {
@@ -108,7 +115,10 @@ public final class RecoveryBench {
       projects[i] = project;
       CompletionStage<?> chain = as(c.lbs.createLoadBalancer(), project).invoke(CreateLoadBalancerRequest.newBuilder()
               .setLoadBalancer(LoadBalancerSpec.newBuilder().setName(prefix + "-" + i)).build())
-          .thenAcceptAsync(lb -> lbIds[i] = lb.getId(), DIRECT);
+          .thenAcceptAsync(lb -> {
+            lbIds[i] = lb.getId();
+            vips[i] = lb.getVipAddress();
+          }, DIRECT);
       if (children) {
         chain = chain.thenComposeAsync(x -> as(c.pools.createPool(), project).invoke(CreatePoolRequest.newBuilder()
                 .setLoadBalancerId(lbIds[i]).setPool(PoolSpec.newBuilder().setName("pool").setProtocol(Protocol.TCP)
@@ -117,8 +127,10 @@ public final class RecoveryBench {
                 .invoke(CreateListenerRequest.newBuilder().setLoadBalancerId(lbIds[i])
                     .setListener(ListenerSpec.newBuilder().setName("http").setProtocol(Protocol.TCP)
                         .setProtocolPort(80).setDefaultPoolId(pool.getId())).build())
-                .thenComposeAsync(l -> backend(c, project, lbIds[i], pool.getId(), "10.0.0.1"), DIRECT)
-                .thenComposeAsync(b -> backend(c, project, lbIds[i], pool.getId(), "10.0.0.2"), DIRECT), DIRECT);
+                .thenComposeAsync(l -> backend(c, project, lbIds[i], pool.getId(),
+                    backendPort > 0 ? "127.0.0.1" : "10.0.0.1", backendPort > 0 ? backendPort : 8080), DIRECT)
+                .thenComposeAsync(b -> backend(c, project, lbIds[i], pool.getId(),
+                    backendPort > 0 ? "127.0.0.2" : "10.0.0.2", backendPort > 0 ? backendPort : 8080), DIRECT), DIRECT);
       }
       return chain.whenCompleteAsync((x, e) -> {
         int done = progress.incrementAndGet();
@@ -126,7 +138,7 @@ public final class RecoveryBench {
       }, DIRECT);
     });
     var lines = new ArrayList<String>();
-    for (int i = 0; i < n; i++) if (lbIds[i] != null) lines.add(projects[i] + " " + lbIds[i]);
+    for (int i = 0; i < n; i++) if (lbIds[i] != null) lines.add(projects[i] + " " + lbIds[i] + " " + vips[i]);
     Files.write(ids, lines);
     int calls = children ? 5 : 1;
     System.out.printf(Locale.ROOT, "populate: %d load balancers%s in %.1f s (%s LBs/s = %s creates/s, p50 %s ms, "
@@ -137,9 +149,10 @@ public final class RecoveryBench {
     return p.errors > 0 ? 2 : 0;
   }
 
-  private static CompletionStage<?> backend(Conn c, String project, String lb, String pool, String address) {
+  private static CompletionStage<?> backend(Conn c, String project, String lb, String pool, String address,
+      int port) {
     return as(c.backends.createBackend(), project).invoke(CreateBackendRequest.newBuilder().setLoadBalancerId(lb)
-        .setPoolId(pool).setBackend(BackendSpec.newBuilder().setAddress(address).setProtocolPort(8080)).build());
+        .setPoolId(pool).setBackend(BackendSpec.newBuilder().setAddress(address).setProtocolPort(port)).build());
   }
 
   // ------------------------------------------------------------------ measure
@@ -160,6 +173,8 @@ public final class RecoveryBench {
     GetLoadBalancerRequest[] reqs = new GetLoadBalancerRequest[ids.size()];
     for (int i = 0; i < reqs.length; i++) reqs[i] = GetLoadBalancerRequest.newBuilder().setId(ids.get(i)[1]).build();
     warmUpClient(system, ids, reqs, concurrency, a.integer("client-warmup", 20000));
+    int servePort = a.integer("serve-port", 0);
+    ServePass serve = servePort > 0 ? new ServePass(ids, servePort, concurrency) : null;
     Files.writeString(ready, "ready\n");
 
     long deadline = System.currentTimeMillis() + timeoutMs;
@@ -167,6 +182,7 @@ public final class RecoveryBench {
     long pid = Long.parseLong(start[0]);
     long startMs = Long.parseLong(start[1]);
     if (!Files.exists(Path.of("/proc/" + pid))) throw new IllegalStateException("no server process " + pid);
+    if (serve != null) serve.start(deadline);
     int port = Integer.parseInt(waitForFile(dataDir.resolve("grpc.port"), deadline).trim());
     long portMs = System.currentTimeMillis() - startMs;
     System.out.printf(Locale.ROOT, "measure (%s, %d LBs): start -> grpc.port %d ms%n", mode, ids.size(), portMs);
@@ -199,6 +215,17 @@ public final class RecoveryBench {
     long[] readySorted = Arrays.stream(readyAt).map(t -> t - startMs).sorted().toArray();
     double coldP99 = pct(latency, 99);
 
+    long servedMs = -1;
+    long servedP50 = -1;
+    if (serve != null) {
+      long[] served = serve.await(deadline);
+      servedMs = Arrays.stream(served).max().orElse(0) - startMs;
+      long[] sorted = Arrays.stream(served).map(t -> t - startMs).sorted().toArray();
+      servedP50 = sorted[sorted.length / 2];
+      System.out.printf(Locale.ROOT, "  (d) start -> every VIP served a connection %d ms (per-VIP p50 %d ms, %d tries"
+          + " refused or failed)%n", servedMs, servedP50, serve.failedTries.get());
+      serve.close();
+    }
     long[] warmReady = new long[ids.size()];
     long[] warmLatency = new long[ids.size()];
     var warmRetries = new AtomicLong();
@@ -229,6 +256,7 @@ public final class RecoveryBench {
         String.valueOf(readySorted[(int) Math.ceil(readySorted.length * 0.99) - 1]), String.valueOf(quietMs),
         String.valueOf(recovered[0]), String.valueOf(recovered[1]),
         String.valueOf(retries.get()), codes, String.valueOf(coldPass), String.valueOf(warmPass),
+        String.valueOf(servedMs), String.valueOf(servedP50),
         String.format(Locale.ROOT, "%.0f", cpuAtAll), String.format(Locale.ROOT, "%.1f", coldP99),
         String.format(Locale.ROOT, "%.1f", pct(warmLatency, 99)),
         String.format(Locale.ROOT, "%.2f", BenchSupport.loadAverage()), threadsAtAll)));
@@ -292,6 +320,114 @@ public final class RecoveryBench {
     };
     for (int w = 0; w < Math.min(concurrency, ids.size()); w++) worker.issue(next.getAndIncrement());
     if (!done.await(30, TimeUnit.MINUTES)) throw new IllegalStateException("not every load balancer answered");
+  }
+
+  /**
+   * The backends' echo (127.0.0.1 and 127.0.0.2 on one port) and the clients that wait for every VIP to serve one
+   * round trip through it. Blocking sockets on plain threads: the measured server is what is slow here.
+   */
+  private static final class ServePass implements AutoCloseable {
+    private final List<String[]> ids;
+    private final int concurrency;
+    private final List<java.net.ServerSocket> echoes = new ArrayList<>();
+    private final java.util.concurrent.ExecutorService threads = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "serve-pass");
+      t.setDaemon(true);
+      return t;
+    });
+    final AtomicLong failedTries = new AtomicLong();
+    private final long[] servedAt;
+    private final CountDownLatch done;
+
+    ServePass(List<String[]> ids, int port, int concurrency) throws java.io.IOException {
+      this.ids = ids;
+      this.concurrency = concurrency;
+      this.servedAt = new long[ids.size()];
+      this.done = new CountDownLatch(ids.size());
+      for (String host : List.of("127.0.0.1", "127.0.0.2")) {
+        var server = new java.net.ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(new java.net.InetSocketAddress(host, port), 1024);
+        echoes.add(server);
+        threads.execute(() -> acceptLoop(server));
+      }
+    }
+
+    private void acceptLoop(java.net.ServerSocket server) {
+      while (!server.isClosed()) {
+        try {
+          var socket = server.accept();
+          threads.execute(() -> {
+            try (socket) {
+              socket.setSoTimeout(10_000);
+              var in = socket.getInputStream();
+              var out = socket.getOutputStream();
+              byte[] buf = new byte[256];
+              for (int r; (r = in.read(buf)) > 0; ) out.write(buf, 0, r);
+            } catch (java.io.IOException ignored) {
+              // the client went away
+            }
+          });
+        } catch (java.io.IOException e) {
+          return; // closed
+        }
+      }
+    }
+
+    void start(long deadline) {
+      var next = new AtomicInteger();
+      for (int w = 0; w < concurrency; w++) {
+        threads.execute(() -> {
+          for (int i; (i = next.getAndIncrement()) < ids.size(); ) {
+            String vip = ids.get(i)[2];
+            while (System.currentTimeMillis() < deadline) {
+              if (roundTrip(vip)) {
+                servedAt[i] = System.currentTimeMillis();
+                done.countDown();
+                break;
+              }
+              failedTries.incrementAndGet();
+              try {
+                Thread.sleep(20);
+              } catch (InterruptedException e) {
+                return;
+              }
+            }
+          }
+        });
+      }
+    }
+
+    private static boolean roundTrip(String vip) {
+      try (var socket = new java.net.Socket()) {
+        socket.connect(new java.net.InetSocketAddress(vip, 80), 1000);
+        socket.setSoTimeout(2000);
+        socket.getOutputStream().write("ping".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        byte[] got = socket.getInputStream().readNBytes(4);
+        return new String(got, java.nio.charset.StandardCharsets.US_ASCII).equals("ping");
+      } catch (java.io.IOException e) {
+        return false;
+      }
+    }
+
+    long[] await(long deadline) throws InterruptedException {
+      if (!done.await(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS)) {
+        throw new IllegalStateException((done.getCount()) + " VIPs never served");
+      }
+      return servedAt;
+    }
+
+    @Override
+    public void close() {
+      for (var e : echoes) {
+        try {
+          e.close();
+        } catch (java.io.IOException ignored) {
+          // closing
+        }
+      }
+      threads.shutdownNow();
+    }
   }
 
   private static String waitForFile(Path file, long deadline) throws Exception {
