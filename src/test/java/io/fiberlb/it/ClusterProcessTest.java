@@ -214,4 +214,51 @@ class ClusterProcessTest {
     assertThat(err.getDescription()).contains("to_node").contains("data-plane");
     assertThat(owner(id)).isSameAs(from);
   }
+
+  /**
+   * The failure detector's trade-off (application.conf, "Crash failover"): a pause shorter than it allows (a GC or
+   * VM stall) is ridden out, with the load balancer staying where it is; a longer one downs the node, whose load
+   * balancers move to a survivor, and the paused node leaves the cluster when it wakes up (its supervisor, here
+   * awaitOneCluster, starts it again).
+   */
+  @Test
+  @Order(6)
+  void aShortPauseIsRiddenOutAndALongOneDownsTheNode() throws Exception {
+    cluster.awaitOneCluster(FORMED);
+    var served = FailoverProbe.servedLb(api(), "paused", backends);
+    String id = served.lb().getId();
+    ClusterNodes.Node victim = owner(id);
+    Set<String> all = new java.util.TreeSet<>();
+    cluster.nodes.forEach(n -> all.add(n.address()));
+
+    // 600 ms frozen (the scenario's length, not a wait for a condition): below acceptable-heartbeat-pause.
+    victim.signal("STOP");
+    try {
+      Thread.sleep(600);
+    } finally {
+      victim.signal("CONT");
+    }
+    Poll.during(Duration.ofSeconds(6), Duration.ofMillis(500), () -> {
+      assertThat(victim.process.isAlive()).as(victim.name + " still running after a short pause").isTrue();
+      assertThat(cluster.node(2).upMembers()).as("members seen by node3 after a short pause of " + victim.name)
+          .isEqualTo(all);
+      assertThat(owner(id)).as("owner after a short pause").isSameAs(victim);
+    });
+    assertThat(TcpClient.whoServes(served.vip(), served.port())).isNotEmpty();
+
+    // Frozen until removed (about 4 s): downed and removed by the others meanwhile; it stops when it wakes up; a survivor serves.
+    victim.signal("STOP");
+    try {
+      Poll.until("the others to remove the frozen " + victim.name, Duration.ofSeconds(15),
+          () -> cluster.node(2).upMembers(), m -> !m.isEmpty() && !m.contains(victim.address()));
+    } finally {
+      victim.signal("CONT");
+    }
+    Poll.until(victim.name + " to exit after it was downed (log " + victim.log() + ")", Duration.ofSeconds(60),
+        () -> victim.process.isAlive(), alive -> !alive);
+    assertThat(FailoverTest.serving(served.vip(), served.port(), Duration.ofSeconds(60))).as("served by a survivor")
+        .isNotEmpty();
+    assertThat(owner(id)).isNotSameAs(victim);
+    cluster.awaitOneCluster(FORMED);
+  }
 }
