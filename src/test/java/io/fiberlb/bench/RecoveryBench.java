@@ -174,7 +174,8 @@ public final class RecoveryBench {
     for (int i = 0; i < reqs.length; i++) reqs[i] = GetLoadBalancerRequest.newBuilder().setId(ids.get(i)[1]).build();
     warmUpClient(system, ids, reqs, concurrency, a.integer("client-warmup", 20000));
     int servePort = a.integer("serve-port", 0);
-    ServePass serve = servePort > 0 ? new ServePass(ids, servePort, concurrency) : null;
+    io.fiberlb.it.VipSweep serve = servePort > 0 ? new io.fiberlb.it.VipSweep(ids.stream().map(x -> x[2]).toList(), 80,
+        concurrency, List.of("127.0.0.1", "127.0.0.2"), servePort) : null;
     Files.writeString(ready, "ready\n");
 
     long deadline = System.currentTimeMillis() + timeoutMs;
@@ -320,114 +321,6 @@ public final class RecoveryBench {
     };
     for (int w = 0; w < Math.min(concurrency, ids.size()); w++) worker.issue(next.getAndIncrement());
     if (!done.await(30, TimeUnit.MINUTES)) throw new IllegalStateException("not every load balancer answered");
-  }
-
-  /**
-   * The backends' echo (127.0.0.1 and 127.0.0.2 on one port) and the clients that wait for every VIP to serve one
-   * round trip through it. Blocking sockets on plain threads: the measured server is what is slow here.
-   */
-  private static final class ServePass implements AutoCloseable {
-    private final List<String[]> ids;
-    private final int concurrency;
-    private final List<java.net.ServerSocket> echoes = new ArrayList<>();
-    private final java.util.concurrent.ExecutorService threads = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "serve-pass");
-      t.setDaemon(true);
-      return t;
-    });
-    final AtomicLong failedTries = new AtomicLong();
-    private final long[] servedAt;
-    private final CountDownLatch done;
-
-    ServePass(List<String[]> ids, int port, int concurrency) throws java.io.IOException {
-      this.ids = ids;
-      this.concurrency = concurrency;
-      this.servedAt = new long[ids.size()];
-      this.done = new CountDownLatch(ids.size());
-      for (String host : List.of("127.0.0.1", "127.0.0.2")) {
-        var server = new java.net.ServerSocket();
-        server.setReuseAddress(true);
-        server.bind(new java.net.InetSocketAddress(host, port), 1024);
-        echoes.add(server);
-        threads.execute(() -> acceptLoop(server));
-      }
-    }
-
-    private void acceptLoop(java.net.ServerSocket server) {
-      while (!server.isClosed()) {
-        try {
-          var socket = server.accept();
-          threads.execute(() -> {
-            try (socket) {
-              socket.setSoTimeout(10_000);
-              var in = socket.getInputStream();
-              var out = socket.getOutputStream();
-              byte[] buf = new byte[256];
-              for (int r; (r = in.read(buf)) > 0; ) out.write(buf, 0, r);
-            } catch (java.io.IOException ignored) {
-              // the client went away
-            }
-          });
-        } catch (java.io.IOException e) {
-          return; // closed
-        }
-      }
-    }
-
-    void start(long deadline) {
-      var next = new AtomicInteger();
-      for (int w = 0; w < concurrency; w++) {
-        threads.execute(() -> {
-          for (int i; (i = next.getAndIncrement()) < ids.size(); ) {
-            String vip = ids.get(i)[2];
-            while (System.currentTimeMillis() < deadline) {
-              if (roundTrip(vip)) {
-                servedAt[i] = System.currentTimeMillis();
-                done.countDown();
-                break;
-              }
-              failedTries.incrementAndGet();
-              try {
-                Thread.sleep(20);
-              } catch (InterruptedException e) {
-                return;
-              }
-            }
-          }
-        });
-      }
-    }
-
-    private static boolean roundTrip(String vip) {
-      try (var socket = new java.net.Socket()) {
-        socket.connect(new java.net.InetSocketAddress(vip, 80), 1000);
-        socket.setSoTimeout(2000);
-        socket.getOutputStream().write("ping".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        byte[] got = socket.getInputStream().readNBytes(4);
-        return new String(got, java.nio.charset.StandardCharsets.US_ASCII).equals("ping");
-      } catch (java.io.IOException e) {
-        return false;
-      }
-    }
-
-    long[] await(long deadline) throws InterruptedException {
-      if (!done.await(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS)) {
-        throw new IllegalStateException((done.getCount()) + " VIPs never served");
-      }
-      return servedAt;
-    }
-
-    @Override
-    public void close() {
-      for (var e : echoes) {
-        try {
-          e.close();
-        } catch (java.io.IOException ignored) {
-          // closing
-        }
-      }
-      threads.shutdownNow();
-    }
   }
 
   private static String waitForFile(Path file, long deadline) throws Exception {
