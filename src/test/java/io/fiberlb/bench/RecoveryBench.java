@@ -174,7 +174,7 @@ public final class RecoveryBench {
     for (int i = 0; i < reqs.length; i++) reqs[i] = GetLoadBalancerRequest.newBuilder().setId(ids.get(i)[1]).build();
     warmUpClient(system, ids, reqs, concurrency, a.integer("client-warmup", 20000));
     int servePort = a.integer("serve-port", 0);
-    io.fiberlb.it.VipSweep serve = servePort > 0 ? new io.fiberlb.it.VipSweep(ids.stream().map(x -> x[2]).toList(), 80,
+    VipSweep serve = servePort > 0 ? new VipSweep(ids.stream().map(x -> x[2]).toList(), 80,
         concurrency, List.of("127.0.0.1", "127.0.0.2"), servePort) : null;
     Files.writeString(ready, "ready\n");
 

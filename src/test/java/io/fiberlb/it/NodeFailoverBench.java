@@ -9,6 +9,7 @@ import io.fiberlb.api.v1.ListenerSpec;
 import io.fiberlb.api.v1.LoadBalancerSpec;
 import io.fiberlb.api.v1.PoolSpec;
 import io.fiberlb.api.v1.Protocol;
+import io.fiberlb.bench.VipSweep;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package io.fiberlb.it;
+package io.fiberlb.bench;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
