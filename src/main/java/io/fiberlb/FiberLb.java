@@ -99,7 +99,7 @@ public final class FiberLb {
    * @param metrics the Prometheus endpoint, null when it is off ({@code fiberlb.metrics.enabled = false})
    */
   public record Node(ActorSystem<Void> system, ServerBinding grpc, ShardedDirectory directory, DataPlane dataPlane,
-      MetricsEndpoint metrics) {
+      MetricsEndpoint metrics, AutoCloseable schemaHold) {
     public int grpcPort() {
       return grpc.localAddress().getPort();
     }
@@ -113,7 +113,13 @@ public final class FiberLb {
     /** Unbinds the API, leaves the cluster and stops the actor system; waits until it has. */
     public void stop() {
       system.terminate();
+      awaitTermination();
+    }
+
+    /** Waits until the actor system has terminated, then lets go of the schema's connection (H2 closes the file). */
+    public void awaitTermination() {
       system.getWhenTerminated().toCompletableFuture().join();
+      closeQuietly(schemaHold);
     }
   }
 
@@ -142,20 +148,40 @@ public final class FiberLb {
   public static Node start(Config loaded) {
     Config config = ClusterFormation.apply(loaded);
     ApiSecurity.check(config);
-    Schema.ensure(config);
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "fiberlb", config);
+    AutoCloseable schemaHold = Schema.ensureAndHold(config);
+    ActorSystem<Void> system;
     try {
-      return init(system);
+      system = ActorSystem.create(Behaviors.empty(), "fiberlb", config);
+    } catch (RuntimeException e) {
+      closeQuietly(schemaHold);
+      throw e;
+    }
+    try {
+      return init(system, schemaHold);
     } catch (RuntimeException e) {
       // A start that fails leaves nothing running: the journal's database is closed before the caller goes on.
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().join();
+      closeQuietly(schemaHold);
       throw e;
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      if (c != null) c.close();
+    } catch (Exception e) {
+      log.debug("closing the schema connection: {}", e.toString());
     }
   }
 
   /** Wires a node into an actor system that was created with FiberLB's configuration. */
   public static Node init(ActorSystem<Void> system) {
+    return init(system, null);
+  }
+
+  /** @param schemaHold closed when the node has stopped (see {@link Schema#ensureAndHold}); null for none */
+  static Node init(ActorSystem<Void> system, AutoCloseable schemaHold) {
     Config config = system.settings().config();
     ControlPlaneSettings settings = ControlPlaneSettings.fromConfig(config);
     Cluster cluster = Cluster.get(system);
@@ -237,7 +263,7 @@ public final class FiberLb {
         security.https().isPresent() ? "TLS" : "plaintext",
         security.guard().local() ? "local mode: header identities" : "verified identities", settings.vipRange(),
         Schema.redact(config.getString("fiberlb.database.url")));
-    return new Node(system, binding, directory, dataPlane, metricsEndpoint);
+    return new Node(system, binding, directory, dataPlane, metricsEndpoint, schemaHold);
   }
 
   /** Prometheus {@code /metrics}, started before the gRPC API so that it is up once grpc.port is written. */
@@ -296,7 +322,7 @@ public final class FiberLb {
    */
   public static int runServerForever() {
     Node node = start(loadConfig());
-    node.system().getWhenTerminated().toCompletableFuture().join();
+    node.awaitTermination();
     var reason = CoordinatedShutdown.get(node.system()).getShutdownReason();
     boolean downed = reason.map(r -> r instanceof CoordinatedShutdown.ClusterDowningReason$).orElse(false);
     boolean notJoined = reason.map(r -> r instanceof CoordinatedShutdown.ClusterJoinUnsuccessfulReason$).orElse(false);

@@ -63,7 +63,24 @@ public final class Schema {
     return ConfigFactory.parseMap(over).withFallback(config);
   }
 
+  /**
+   * Creates what is missing of the schema. For H2, the connection stays open until the returned handle is closed:
+   * closing an embedded database's last connection makes H2 compact the file (seconds for a journal of gigabytes,
+   * docs/benchmarks.md), so the caller keeps it open until the node stops and that never happens on the start path.
+   */
+  public static AutoCloseable ensureAndHold(Config config) {
+    Connection held = ensure(config, config.getString("fiberlb.database.kind").equals("h2"));
+    return () -> {
+      if (held != null) held.close();
+    };
+  }
+
+  /** Creates what is missing of the schema, and closes its connection (H2 compacts the file then). */
   public static void ensure(Config config) {
+    ensure(config, false);
+  }
+
+  private static Connection ensure(Config config, boolean hold) {
     String kind = config.getString("fiberlb.database.kind");
     String url = config.getString("fiberlb.database.url");
     if (kind.equals("h2")) {
@@ -74,9 +91,32 @@ public final class Schema {
       }
     }
     String script = read("/db/" + kind + ".sql");
-    try (Connection c = DriverManager.getConnection(url, config.getString("fiberlb.database.user"),
-        config.getString("fiberlb.database.password"));
-        Statement st = c.createStatement()) {
+    Connection c = null;
+    try {
+      c = DriverManager.getConnection(url, config.getString("fiberlb.database.user"),
+          config.getString("fiberlb.database.password"));
+      run(c, kind, script);
+      if (hold) return c;
+      c.close();
+      return null;
+    } catch (SQLException e) {
+      closeQuietly(c);
+      throw new IllegalStateException("cannot prepare the journal database at " + redact(url) + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c == null) return;
+    try {
+      c.close();
+    } catch (SQLException ignored) {
+      // already failing
+    }
+  }
+
+  private static void run(Connection c, String kind, String script) throws SQLException {
+    try (Statement st = c.createStatement()) {
       boolean postgres = kind.equals("postgres");
       if (postgres && allPresent(st, script)) return; // a restart: no DDL, so no lock to wait for behind live writers
       if (postgres) {
@@ -92,9 +132,6 @@ public final class Schema {
         if (!stmt.isEmpty()) st.execute(stmt);
       }
       if (postgres) c.commit();
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot prepare the journal database at " + redact(url) + ": "
-          + e.getMessage(), e);
     }
   }
 
