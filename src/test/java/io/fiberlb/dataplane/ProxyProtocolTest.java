@@ -66,15 +66,12 @@ class ProxyProtocolTest {
   void aProxyPoolsBackendGetsTheClientAndTheListenerAddressFirst(String engine, Protocol poolProtocol)
       throws Exception {
     DataPlaneHarness dp = engine.equals("netty") ? netty : pekko;
-    ProxyProtocolBackend backend = backend(V4);
     int port = DataPlaneHarness.freePort(V4);
-    var lb = dp.serve(V4.getHostAddress(), List.of(listener(port, false, List.of())), List.of(pool(poolProtocol)),
-        List.of(member(backend)), Map.of());
-    try (Socket client = new Socket()) {
+    try (Served s = serve(dp, V4, listener(port, false, List.of()), poolProtocol); Socket client = new Socket()) {
       client.bind(new InetSocketAddress(V4, 0));
       client.connect(new InetSocketAddress(V4, port), 5_000);
       assertThat(exchange(client, new byte[0], "hello through the balancer")).isEqualTo("hello through the balancer");
-      ProxyProtocolBackend.Seen seen = backend.next();
+      ProxyProtocolBackend.Seen seen = s.backend().next();
       assertThat(seen.error()).isNull();
       assertThat(seen.version()).isEqualTo(poolProtocol == Protocol.PROXY ? "V1" : "V2");
       assertThat(seen.command()).isEqualTo("PROXY");
@@ -83,8 +80,6 @@ class ProxyProtocolTest {
       assertThat(seen.sourcePort()).isEqualTo(client.getLocalPort());
       assertThat(seen.destination()).isEqualTo(V4.getHostAddress());
       assertThat(seen.destinationPort()).isEqualTo(port);
-    } finally {
-      dp.stop(lb);
     }
   }
 
@@ -93,163 +88,122 @@ class ProxyProtocolTest {
   void overIpv6TheHeaderCarriesIpv6Addresses(Protocol poolProtocol) throws Exception {
     InetAddress v6 = InetAddress.getByName("::1");
     assumeThat(canBind(v6)).as("this machine has no IPv6 loopback (::1): the IPv6 case cannot run here").isTrue();
-    ProxyProtocolBackend backend = backend(v6);
     int port = DataPlaneHarness.freePort(v6);
-    var lb = netty.serve("::1", List.of(listener(port, false, List.of())), List.of(pool(poolProtocol)),
-        List.of(member(backend)), Map.of());
-    try (Socket client = new Socket()) {
+    try (Served s = serve(netty, v6, listener(port, false, List.of()), poolProtocol); Socket client = new Socket()) {
       client.bind(new InetSocketAddress(v6, 0));
       client.connect(new InetSocketAddress(v6, port), 5_000);
       assertThat(exchange(client, new byte[0], "six")).isEqualTo("six");
-      ProxyProtocolBackend.Seen seen = backend.next();
+      ProxyProtocolBackend.Seen seen = s.backend().next();
       assertThat(seen.protocol()).isEqualTo("TCP6");
       assertThat(InetAddress.getByName(seen.source())).isEqualTo(v6);
       assertThat(seen.sourcePort()).isEqualTo(client.getLocalPort());
       assertThat(InetAddress.getByName(seen.destination())).isEqualTo(v6);
       assertThat(seen.destinationPort()).isEqualTo(port);
-    } finally {
-      netty.stop(lb);
     }
   }
 
   @Test
   void aPlainTcpPoolGetsNoHeader() throws Exception {
-    ProxyProtocolBackend backend = backend(V4);
-    int port = DataPlaneHarness.freePort(V4);
-    var lb = netty.serve(V4.getHostAddress(), List.of(listener(port, false, List.of())), List.of(pool(Protocol.TCP)),
-        List.of(member(backend)), Map.of());
-    try (Socket client = connect(port)) {
+    try (Served s = serve(netty, V4, listener(DataPlaneHarness.freePort(V4), false, List.of()), Protocol.TCP);
+        Socket client = connect(s.port())) {
       exchange(client, new byte[0], "plain bytes");
-      assertThat(backend.next().error()).as("no header: its first bytes are the client's own").isNotNull();
-    } finally {
-      netty.stop(lb);
+      assertThat(s.backend().next().error()).as("no header: its first bytes are the client's own").isNotNull();
     }
   }
 
   // ------------------------------------------------------------------ from clients
 
-  @Test
-  void aV1HeaderFromTheClientStandsForTheClientAndIsSentOn() throws Exception {
-    ProxyProtocolBackend backend = backend(V4);
-    int port = DataPlaneHarness.freePort(V4);
-    var lb = netty.serve(V4.getHostAddress(), List.of(listener(port, true, List.of())), List.of(pool(Protocol.PROXYV2)),
-        List.of(member(backend)), Map.of());
-    try (Socket client = connect(port)) {
-      byte[] header = "PROXY TCP4 203.0.113.7 198.51.100.1 51000 443\r\n".getBytes(StandardCharsets.US_ASCII);
-      assertThat(exchange(client, header, "after a v1 header")).isEqualTo("after a v1 header");
-      ProxyProtocolBackend.Seen seen = backend.next();
-      assertThat(seen.version()).isEqualTo("V2");
-      assertThat(seen.source()).isEqualTo("203.0.113.7");
-      assertThat(seen.sourcePort()).isEqualTo(51000);
-      assertThat(seen.destination()).isEqualTo("198.51.100.1");
-      assertThat(seen.destinationPort()).isEqualTo(443);
-    } finally {
-      netty.stop(lb);
-    }
+  /** The header a client sends, and what the backend of a pool of the other version must be told. */
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> clientHeaders() {
+    byte[] v1 = "PROXY TCP4 203.0.113.7 198.51.100.1 51000 443\r\n".getBytes(StandardCharsets.US_ASCII);
+    byte[] v2 = ProxyHeader.bytes(ProxyHeader.message(HAProxyProtocolVersion.V2,
+        new InetSocketAddress("2001:db8::7", 51001), new InetSocketAddress("2001:db8::1", 8443)));
+    return java.util.stream.Stream.of(
+        org.junit.jupiter.params.provider.Arguments.of("v1", v1, Protocol.PROXYV2, "V2", "TCP4",
+            "203.0.113.7", 51000, "198.51.100.1", 443),
+        org.junit.jupiter.params.provider.Arguments.of("v2", v2, Protocol.PROXY, "V1", "TCP6",
+            "2001:db8::7", 51001, "2001:db8::1", 8443));
   }
 
-  @Test
-  void aV2HeaderFromTheClientStandsForTheClientAndIsSentOn() throws Exception {
-    ProxyProtocolBackend backend = backend(V4);
-    int port = DataPlaneHarness.freePort(V4);
-    var lb = netty.serve(V4.getHostAddress(), List.of(listener(port, true, List.of())), List.of(pool(Protocol.PROXY)),
-        List.of(member(backend)), Map.of());
-    try (Socket client = connect(port)) {
-      byte[] header = ProxyHeader.bytes(ProxyHeader.message(HAProxyProtocolVersion.V2,
-          new InetSocketAddress("2001:db8::7", 51001), new InetSocketAddress("2001:db8::1", 8443)));
-      assertThat(exchange(client, header, "after a v2 header")).isEqualTo("after a v2 header");
-      ProxyProtocolBackend.Seen seen = backend.next();
-      assertThat(seen.version()).isEqualTo("V1");
-      assertThat(seen.protocol()).isEqualTo("TCP6");
-      assertThat(InetAddress.getByName(seen.source())).isEqualTo(InetAddress.getByName("2001:db8::7"));
-      assertThat(seen.sourcePort()).isEqualTo(51001);
-      assertThat(InetAddress.getByName(seen.destination())).isEqualTo(InetAddress.getByName("2001:db8::1"));
-      assertThat(seen.destinationPort()).isEqualTo(8443);
-    } finally {
-      netty.stop(lb);
+  @ParameterizedTest(name = "a {0} header, sent on to a {2} pool")
+  @org.junit.jupiter.params.provider.MethodSource("clientHeaders")
+  void aHeaderFromTheClientStandsForTheClientAndIsSentOn(String name, byte[] header, Protocol poolProtocol,
+      String sentVersion, String family, String source, int sourcePort, String destination, int destinationPort)
+      throws Exception {
+    try (Served s = serve(netty, V4, listener(DataPlaneHarness.freePort(V4), true, List.of()), poolProtocol);
+        Socket client = connect(s.port())) {
+      assertThat(exchange(client, header, "after a " + name + " header")).isEqualTo("after a " + name + " header");
+      ProxyProtocolBackend.Seen seen = s.backend().next();
+      assertThat(seen.version()).isEqualTo(sentVersion);
+      assertThat(seen.protocol()).isEqualTo(family);
+      assertThat(InetAddress.getByName(seen.source())).isEqualTo(InetAddress.getByName(source));
+      assertThat(seen.sourcePort()).isEqualTo(sourcePort);
+      assertThat(InetAddress.getByName(seen.destination())).isEqualTo(InetAddress.getByName(destination));
+      assertThat(seen.destinationPort()).isEqualTo(destinationPort);
     }
   }
 
   @Test
   void aLocalHeaderIsServedWithTheRealPeer() throws Exception {
-    ProxyProtocolBackend backend = backend(V4);
-    int port = DataPlaneHarness.freePort(V4);
-    var lb = netty.serve(V4.getHostAddress(), List.of(listener(port, true, List.of())), List.of(pool(Protocol.PROXY)),
-        List.of(member(backend)), Map.of());
-    try (Socket client = connect(port)) {
+    try (Served s = serve(netty, V4, listener(DataPlaneHarness.freePort(V4), true, List.of()), Protocol.PROXY);
+        Socket client = connect(s.port())) {
       // v2, command LOCAL (0x20), family UNSPEC, no addresses: an upstream balancer checking this one
       byte[] local = new byte[16];
       System.arraycopy(V2_SIGNATURE, 0, local, 0, 12);
       local[12] = 0x20;
       assertThat(exchange(client, local, "health")).isEqualTo("health");
-      ProxyProtocolBackend.Seen seen = backend.next();
+      ProxyProtocolBackend.Seen seen = s.backend().next();
       assertThat(seen.source()).isEqualTo(V4.getHostAddress());
       assertThat(seen.sourcePort()).isEqualTo(client.getLocalPort());
-      assertThat(seen.destinationPort()).isEqualTo(port);
-    } finally {
-      netty.stop(lb);
+      assertThat(seen.destinationPort()).isEqualTo(s.port());
     }
   }
 
   @Test
   void aMalformedOrMissingHeaderClosesTheConnectionAndIsCounted() throws Exception {
-    ProxyProtocolBackend backend = backend(V4);
     int port = DataPlaneHarness.freePort(V4);
-    DesiredListener l = listener(port, true, List.of());
-    l = new DesiredListener(l.id(), l.protocol(), port, l.defaultPoolId(), -1, 1_000, 2_000, 10_000, List.of(), true,
-        Map.of(), List.of(), null, true); // a client idle timeout of 1 s bounds the wait for a header
-    var lb = netty.serve(V4.getHostAddress(), List.of(l), List.of(pool(Protocol.PROXY)), List.of(member(backend)),
-        Map.of());
-    var counters = netty.listenerCounters(lb, "l1");
-    try {
-      try (Socket client = connect(port)) { // an HTTP request where the header should be
-        assertThat(closedWithoutAnswer(client, "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII)))
-            .isTrue();
+    var l = new DesiredListener("l1", Protocol.TCP, port, "p1", -1, 1_000, 2_000, 10_000, List.of(), true, Map.of(),
+        List.of(), null, true); // a client idle timeout of 1 s bounds the wait for a header
+    try (Served s = serve(netty, V4, l, Protocol.PROXY)) {
+      var counters = s.counters();
+      List<byte[]> bad = List.of(
+          "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII), // a request, no header
+          "PROXY TCP4 203.0.113.999 127.0.0.1 1 2\r\n".getBytes(StandardCharsets.US_ASCII), // a bad address
+          new byte[0]); // nothing at all: the timeout
+      for (int i = 0; i < bad.size(); i++) {
+        try (Socket client = connect(port)) {
+          assertThat(closedWithoutAnswer(client, bad.get(i))).as("case %d closed", i).isTrue();
+        }
+        long expected = i + 1;
+        Poll.until("proxy protocol errors", Duration.ofSeconds(5), counters.proxyProtocolErrors::sum,
+            n -> n == expected);
       }
-      Poll.until("proxy protocol errors", Duration.ofSeconds(5), counters.proxyProtocolErrors::sum, n -> n == 1);
-      try (Socket client = connect(port)) { // v1 with a bad address
-        assertThat(closedWithoutAnswer(client,
-            "PROXY TCP4 203.0.113.999 127.0.0.1 1 2\r\n".getBytes(StandardCharsets.US_ASCII))).isTrue();
-      }
-      Poll.until("proxy protocol errors", Duration.ofSeconds(5), counters.proxyProtocolErrors::sum, n -> n == 2);
-      try (Socket client = connect(port)) { // nothing at all: the timeout
-        assertThat(closedWithoutAnswer(client, new byte[0])).isTrue();
-      }
-      Poll.until("proxy protocol errors", Duration.ofSeconds(5), counters.proxyProtocolErrors::sum, n -> n == 3);
       assertThat(counters.total.sum()).as("never admitted").isZero();
       // None of them reached the backend: the next connection it sees is this valid one.
       try (Socket client = connect(port)) {
         byte[] header = "PROXY TCP4 192.0.2.1 127.0.0.1 4000 80\r\n".getBytes(StandardCharsets.US_ASCII);
         assertThat(exchange(client, header, "ok")).isEqualTo("ok");
       }
-      assertThat(backend.next().source()).isEqualTo("192.0.2.1");
-    } finally {
-      netty.stop(lb);
+      assertThat(s.backend().next().source()).isEqualTo("192.0.2.1");
     }
   }
 
   @Test
   void allowedCidrsApplyToTheHeadersSource() throws Exception {
-    ProxyProtocolBackend backend = backend(V4);
-    int port = DataPlaneHarness.freePort(V4);
     // Loopback itself is not allowed: only a client whose header names 203.0.113.0/24 gets in.
-    var lb = netty.serve(V4.getHostAddress(), List.of(listener(port, true, List.of("203.0.113.0/24"))),
-        List.of(pool(Protocol.PROXY)), List.of(member(backend)), Map.of());
-    var counters = netty.listenerCounters(lb, "l1");
-    try {
-      try (Socket client = connect(port)) {
+    var l = listener(DataPlaneHarness.freePort(V4), true, List.of("203.0.113.0/24"));
+    try (Served s = serve(netty, V4, l, Protocol.PROXY)) {
+      try (Socket client = connect(s.port())) {
         assertThat(closedWithoutAnswer(client, "PROXY TCP4 198.51.100.9 127.0.0.1 5000 80\r\nhi"
             .getBytes(StandardCharsets.US_ASCII))).isTrue();
       }
-      Poll.until("rejected", Duration.ofSeconds(5), counters.rejected::sum, n -> n == 1);
-      assertThat(counters.proxyProtocolErrors.sum()).isZero();
-      try (Socket client = connect(port)) {
+      Poll.until("rejected", Duration.ofSeconds(5), s.counters().rejected::sum, n -> n == 1);
+      assertThat(s.counters().proxyProtocolErrors.sum()).isZero();
+      try (Socket client = connect(s.port())) {
         byte[] header = "PROXY TCP4 203.0.113.9 127.0.0.1 5001 80\r\n".getBytes(StandardCharsets.US_ASCII);
         assertThat(exchange(client, header, "allowed")).isEqualTo("allowed");
       }
-      assertThat(backend.next().source()).isEqualTo("203.0.113.9");
-    } finally {
-      netty.stop(lb);
+      assertThat(s.backend().next().source()).isEqualTo("203.0.113.9");
     }
   }
 
@@ -267,6 +221,27 @@ class ProxyProtocolTest {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** A load balancer serving one listener on {@code on} with a pool of one header-parsing backend; stop when done. */
+  private record Served(DataPlaneHarness dp, DataPlaneHarness.Served lb, ProxyProtocolBackend backend, int port)
+      implements AutoCloseable {
+    io.fiberlb.dataplane.stats.TrafficCounters counters() {
+      return dp.listenerCounters(lb, "l1");
+    }
+
+    @Override
+    public void close() {
+      dp.stop(lb);
+    }
+  }
+
+  private Served serve(DataPlaneHarness dp, InetAddress on, DesiredListener l, Protocol poolProtocol)
+      throws IOException {
+    ProxyProtocolBackend backend = backend(on);
+    var lb = dp.serve(on.getHostAddress(), List.of(l), List.of(pool(poolProtocol)), List.of(member(backend)),
+        Map.of());
+    return new Served(dp, lb, backend, l.protocolPort());
+  }
 
   private ProxyProtocolBackend backend(InetAddress on) throws IOException {
     ProxyProtocolBackend b = new ProxyProtocolBackend(on);
