@@ -70,6 +70,11 @@ public final class DataPlaneHarness implements AutoCloseable {
     return dataPlane.stats().find(s.lbId()).listeners.get(listenerId);
   }
 
+  /** A monitored backend's health gauge (probes run, failed). */
+  public io.fiberlb.dataplane.stats.BackendHealthGauge health(Served s, String backendId) {
+    return dataPlane.stats().find(s.lbId()).health(backendId);
+  }
+
   public void stop(Served s) {
     kit.stop(s.runtime());
   }
