@@ -139,7 +139,7 @@ public final class NettyEngine implements Engine {
     return idle > 0 ? Math.min(idle, PROXY_HEADER_TIMEOUT_MS) : PROXY_HEADER_TIMEOUT_MS;
   }
 
-  /** A client of a listener accepting the PROXY protocol sends its header at once (HAProxy waits as long by default). */
+  /** A sender of the PROXY protocol writes its header as soon as it has connected: 5 s is ample. */
   static final long PROXY_HEADER_TIMEOUT_MS = 5_000;
 
   private ServerBootstrap server(EventLoopGroup parent, EventLoopGroup children, ChannelInitializer<Channel> child) {

@@ -192,8 +192,8 @@ public final class ProxyStage extends GraphStage<FlowShape<ByteString, ByteStrin
       Source<ByteString, ?> toBackendBytes = Source.fromGraph(sendSide.source());
       var header = connector.proxyHeader();
       if (header != null) { // a PROXY pool: its header first, on every attempt's new connection
-        toBackendBytes = Source.single(ByteString.fromArrayUnsafe(io.fiberlb.dataplane.engine.ProxyHeader.bytes(header)))
-            .concat(toBackendBytes);
+        byte[] bytes = io.fiberlb.dataplane.engine.ProxyHeader.bytes(header);
+        toBackendBytes = Source.single(ByteString.fromArrayUnsafe(bytes)).concat(toBackendBytes);
       }
       CompletionStage<Tcp.OutgoingConnection> conn = toBackendBytes
           .viaMat(connect.to(next), Keep.right())
