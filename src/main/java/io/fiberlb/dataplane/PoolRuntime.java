@@ -34,6 +34,8 @@ public final class PoolRuntime {
   final LbAlgorithm algorithm;
   final SessionPersistenceType persistence;
   final long persistenceTimeoutMs;
+  /** How backend connections start: PROXY/PROXYV2 send a PROXY protocol header first (ProxyHeader). */
+  final io.fiberlb.port.Protocol protocol;
   final PoolBalancer balancer;
   volatile Map<String, Slot> slots = Map.of();
 
@@ -42,6 +44,7 @@ public final class PoolRuntime {
     this.algorithm = pool.lbAlgorithm();
     this.persistence = pool.sessionPersistence();
     this.persistenceTimeoutMs = pool.sessionPersistenceTimeoutMs();
+    this.protocol = pool.protocol();
     this.balancer = persistence == SessionPersistenceType.SOURCE_IP
         ? PoolBalancer.create(algorithm(algorithm), endpoints,
             AffinityTable.create(Duration.ofMillis(persistenceTimeoutMs), AFFINITY_CAPACITY))
@@ -64,7 +67,12 @@ public final class PoolRuntime {
   /** Whether a pool with this configuration can keep this balancer (only the endpoints differ). */
   boolean sameShape(DesiredPool pool) {
     return pool.lbAlgorithm() == algorithm && pool.sessionPersistence() == persistence
-        && pool.sessionPersistenceTimeoutMs() == persistenceTimeoutMs;
+        && pool.sessionPersistenceTimeoutMs() == persistenceTimeoutMs && pool.protocol() == protocol;
+  }
+
+  /** The pool's protocol: PROXY and PROXYV2 send a PROXY protocol header to its backends first. */
+  public io.fiberlb.port.Protocol protocol() {
+    return protocol;
   }
 
   public PoolBalancer balancer() {

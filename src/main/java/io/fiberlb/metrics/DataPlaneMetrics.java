@@ -117,6 +117,9 @@ public final class DataPlaneMetrics {
       if (kind.equals("listener")) {
         counter("dropped_datagrams", "UDP datagrams of admitted flows dropped instead of queued (a send buffer full,"
             + " or a burst while the flow's backend socket was set up).", c -> c.datagramsDropped.sum());
+        counter("proxy_protocol_errors", "Client connections of a listener accepting the PROXY protocol closed because"
+            + " their header was missing, malformed or late (also counted as rejected).",
+            c -> c.proxyProtocolErrors.sum());
       }
     }
 

@@ -43,7 +43,17 @@ public final class Admission {
    * client counts as an open connection until {@link ProxiedConnection#clientClosed} is called exactly once.
    */
   public ProxiedConnection admit(InetSocketAddress remote) {
-    return admit(remote, -1);
+    return admit(remote, null, -1);
+  }
+
+  /**
+   * As {@link #admit(InetSocketAddress)}, knowing where the client connected to ({@code destination}: the listener's
+   * address, or the one a PROXY protocol header from the client named), for the PROXY header a PROXY pool's
+   * backends get ({@link ProxiedConnection#proxyHeader}). {@code client} is the header's source when the listener
+   * accepts the PROXY protocol: allowed CIDRs and source-hash balancing apply to it.
+   */
+  public ProxiedConnection admit(InetSocketAddress client, InetSocketAddress destination) {
+    return admit(client, destination, -1);
   }
 
   /**
@@ -53,10 +63,10 @@ public final class Admission {
    * table without bound.
    */
   public ProxiedConnection admitFlow(InetSocketAddress remote, long maxFlows) {
-    return admit(remote, maxFlows);
+    return admit(remote, null, maxFlows);
   }
 
-  private ProxiedConnection admit(InetSocketAddress remote, long limitWhenUnlimited) {
+  private ProxiedConnection admit(InetSocketAddress remote, InetSocketAddress destination, long limitWhenUnlimited) {
     ListenerConfig cfg = config.get();
     if (!cfg.allows(remote.getAddress())) return refuse();
     long open = counters.active.incrementAndGet();
@@ -78,7 +88,7 @@ public final class Admission {
       return refuse();
     }
     counters.total.increment();
-    return new ProxiedConnection(cfg, pool, first, counters);
+    return new ProxiedConnection(cfg, pool, first, counters, remote, destination);
   }
 
   private ProxiedConnection refuse() {

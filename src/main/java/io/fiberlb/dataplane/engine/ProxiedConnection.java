@@ -26,12 +26,27 @@ public final class ProxiedConnection {
   private PoolRuntime.Slot slot;
   private Endpoint connected;
   private boolean closed;
+  private final InetSocketAddress client;
+  private final InetSocketAddress destination;
 
-  ProxiedConnection(ListenerConfig config, PoolRuntime pool, Endpoint first, TrafficCounters listener) {
+  ProxiedConnection(ListenerConfig config, PoolRuntime pool, Endpoint first, TrafficCounters listener,
+      InetSocketAddress client, InetSocketAddress destination) {
     this.config = config;
     this.pool = pool;
     this.first = first;
     this.listener = listener;
+    this.client = client;
+    this.destination = destination;
+  }
+
+  /**
+   * The PROXY protocol header each new connection to a backend of this pool starts with (a new one per call, which
+   * the caller writes or releases), or null when the pool's protocol is not PROXY/PROXYV2 or the engine did not say
+   * where the client connected to.
+   */
+  public io.netty.handler.codec.haproxy.HAProxyMessage proxyHeader() {
+    if (destination == null) return null;
+    return ProxyHeader.message(ProxyHeader.versionFor(pool.protocol()), client, destination);
   }
 
   /** The configuration this connection was admitted with (timeouts). */

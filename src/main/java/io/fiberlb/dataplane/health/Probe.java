@@ -21,6 +21,7 @@ import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.TLSClosing;
 import org.apache.pekko.stream.UniqueKillSwitch;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Framing;
@@ -32,7 +33,15 @@ import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
 
 /**
- * How one backend is probed: a short Pekko Streams TCP connection (and for HTTP one request and its status line);
+ * How one backend is probed: a short Pekko Streams TCP connection and, by type,
+ * <ul>
+ *   <li>TCP: the connect alone;
+ *   <li>HTTP: one request ({@code http_method url_path HTTP/<http_version>}, {@code Host:} the check's
+ *       {@code domain_name}, or the backend's address and port when it has none) and its status line;
+ *   <li>HTTPS: the same over TLS, the backend's certificate not verified ({@link ProbeTls});
+ *   <li>TLS_HELLO: a ClientHello, passing when the backend answers with a ServerHello (no handshake is finished,
+ *       no certificate looked at: a TLS server that answers is up; an alert, other bytes or a close fail it);
+ * </ul>
  * UDP_CONNECT sends one datagram instead ({@link UdpProbe}).
  * No thread waits on a probe; each is bounded by the check's timeout from start to verdict, and its connection is
  * closed as soon as the verdict is known, or when {@link Running#cancel()} is called. A probe that gets no answer
@@ -40,10 +49,14 @@ import org.apache.pekko.util.ByteString;
  *
  * <p>Failure reasons are short and stable because users see them and the audit journal keeps them: {@code timeout},
  * {@code refused}, {@code reset}, {@code bad status 503}, {@code no status line}, {@code malformed response},
+ * {@code tls handshake failed}, {@code no server hello}, {@code tls alert}, {@code not a TLS server hello},
  * {@code unreachable[: detail]}.
+ *
+ * @param host the Host header (and TLS server name) when the check names a domain; empty otherwise
+ * @param httpVersion {@code 1.0} or {@code 1.1}, for the request line
  */
 record Probe(HealthCheckType type, String address, int port, Duration timeout, String httpMethod, String urlPath,
-    ExpectedCodes expectedCodes) {
+    ExpectedCodes expectedCodes, String host, String httpVersion) {
 
   /** Longest status line read; a longer one is a {@code malformed response}. */
   static final int MAX_STATUS_LINE = 4096;
@@ -64,8 +77,10 @@ record Probe(HealthCheckType type, String address, int port, Duration timeout, S
   static Probe of(DesiredHealthCheck check, HealthMonitor.Target target) {
     // The API validates expected codes; the default only guards against a record that bypassed it.
     ExpectedCodes codes = ExpectedCodes.parse(check.expectedCodes()).orElse(DEFAULT_CODES);
+    String version = "1.0".equals(check.httpVersion()) ? "1.0" : "1.1";
+    String host = check.domainName() == null ? "" : check.domainName().strip();
     return new Probe(check.type(), target.address(), target.port(), Duration.ofMillis(check.timeoutMs()),
-        check.httpMethod(), check.urlPath(), codes);
+        check.httpMethod(), check.urlPath(), codes, host, version);
   }
 
   Running start(ActorSystem<?> system) {
@@ -75,12 +90,16 @@ record Probe(HealthCheckType type, String address, int port, Duration timeout, S
     var remote = InetSocketAddress.createUnresolved(address, port);
     // No half-close: the probe closes the whole connection itself once it has its verdict. The idle timeout
     // makes sure a connection the probe lost track of dies by itself.
-    Flow<ByteString, ByteString, CompletionStage<Tcp.OutgoingConnection>> connection = Tcp.get(system)
-        .outgoingConnection(remote, Optional.empty(), List.of(), false, Optional.of(timeout), Optional.of(timeout));
+    Flow<ByteString, ByteString, CompletionStage<Tcp.OutgoingConnection>> connection = type == HealthCheckType.HTTPS
+        ? Tcp.get(system).outgoingConnectionWithTls(remote, () -> ProbeTls.client(serverName(), port),
+            Optional.empty(), List.of(), Optional.of(timeout), Optional.of(timeout), session -> Optional.empty(),
+            TLSClosing.eagerClose())
+        : Tcp.get(system).outgoingConnection(remote, Optional.empty(), List.of(), false, Optional.of(timeout),
+            Optional.of(timeout));
 
     UniqueKillSwitch killSwitch;
     CompletionStage<Result> outcome;
-    if (type == HealthCheckType.HTTP) {
+    if (type == HealthCheckType.HTTP || type == HealthCheckType.HTTPS) {
       // The request stays open for writing (never completes) so that no server reads an early FIN as an abort.
       Pair<UniqueKillSwitch, CompletionStage<Optional<ByteString>>> m = Source.single(request())
           .concat(Source.never())
@@ -91,6 +110,22 @@ record Probe(HealthCheckType type, String address, int port, Duration timeout, S
           .run(system);
       killSwitch = m.first();
       outcome = m.second().thenApply(line -> judge(line, started));
+    } else if (type == HealthCheckType.TLS_HELLO) {
+      // The first bytes of the answer, however the server's writes are split: a record header and a message type.
+      Pair<UniqueKillSwitch, CompletionStage<Optional<ByteString>>> m =
+          Source.single(ProbeTls.clientHello(serverName(), port))
+          .concat(Source.never())
+          .viaMat(KillSwitches.single(), Keep.right())
+          .via(connection)
+          .scan(ByteString.emptyByteString(), ByteString::concat)
+          .dropWhile(received -> received.size() < ProbeTls.HELLO_PREFIX)
+          .toMat(Sink.headOption(), Keep.both())
+          .run(system);
+      killSwitch = m.first();
+      outcome = m.second().thenApply(first -> {
+        String why = ProbeTls.judgeHello(first.orElse(ByteString.emptyByteString()));
+        return new Result(why.isEmpty(), why, System.nanoTime() - started);
+      });
     } else {
       Pair<UniqueKillSwitch, CompletionStage<Tcp.OutgoingConnection>> m = Source.<ByteString>never()
           .viaMat(KillSwitches.single(), Keep.right())
@@ -124,13 +159,23 @@ record Probe(HealthCheckType type, String address, int port, Duration timeout, S
     }
   }
 
+  /** The request line and headers: Host is the check's domain name, or the backend's address and port. */
   ByteString request() {
-    String host = address.indexOf(':') >= 0 ? "[" + address + "]" : address;
-    return ByteString.fromString(httpMethod + " " + urlPath + " HTTP/1.1\r\n"
-        + "Host: " + host + ":" + port + "\r\n"
+    String hostHeader = host.isEmpty() ? bracketed(address) + ":" + port : host;
+    return ByteString.fromString(httpMethod + " " + urlPath + " HTTP/" + httpVersion + "\r\n"
+        + "Host: " + hostHeader + "\r\n"
         + "Connection: close\r\n"
         + "User-Agent: FiberLB-health\r\n"
         + "\r\n", StandardCharsets.US_ASCII);
+  }
+
+  private static String bracketed(String address) {
+    return address.indexOf(':') >= 0 ? "[" + address + "]" : address;
+  }
+
+  /** The TLS server name: the check's domain name, else the backend's address (then no SNI is sent). */
+  private String serverName() {
+    return host.isEmpty() ? address : host;
   }
 
   private Result judge(Optional<ByteString> line, long started) {
@@ -163,6 +208,7 @@ record Probe(HealthCheckType type, String address, int port, Duration timeout, S
       if (t instanceof TimeoutException || t instanceof SocketTimeoutException) return "timeout";
       if (t instanceof org.apache.pekko.stream.scaladsl.Framing.FramingException) return "malformed response";
       if (t instanceof UnknownHostException) return "unreachable: unknown host";
+      if (t instanceof javax.net.ssl.SSLException) return "tls handshake failed";
       if (t.getMessage() != null) text.append(t.getMessage()).append('\n');
       if (t.getCause() == t) break;
     }

@@ -40,6 +40,8 @@ public record ListenerConfig(DesiredListener listener, String vip, PoolRuntime p
   /** Whether moving from {@code other} to this needs a new socket. */
   public boolean sameSocket(ListenerConfig other) {
     return other != null && other.vip.equals(vip) && other.listener.protocolPort() == listener.protocolPort()
-        && other.listener.protocol() == listener.protocol();
+        && other.listener.protocol() == listener.protocol()
+        // What the engine reads first on each connection: the pekko engine cannot read a PROXY header (refused at bind)
+        && other.listener.acceptProxyProtocol() == listener.acceptProxyProtocol();
   }
 }

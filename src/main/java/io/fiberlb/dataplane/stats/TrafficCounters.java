@@ -28,6 +28,11 @@ public final class TrafficCounters {
    * never buffers without bound.
    */
   public final LongAdder datagramsDropped = new LongAdder();
+  /**
+   * Listener with accept_proxy_protocol: client connections closed because their PROXY protocol header was missing,
+   * malformed or late (also counted in {@link #rejected}).
+   */
+  public final LongAdder proxyProtocolErrors = new LongAdder();
 
   /**
    * What this listener or backend counted before this process served it (an earlier run, another node), read back

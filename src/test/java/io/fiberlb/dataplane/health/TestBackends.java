@@ -2,6 +2,9 @@ package io.fiberlb.dataplane.health;
 
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -123,10 +126,13 @@ final class TestBackends {
     }
   }
 
-  /** An HTTP backend answering every request with {@link #status}, and keeping what it was asked. */
+  /**
+   * An HTTP backend answering every request with {@link #status}, and keeping what it was asked; over TLS when given
+   * an {@link SSLContext} (an HTTPS backend, or any TLS server for a TLS_HELLO check).
+   */
   static final class HttpBackend implements AutoCloseable {
-    /** One request as the backend saw it. */
-    record Request(String method, String path, Headers headers) {}
+    /** One request as the backend saw it; {@code protocol} from its request line ({@code HTTP/1.1}). */
+    record Request(String method, String path, Headers headers, String protocol) {}
 
     final AtomicInteger status;
     final List<Request> requests = new CopyOnWriteArrayList<>();
@@ -134,11 +140,22 @@ final class TestBackends {
     final int port;
 
     HttpBackend(int status) throws IOException {
+      this(status, null);
+    }
+
+    HttpBackend(int status, SSLContext tls) throws IOException {
       this.status = new AtomicInteger(status);
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+      var at = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+      if (tls == null) {
+        server = HttpServer.create(at, 16);
+      } else {
+        HttpsServer https = HttpsServer.create(at, 16);
+        https.setHttpsConfigurator(new HttpsConfigurator(tls));
+        server = https;
+      }
       server.createContext("/", exchange -> {
         requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
-            exchange.getRequestHeaders()));
+            exchange.getRequestHeaders(), exchange.getProtocol()));
         exchange.sendResponseHeaders(this.status.get(), -1);
         exchange.close();
       });
@@ -150,6 +167,21 @@ final class TestBackends {
     public void close() {
       server.stop(0);
     }
+  }
+
+  /** A server TLS context with a certificate for 127.0.0.1 and localhost from a CA no probe knows. */
+  static SSLContext selfSignedTls(java.nio.file.Path dir) throws Exception {
+    var ca = io.fiberlb.it.TestPki.ca(dir, "probe-ca");
+    var leaf = io.fiberlb.it.TestPki.server(dir, "probe-server", ca);
+    var keys = java.security.KeyStore.getInstance("PKCS12");
+    keys.load(null, null);
+    char[] password = "test".toCharArray();
+    keys.setKeyEntry("server", leaf.key(), password, new java.security.cert.Certificate[] {leaf.cert(), ca.cert()});
+    var kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(keys, password);
+    SSLContext c = SSLContext.getInstance("TLS");
+    c.init(kmf.getKeyManagers(), null, null);
+    return c;
   }
 
   /** Reads until the peer closes or resets the connection (true), or the test closes the socket (false). */

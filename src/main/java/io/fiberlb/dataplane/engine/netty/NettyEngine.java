@@ -90,7 +90,25 @@ public final class NettyEngine implements Engine {
     ChannelInitializer<Channel> child = new ChannelInitializer<>() {
       @Override
       protected void initChannel(Channel ch) {
-        ProxiedConnection conn = admission.admit((InetSocketAddress) ch.remoteAddress());
+        var listener = admission.config().listener();
+        if (listener.acceptProxyProtocol()) {
+          // Admitted once the client's PROXY header has said who it is; until then it is not an open connection.
+          ProxyProtocolReader.install(ch, listener.id(), proxyHeaderTimeoutMs(listener), admission.counters(),
+              (c, client, destination) -> {
+                ProxiedConnection conn = admission.admit(client, destination);
+                if (conn == null) {
+                  c.close();
+                  return;
+                }
+                open.add(c);
+                TcpProxy proxy = new TcpProxy(NettyEngine.this, conn, open);
+                c.pipeline().addLast(proxy);
+                proxy.begin(c);
+              });
+          return;
+        }
+        ProxiedConnection conn = admission.admit((InetSocketAddress) ch.remoteAddress(),
+            (InetSocketAddress) ch.localAddress());
         if (conn == null) {
           ch.close();
           return;
@@ -111,6 +129,18 @@ public final class NettyEngine implements Engine {
     }
     return allBound(binds, sockets -> new Bound(sockets, open));
   }
+
+  /**
+   * Longest wait for a client's PROXY protocol header: {@link #PROXY_HEADER_TIMEOUT_MS}, or the client idle timeout
+   * when shorter.
+   */
+  static long proxyHeaderTimeoutMs(io.fiberlb.port.DesiredListener l) {
+    long idle = l.timeoutClientIdleMs();
+    return idle > 0 ? Math.min(idle, PROXY_HEADER_TIMEOUT_MS) : PROXY_HEADER_TIMEOUT_MS;
+  }
+
+  /** A sender of the PROXY protocol writes its header as soon as it has connected: 5 s is ample. */
+  static final long PROXY_HEADER_TIMEOUT_MS = 5_000;
 
   private ServerBootstrap server(EventLoopGroup parent, EventLoopGroup children, ChannelInitializer<Channel> child) {
     return new ServerBootstrap().group(parent, children).channel(transport.serverChannel())

@@ -11,6 +11,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +34,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>Writes are flushed once per read batch (channelReadComplete), not once per read.
  *   <li>Half-close both ways: a FIN from one side becomes a FIN to the other once what was read before it is
  *       written; the connection closes when both sides have finished.
+ *   <li>A backend of a PROXY or PROXYV2 pool gets the PROXY protocol header first
+ *       ({@link io.fiberlb.dataplane.engine.ProxyHeader}), before any client byte.
  *   <li>Idle: no byte either way for the listener's client or backend idle timeout closes both (one timer per
  *       connection, re-armed lazily rather than touched per read).
  * </ul>
@@ -62,6 +66,7 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
   private int earlyBytes;
   /** Client bytes held while the backend connects; past this the client is not read until it is connected. */
   static final int EARLY_LIMIT = 64 * 1024;
+  private static final String PROXY_ENCODER = "proxy-protocol-encoder";
 
   TcpProxy(NettyEngine engine, ProxiedConnection conn, io.netty.channel.group.ChannelGroup open) {
     this.engine = engine;
@@ -82,7 +87,15 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    client = ctx.channel();
+    begin(ctx.channel());
+  }
+
+  /**
+   * Starts proxying {@code ch}: from {@link #channelActive}, or straight after this handler was added to a channel
+   * that is already active (a PROXY protocol header from the client was read first: {@link ProxyProtocolReader}).
+   */
+  void begin(Channel ch) {
+    client = ch;
     lastActive = System.nanoTime();
     if (idleNanos > 0) armIdle(idleNanos);
     connect(null);
@@ -140,6 +153,14 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
     backend = f.channel();
     open.add(backend); // the drain deadline cuts it too
     conn.backendOpened(endpoint);
+    HAProxyMessage header = conn.proxyHeader();
+    if (header != null) {
+      // A PROXY pool: its header goes first, through Netty's encoder, which leaves the pipeline once it is written.
+      backend.pipeline().addFirst(PROXY_ENCODER, HAProxyMessageEncoder.INSTANCE);
+      backend.write(header, backend.voidPromise());
+      backend.pipeline().remove(PROXY_ENCODER);
+      if (early == null) backend.flush();
+    }
     if (early != null) {
       for (ByteBuf b; (b = early.poll()) != null; ) {
         conn.bytesIn(b.readableBytes());

@@ -56,6 +56,9 @@ public final class PekkoTcpEngine implements Engine {
   public CompletionStage<Binding> bindTcp(InetSocketAddress at, Admission admission) {
     String taken = io.fiberlb.dataplane.engine.PortCheck.tcpHeldElsewhere(at);
     if (taken != null) return CompletableFuture.failedFuture(new java.net.BindException(taken));
+    if (admission.config().listener().acceptProxyProtocol()) {
+      return CompletableFuture.failedFuture(new UnsupportedOperationException(PROXY_PROTOCOL_NEEDS_NETTY));
+    }
     SharedKillSwitch ks = KillSwitches.shared("listener-" + at);
     List<org.apache.pekko.io.Inet.SocketOption> options = acceptors > 1 ? List.of(REUSE_PORT) : List.of();
     List<CompletableFuture<Tcp.ServerBinding>> each = new ArrayList<>(acceptors);
@@ -81,6 +84,13 @@ public final class PekkoTcpEngine implements Engine {
 
   /** Why a UDP listener cannot be served by this engine: the listener's operating status reason. */
   public static final String UDP_NEEDS_NETTY = "UDP needs the netty engine (fiberlb.dataplane.engine = netty)";
+
+  /**
+   * Why a listener accepting the PROXY protocol from its clients cannot be served by this engine: the listener's
+   * operating status reason. (Sending the PROXY protocol to a pool's backends works here: {@link ProxyStage}.)
+   */
+  public static final String PROXY_PROTOCOL_NEEDS_NETTY =
+      "accept_proxy_protocol needs the netty engine (fiberlb.dataplane.engine = netty)";
 
   private final class Bound implements Binding {
     private final List<Tcp.ServerBinding> sockets;
@@ -110,7 +120,7 @@ public final class PekkoTcpEngine implements Engine {
   }
 
   private void accept(Tcp.IncomingConnection c, SharedKillSwitch ks, Admission admission) {
-    ProxiedConnection conn = admission.admit(c.remoteAddress());
+    ProxiedConnection conn = admission.admit(c.remoteAddress(), c.localAddress());
     if (conn == null) {
       c.handleWith(Flow.fromSinkAndSource(Sink.cancelled(), Source.empty()), mat);
       return;

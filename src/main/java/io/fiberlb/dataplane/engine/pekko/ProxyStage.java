@@ -31,6 +31,9 @@ import org.apache.pekko.util.ByteString;
  * candidate. Pekko's outgoing TCP stage pulls nothing from upstream until it is connected, so no client byte is
  * consumed by an attempt that fails to connect; once bytes have flowed, a failure closes the client.
  *
+ * <p>A backend of a PROXY or PROXYV2 pool gets the PROXY protocol header before any client byte, on each attempt's
+ * connection ({@link io.fiberlb.dataplane.engine.ProxyHeader}).
+ *
  * <p>Half-close is passed through both ways: the client's FIN becomes a FIN to the backend while the response
  * keeps flowing back, and the backend's FIN becomes a FIN to the client.
  */
@@ -186,7 +189,13 @@ public final class ProxyStage extends GraphStage<FlowShape<ByteString, ByteStrin
           failStage(ex);
         }
       });
-      CompletionStage<Tcp.OutgoingConnection> conn = Source.fromGraph(sendSide.source())
+      Source<ByteString, ?> toBackendBytes = Source.fromGraph(sendSide.source());
+      var header = connector.proxyHeader();
+      if (header != null) { // a PROXY pool: its header first, on every attempt's new connection
+        byte[] bytes = io.fiberlb.dataplane.engine.ProxyHeader.bytes(header);
+        toBackendBytes = Source.single(ByteString.fromArrayUnsafe(bytes)).concat(toBackendBytes);
+      }
+      CompletionStage<Tcp.OutgoingConnection> conn = toBackendBytes
           .viaMat(connect.to(next), Keep.right())
           .to(Sink.fromGraph(receiveSide.sink()))
           .run(subFusingMaterializer());
