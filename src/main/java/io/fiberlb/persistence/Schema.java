@@ -12,6 +12,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,22 +37,25 @@ public final class Schema {
   public static Config withDatabaseKind(Config config) {
     String kind = config.getString("fiberlb.database.kind");
     Map<String, Object> over = new HashMap<>();
-    String slick = "pekko-persistence-jdbc.shared-databases.slick.";
-    switch (kind) {
-      case "h2" -> {
-        over.put(slick + "profile", "slick.jdbc.H2Profile$");
-        over.put(slick + "db.driver", "org.h2.Driver");
-      }
-      case "postgres" -> {
-        over.put(slick + "profile", "slick.jdbc.PostgresProfile$");
-        over.put(slick + "db.driver", "org.postgresql.Driver");
-        if (config.getString("fiberlb.database.url").startsWith("jdbc:h2:")) {
-          over.put("fiberlb.database.url", DEFAULT_POSTGRES_URL);
-          over.put(slick + "db.url", DEFAULT_POSTGRES_URL);
+    // The journal's connections and sharding's own (application.conf, jdbc-journal-sharding): one database.
+    for (String db : List.of("slick", "sharding")) {
+      String slick = "pekko-persistence-jdbc.shared-databases." + db + ".";
+      switch (kind) {
+        case "h2" -> {
+          over.put(slick + "profile", "slick.jdbc.H2Profile$");
+          over.put(slick + "db.driver", "org.h2.Driver");
         }
+        case "postgres" -> {
+          over.put(slick + "profile", "slick.jdbc.PostgresProfile$");
+          over.put(slick + "db.driver", "org.postgresql.Driver");
+          if (config.getString("fiberlb.database.url").startsWith("jdbc:h2:")) {
+            over.put("fiberlb.database.url", DEFAULT_POSTGRES_URL);
+            over.put(slick + "db.url", DEFAULT_POSTGRES_URL);
+          }
+        }
+        default -> throw new IllegalArgumentException(
+            "fiberlb.database.kind (FIBERLB_DB_KIND): must be h2 or postgres, got '" + kind + "'");
       }
-      default -> throw new IllegalArgumentException(
-          "fiberlb.database.kind (FIBERLB_DB_KIND): must be h2 or postgres, got '" + kind + "'");
     }
     String url = over.containsKey("fiberlb.database.url") ? DEFAULT_POSTGRES_URL
         : config.getString("fiberlb.database.url");
