@@ -35,13 +35,23 @@ public final class PoolRuntime {
   final SessionPersistenceType persistence;
   final long persistenceTimeoutMs;
   final PoolBalancer balancer;
+  final String cookieName;
   volatile Map<String, Slot> slots = Map.of();
+  /** HTTP_COOKIE: the cookie values of the current slots, rebuilt when the slots change. */
+  private volatile CookieIndex cookieIndex;
+  /** APP_COOKIE: application cookie value to the endpoint key it was seen with; null for other persistence types. */
+  private final io.fiberlb.dataplane.l7.AppCookieTable appCookies;
+
+  private record CookieIndex(Map<String, Slot> of, Map<String, String> keyByCookie) {}
 
   PoolRuntime(DesiredPool pool, List<Endpoint> endpoints) {
     this.poolId = pool.id();
     this.algorithm = pool.lbAlgorithm();
     this.persistence = pool.sessionPersistence();
     this.persistenceTimeoutMs = pool.sessionPersistenceTimeoutMs();
+    this.cookieName = pool.cookieName();
+    this.appCookies = persistence == SessionPersistenceType.APP_COOKIE
+        ? new io.fiberlb.dataplane.l7.AppCookieTable(persistenceTimeoutMs, AFFINITY_CAPACITY) : null;
     this.balancer = persistence == SessionPersistenceType.SOURCE_IP
         ? PoolBalancer.create(algorithm(algorithm), endpoints,
             AffinityTable.create(Duration.ofMillis(persistenceTimeoutMs), AFFINITY_CAPACITY))
@@ -64,7 +74,41 @@ public final class PoolRuntime {
   /** Whether a pool with this configuration can keep this balancer (only the endpoints differ). */
   boolean sameShape(DesiredPool pool) {
     return pool.lbAlgorithm() == algorithm && pool.sessionPersistence() == persistence
-        && pool.sessionPersistenceTimeoutMs() == persistenceTimeoutMs;
+        && pool.sessionPersistenceTimeoutMs() == persistenceTimeoutMs && pool.cookieName().equals(cookieName);
+  }
+
+  public String id() {
+    return poolId;
+  }
+
+  public SessionPersistenceType persistence() {
+    return persistence;
+  }
+
+  /** APP_COOKIE: the application cookie's name; empty otherwise. */
+  public String cookieName() {
+    return cookieName;
+  }
+
+  /** APP_COOKIE: what each application cookie value was last seen with; null for other persistence types. */
+  public io.fiberlb.dataplane.l7.AppCookieTable appCookies() {
+    return appCookies;
+  }
+
+  /**
+   * HTTP_COOKIE: the endpoint key whose backend this cookie value names, or null. Values are
+   * {@link io.fiberlb.dataplane.l7.CookiePersistence#valueOf} of the backend id: opaque, stable across nodes.
+   */
+  public String endpointKeyForCookie(String value) {
+    Map<String, Slot> s = slots;
+    CookieIndex ci = cookieIndex;
+    if (ci == null || ci.of() != s) { // rebuilt once per configuration; a race only builds it twice
+      Map<String, String> m = new java.util.HashMap<>();
+      s.forEach((key, slot) -> m.put(io.fiberlb.dataplane.l7.CookiePersistence.valueOf(slot.backendId()), key));
+      ci = new CookieIndex(s, Map.copyOf(m));
+      cookieIndex = ci;
+    }
+    return ci.keyByCookie().get(value);
   }
 
   public PoolBalancer balancer() {

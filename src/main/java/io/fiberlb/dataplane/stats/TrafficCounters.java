@@ -28,6 +28,8 @@ public final class TrafficCounters {
    * never buffers without bound.
    */
   public final LongAdder datagramsDropped = new LongAdder();
+  /** HTTP and TERMINATED_HTTPS listeners and their backends: requests by status class and their durations. */
+  public final HttpCounters http = new HttpCounters();
 
   /**
    * What this listener or backend counted before this process served it (an earlier run, another node), read back

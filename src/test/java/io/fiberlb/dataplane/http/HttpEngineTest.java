@@ -1,0 +1,173 @@
+package io.fiberlb.dataplane.http;
+
+import static io.fiberlb.dataplane.http.Clients.echoed;
+import static io.fiberlb.dataplane.http.HttpDataPlane.backend;
+import static io.fiberlb.dataplane.http.HttpDataPlane.freePort;
+import static io.fiberlb.dataplane.http.HttpDataPlane.pool;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fiberlb.port.DesiredBackend;
+import io.fiberlb.port.DesiredListener;
+import io.fiberlb.port.Protocol;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * HTTP listeners of the netty engine with real backends (the JDK's HTTP server) and real clients (the JDK's
+ * HttpClient, curl): keep-alive reuse, HTTP/2 with prior knowledge, 1 MiB bodies both ways, inserted headers,
+ * 431 for oversized headers, 502/503/504.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HttpEngineTest {
+  private HttpDataPlane dp;
+  private HttpBackend a;
+  private HttpBackend slow;
+  private final int main = freePort();
+  private final int empty = freePort();
+  private final int noPool = freePort();
+  private final int dead = freePort();
+  private final int timeout = freePort();
+  @TempDir
+  Path tmp;
+
+  static DesiredListener http(String id, int port, String pool, long backendIdleMs, Map<String, String> insert) {
+    return new DesiredListener(id, Protocol.HTTP, port, pool, -1, 30_000, 2_000, backendIdleMs, List.of(), true,
+        insert, List.of(), null, false);
+  }
+
+  @BeforeAll
+  void start() throws Exception {
+    dp = new HttpDataPlane();
+    a = new HttpBackend("a");
+    slow = new HttpBackend("slow");
+    int closed = freePort();
+    Map<String, String> all = Map.of("X-Forwarded-For", "true", "X-Forwarded-Port", "true",
+        "X-Forwarded-Proto", "true", "X-Request-Id", "true");
+    dp.applyAndWaitBound(HttpDataPlane.lb(
+        List.of(http("main", main, "pa", 30_000, all), http("empty", empty, "pempty", 30_000, Map.of()),
+            http("nopool", noPool, "", 30_000, Map.of()), http("dead", dead, "pdead", 30_000, Map.of()),
+            http("timeout", timeout, "pslow", 500, Map.of())),
+        List.of(pool("pa"), pool("pempty"), pool("pdead"), pool("pslow")),
+        List.of(backend("ba", "pa", a), new DesiredBackend("bdead", "pdead", "127.0.0.1", closed, 1, true, false, 0),
+            backend("bslow", "pslow", slow))));
+  }
+
+  @AfterAll
+  void stop() {
+    dp.close();
+    a.close();
+    slow.close();
+  }
+
+  @Test
+  void keepAliveReusesOneBackendConnectionAndInsertsHeaders() throws Exception {
+    int before = a.connections();
+    int requestsBefore = a.requests.get();
+    for (int i = 0; i < 20; i++) {
+      HttpResponse<String> r = Clients.get(main, "/k" + i + "?q=1", "X-Forwarded-For", "10.9.9.9");
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(echoed(r.body(), "path")).isEqualTo("/k" + i + "?q=1");
+      assertThat(echoed(r.body(), "h:x-forwarded-for")).isEqualTo("10.9.9.9, 127.0.0.1");
+      assertThat(echoed(r.body(), "h:x-forwarded-port")).isEqualTo(Integer.toString(main));
+      assertThat(echoed(r.body(), "h:x-forwarded-proto")).isEqualTo("http");
+      assertThat(echoed(r.body(), "h:x-request-id")).matches("[0-9a-f]{32}");
+      assertThat(r.headers().firstValue("X-Backend")).hasValue("a");
+    }
+    assertThat(a.requests.get() - requestsBefore).isEqualTo(20);
+    // One client connection on one event loop: its 20 requests took one backend connection, reused 19 times.
+    assertThat(a.connections() - before).isEqualTo(1);
+    HttpResponse<String> own = Clients.get(main, "/id", "X-Request-Id", "mine");
+    assertThat(echoed(own.body(), "h:x-request-id")).isEqualTo("mine");
+  }
+
+  @Test
+  void http2WithPriorKnowledgeFromCurl() throws Exception {
+    Clients.Curl c = Clients.curl(tmp, "--http2-prior-knowledge", "-w", "%{http_version} %{http_code}",
+        "http://127.0.0.1:" + main + "/h2?x=y");
+    assertThat(c.exit()).isZero();
+    assertThat(c.written()).isEqualTo("2 200");
+    assertThat(echoed(c.body(), "path")).isEqualTo("/h2?x=y");
+    assertThat(echoed(c.body(), "h:host")).isEqualTo("127.0.0.1:" + main);
+    assertThat(echoed(c.body(), "backend")).isEqualTo("a");
+  }
+
+  @Test
+  void oneMebibyteBodiesIntactBothWaysOverHttp1AndHttp2() throws Exception {
+    byte[] up = new byte[1 << 20];
+    new Random(42).nextBytes(up);
+    HttpResponse<byte[]> echoed = Clients.H1.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + main + "/up"))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(up)).timeout(Duration.ofSeconds(20)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(echoed.statusCode()).isEqualTo(200);
+    assertThat(echoed.body()).isEqualTo(up);
+
+    HttpResponse<byte[]> down = Clients.H1.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + main + "/bytes?n=" + (1 << 20))).timeout(Duration.ofSeconds(20)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(down.body()).isEqualTo(HttpBackend.pattern(1 << 20));
+
+    Path file = tmp.resolve("up.bin");
+    Files.write(file, up);
+    Clients.Curl c = Clients.curl(tmp, "--http2-prior-knowledge", "-w", "%{http_version} %{http_code}",
+        "--data-binary", "@" + file, "http://127.0.0.1:" + main + "/up2");
+    assertThat(c.written()).isEqualTo("2 200");
+    assertThat(c.body().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)).isEqualTo(up);
+  }
+
+  @Test
+  void oversizedHeadersGet431() throws Exception {
+    HttpResponse<String> r = Clients.get(main, "/big", "X-Big", "x".repeat(20_000));
+    assertThat(r.statusCode()).isEqualTo(431);
+    Clients.Curl c = Clients.curl(tmp, "--http2-prior-knowledge", "-w", "%{http_code}", "-H",
+        "X-Big: " + "y".repeat(20_000), "http://127.0.0.1:" + main + "/big2");
+    assertThat(c.written()).isEqualTo("431");
+  }
+
+  @Test
+  void noBackendOrNoPoolIs503() throws Exception {
+    HttpResponse<String> r = Clients.get(empty, "/");
+    assertThat(r.statusCode()).isEqualTo(503);
+    assertThat(r.body()).contains("503").contains("no backend");
+    HttpResponse<String> n = Clients.get(noPool, "/");
+    assertThat(n.statusCode()).isEqualTo(503);
+    assertThat(n.body()).contains("no pool");
+  }
+
+  @Test
+  void refusedBackendIs502() throws Exception {
+    HttpResponse<String> r = Clients.get(dead, "/");
+    assertThat(r.statusCode()).isEqualTo(502);
+    assertThat(r.body()).contains("refused");
+  }
+
+  @Test
+  void silentBackendIs504() throws Exception {
+    HttpResponse<String> r = Clients.get(timeout, "/slow");
+    assertThat(r.statusCode()).isEqualTo(504);
+  }
+
+  @Test
+  void requestsAreCountedByStatusClass() throws Exception {
+    var counters = dp.stats().listeners.get("main");
+    long ok = counters.http.answered(2);
+    long fourxx = counters.http.answered(4);
+    Clients.get(main, "/count");
+    Clients.get(main, "/big", "X-Big", "x".repeat(20_000));
+    assertThat(counters.http.answered(2)).isEqualTo(ok + 1);
+    assertThat(counters.http.answered(4)).isEqualTo(fourxx + 1);
+    assertThat(dp.stats().backends.get("ba").http.answered(2)).isPositive();
+    assertThat(dp.stats().listeners.get("dead").connectFailures.sum()).isGreaterThanOrEqualTo(0);
+  }
+}
