@@ -49,6 +49,13 @@ public final class HttpCounters {
     return n;
   }
 
+  /** Counts per bucket (not cumulative), the one above the largest bound last. */
+  public long[] bucketCounts() {
+    long[] out = new long[buckets.length];
+    for (int i = 0; i < buckets.length; i++) out[i] = buckets[i].sum();
+    return out;
+  }
+
   /** Cumulative counts per bucket bound, +Inf last (as Prometheus exposes them). */
   public long[] cumulativeBuckets() {
     long[] out = new long[buckets.length];

@@ -171,4 +171,32 @@ class HttpEngineTest {
     assertThat(counters.http.answered(4)).isEqualTo(fourxx + 1);
     assertThat(dp.stats().backends.get("ba").http.answered(2)).isPositive();
   }
+
+  @Test
+  void metricsExposeRequestsByClassAndADurationHistogram() throws Exception {
+    Clients.get(main, "/metrics-probe");
+    Clients.get(empty, "/");
+    var registry = new io.prometheus.metrics.model.registry.PrometheusRegistry();
+    io.fiberlb.metrics.DataPlaneMetrics.register(registry, dp.dataPlane.stats());
+    io.fiberlb.metrics.HttpMetrics.register(registry, dp.dataPlane.stats());
+    var out = new java.io.ByteArrayOutputStream();
+    io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(out, registry.scrape());
+    String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    var families = io.fiberlb.it.ExpositionCheck.check(text); // well-formed, as the exposition tests check it
+    assertThat(families.get("fiberlb_listener_http_request_duration_seconds").type()).isEqualTo("histogram");
+    assertThat(families.get("fiberlb_listener_http_requests_total").type()).isEqualTo("counter");
+    var c = dp.stats().listeners.get("main").http;
+    String l = "listener=\"main\"";
+    assertThat(text).containsPattern("fiberlb_listener_http_requests_total\\{code_class=\"2xx\",[^}]*" + l + "[^}]*\\} "
+        + (double) c.answered(2));
+    assertThat(text).containsPattern("fiberlb_listener_http_requests_total\\{code_class=\"5xx\",[^}]*listener=\"empty\"[^}]*"
+        + "\\} [1-9]");
+    assertThat(text).containsPattern("fiberlb_listener_http_request_duration_seconds_bucket\\{[^}]*" + l
+        + "[^}]*le=\"\\+Inf\"\\} " + c.count() + "\n");
+    assertThat(text).containsPattern("fiberlb_listener_http_request_duration_seconds_count\\{[^}]*" + l + "[^}]*\\} "
+        + c.count() + "\n");
+    assertThat(text).containsPattern("fiberlb_backend_http_requests_total\\{backend=\"ba\",code_class=\"2xx\",[^}]*pool=\"pa\""
+        + "[^}]*\\} [1-9]");
+    assertThat(text).as("a backend that never answered has no series").doesNotContain("backend=\"bdead\",code_class");
+  }
 }
