@@ -60,6 +60,8 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
   /** HTTP/1.1: what the client sent after the request in progress (pipelining), handled once it is answered. */
   private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
   private boolean closing;
+  /** The client has sent its FIN: the connection closes once what it sent before has been answered. */
+  private boolean inputClosed;
   private long lastActive;
   private ScheduledFuture<?> idleTimer;
 
@@ -193,6 +195,17 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent && !h2) {
+      // The client sent all it will: answer what is in progress, then close.
+      inputClosed = true;
+      if (ex == null && pipelined.isEmpty()) client.close();
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     if (idleTimer != null) idleTimer.cancel(false);
     for (Object m; (m = pipelined.poll()) != null; ) ReferenceCountUtil.release(m);
@@ -213,7 +226,8 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
     armClientIdle();
     while (ex == null && !pipelined.isEmpty() && !closing) handle(pipelined.poll());
     while (ex != null && !ex.requestDone && !pipelined.isEmpty()) handle(pipelined.poll());
-    if (ex == null || !ex.requestDone) client.config().setAutoRead(true);
+    if (ex == null && inputClosed) client.close();
+    else if (ex == null || !ex.requestDone) client.config().setAutoRead(true);
   }
 
   private void armClientIdle() {

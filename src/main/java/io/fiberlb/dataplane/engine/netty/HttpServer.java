@@ -73,6 +73,7 @@ final class HttpServer extends ChannelInitializer<Channel> {
     ch.closeFuture().addListener(f -> admission.httpClosed(false));
     Connection conn = new Connection(engine, admission, remote, ConnectionKey.of(remote), tls != null);
     ChannelPipeline p = ch.pipeline();
+    p.addLast(InputShutdown.INSTANCE);
     if (tls != null) {
       p.addLast(tls.newHandler(ch.alloc()));
       p.addLast(new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
@@ -120,6 +121,25 @@ final class HttpServer extends ChannelInitializer<Channel> {
         stream.pipeline().addLast(new HttpFrontend(conn, true));
       }
     }));
+  }
+
+  /**
+   * A client's FIN (the listener's sockets allow half-closure, for TCP): an HTTP/1.1 connection finishes the request
+   * in progress and then closes ({@link HttpFrontend}); any other (HTTP/2, or before the protocol is known) closes
+   * at once, so no half-closed connection is left open.
+   */
+  @io.netty.channel.ChannelHandler.Sharable
+  static final class InputShutdown extends ChannelInboundHandlerAdapter {
+    static final InputShutdown INSTANCE = new InputShutdown();
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent && ctx.pipeline().get(HttpFrontend.class) == null) {
+        ctx.close();
+        return;
+      }
+      ctx.fireUserEventTriggered(evt);
+    }
   }
 
   /**
