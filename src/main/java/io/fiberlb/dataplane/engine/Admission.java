@@ -63,12 +63,16 @@ public final class Admission {
    */
   public boolean admitHttp(InetSocketAddress remote) {
     ListenerConfig cfg = config.get();
-    if (!cfg.allows(remote.getAddress())) return refuse() != null;
+    if (!cfg.allows(remote.getAddress())) {
+      refuse();
+      return false;
+    }
     long open = counters.active.incrementAndGet();
     long limit = cfg.listener().connectionLimit();
     if (limit >= 0 && open > limit) {
       counters.active.decrementAndGet();
-      return refuse() != null;
+      refuse();
+      return false;
     }
     counters.total.increment();
     return true;

@@ -41,6 +41,9 @@ class HttpEngineTest {
   private final int timeout = freePort();
   private final int fenced = freePort();
   private final int limited = freePort();
+  private final int oneShot = freePort();
+  /** Answers one request per connection, keep-alive by its headers, then closes the connection. */
+  private io.fiberlb.it.ScriptedBackend closer;
   @TempDir
   Path tmp;
 
@@ -55,6 +58,14 @@ class HttpEngineTest {
     a = new HttpBackend("a");
     slow = new HttpBackend("slow");
     int closed = freePort();
+    closer = new io.fiberlb.it.ScriptedBackend(c -> {
+      var in = new java.io.BufferedReader(new java.io.InputStreamReader(c.getInputStream(),
+          java.nio.charset.StandardCharsets.ISO_8859_1));
+      for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) { } // the head; no body is sent here
+      c.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+          .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      c.getOutputStream().flush();
+    });
     Map<String, String> all = Map.of("X-Forwarded-For", "true", "X-Forwarded-Port", "true",
         "X-Forwarded-Proto", "true", "X-Request-Id", "true");
     dp.applyAndWaitBound(HttpDataPlane.lb(
@@ -64,14 +75,17 @@ class HttpEngineTest {
             new DesiredListener("fenced", Protocol.HTTP, fenced, "pa", -1, 30_000, 2_000, 30_000,
                 List.of("10.0.0.0/8"), true, Map.of(), List.of(), null, false),
             new DesiredListener("limited", Protocol.HTTP, limited, "pa", 1, 30_000, 2_000, 30_000,
-                List.of(), true, Map.of(), List.of(), null, false)),
-        List.of(pool("pa"), pool("pempty"), pool("pdead"), pool("pslow")),
+                List.of(), true, Map.of(), List.of(), null, false),
+            http("oneshot", oneShot, "pclose", 30_000, Map.of())),
+        List.of(pool("pa"), pool("pempty"), pool("pdead"), pool("pslow"), pool("pclose")),
         List.of(backend("ba", "pa", a), new DesiredBackend("bdead", "pdead", "127.0.0.1", closed, 1, true, false, 0),
-            backend("bslow", "pslow", slow))));
+            backend("bslow", "pslow", slow),
+            new DesiredBackend("bclose", "pclose", "127.0.0.1", closer.port(), 1, true, false, 0))));
   }
 
   @AfterAll
-  void stop() {
+  void stop() throws Exception {
+    closer.close();
     dp.close();
     a.close();
     slow.close();
@@ -176,6 +190,18 @@ class HttpEngineTest {
     io.fiberlb.it.Poll.until("the first connection closed", Duration.ofSeconds(5),
         () -> dp.stats().listeners.get("limited").active.get(), n -> n == 0);
     assertThat(Clients.get(java.net.http.HttpClient.newHttpClient(), limited, "/").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aKeptAliveConnectionTheBackendClosedIsReplaced() throws Exception {
+    // Each answer says keep-alive and the backend then closes: whether the proxy sees the close before the next
+    // request or only when that request fails on the dead connection, every request is answered.
+    var client = java.net.http.HttpClient.newHttpClient();
+    for (int i = 0; i < 6; i++) {
+      HttpResponse<String> r = Clients.get(client, oneShot, "/again" + i);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("ok");
+    }
   }
 
   @Test

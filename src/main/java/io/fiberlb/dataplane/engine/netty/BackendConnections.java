@@ -140,6 +140,16 @@ final class BackendConnections {
       if (ex != null) ex.backendClosed(ctx.channel());
     }
 
+    /**
+     * The backend's FIN (backend sockets allow half-closure, for TCP): the codec has already ended a response that
+     * was delimited by the close; the connection is of no further use, idle or not.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) ctx.close();
+      else ctx.fireUserEventTriggered(evt);
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       ctx.close(); // a reset or a malformed response: counted by the exchange when it sees the close

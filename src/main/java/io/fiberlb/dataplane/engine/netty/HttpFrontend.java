@@ -179,6 +179,7 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
       e.heldBytes += n;
       if (e.heldBytes >= EARLY_LIMIT) client.config().setAutoRead(false);
     } else {
+      if (last) e.lastWritten = true;
       e.backend.write(c, e.backend.voidPromise());
     }
     if (last && !h2) client.config().setAutoRead(false); // the next request waits for this response
@@ -269,6 +270,7 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
     boolean backendReusable;
     boolean reused;
     boolean inFlight; // counted in the endpoint's open count (least-connections)
+    boolean lastWritten; // the request's end has been written to the current backend connection
     int status;
     Channel backend;
     BackendConnections.BackendLink link;
@@ -356,7 +358,17 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
       endpoint.connectionOpened();
       inFlight = true;
       ch.write(head, ch.voidPromise());
-      for (HttpContent c; (c = held.poll()) != null; ) ch.write(c, ch.voidPromise());
+      lastWritten = false;
+      for (HttpContent c; (c = held.poll()) != null; ) {
+        if (c instanceof LastHttpContent) lastWritten = true;
+        ch.write(c, ch.voidPromise());
+      }
+      // A bodyless request sent again on a fresh connection (the kept-alive one was gone): its end once more, so
+      // the connection's encoder is ready for the next request.
+      if (requestDone && !lastWritten) {
+        ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+        lastWritten = true;
+      }
       heldBytes = 0;
       ch.flush();
       ch.config().setAutoRead(client.isWritable());
