@@ -93,7 +93,7 @@ final class BackendConnections {
     final String key;
     final PoolRuntime.Slot slot;
     /** The exchange this connection serves now; null while it is idle in the pool. */
-    HttpFrontend.Exchange owner;
+    HttpExchange owner;
     long idleGeneration;
 
     BackendLink(String key, PoolRuntime.Slot slot) {
@@ -109,7 +109,7 @@ final class BackendConnections {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      HttpFrontend.Exchange ex = owner;
+      HttpExchange ex = owner;
       if (ex == null) { // an idle connection has nothing to say: whatever it sends, it is not reused
         ReferenceCountUtil.release(msg);
         ctx.close();
@@ -120,13 +120,13 @@ final class BackendConnections {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-      HttpFrontend.Exchange ex = owner;
+      HttpExchange ex = owner;
       if (ex != null) ex.backendReadComplete();
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-      HttpFrontend.Exchange ex = owner;
+      HttpExchange ex = owner;
       if (ex != null) ex.backendWritabilityChanged();
     }
 
@@ -135,7 +135,7 @@ final class BackendConnections {
       if (slot != null && idleGeneration >= 0) slot.counters().closed();
       idleGeneration = -1;
       ofThisLoop().remove(key, ctx.channel());
-      HttpFrontend.Exchange ex = owner;
+      HttpExchange ex = owner;
       owner = null;
       if (ex != null) ex.backendClosed(ctx.channel());
     }
