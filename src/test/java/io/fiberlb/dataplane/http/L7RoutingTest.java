@@ -90,6 +90,17 @@ class L7RoutingTest {
     return echoed(r.body(), "backend");
   }
 
+  /** Polls (bounded) until {@code path} is served by {@code backend}: a new table reaches the listener. */
+  private void awaitServedBy(String path, String backend) {
+    io.fiberlb.it.Poll.until(path + " served by " + backend, java.time.Duration.ofSeconds(10), () -> {
+      try {
+        return servedBy(path);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }, backend::equals);
+  }
+
   /** Through curl, which lets a test set the Host header (the JDK client does not). */
   private Clients.Curl withHost(String host, String path) throws Exception {
     return Clients.curl(tmp, "-w", "%{http_code} %{redirect_url}", "-H", "Host: " + host,
@@ -149,21 +160,9 @@ class L7RoutingTest {
   void aNewTableAppliesToTheNextRequestOnTheSameConnection() throws Exception {
     assertThat(servedBy("/swap.png")).isEqualTo("static");
     dp.apply(config(List.of(toPool("api-only", 1, "api", rule(Type.PATH, CompareType.STARTS_WITH, "", "/swap", false)))));
-    io.fiberlb.it.Poll.until("the new table", java.time.Duration.ofSeconds(10), () -> {
-      try {
-        return servedBy("/swap.png");
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }, "api"::equals);
+    awaitServedBy("/swap.png", "api");
     assertThat(servedBy("/old-is-gone.png")).isEqualTo("def");
     dp.apply(config(policies()));
-    io.fiberlb.it.Poll.until("the table back", java.time.Duration.ofSeconds(10), () -> {
-      try {
-        return servedBy("/swap.png");
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }, "static"::equals);
+    awaitServedBy("/swap.png", "static");
   }
 }
