@@ -203,6 +203,7 @@ public final class FiberLb {
     NodeMetrics metrics = NodeMetrics.get(system);
     if (dataPlane != null) {
       DataPlaneMetrics.register(metrics.registry(), dataPlane.stats());
+      io.fiberlb.metrics.HttpMetrics.register(metrics.registry(), dataPlane.stats());
       InfoMetrics.register(metrics.registry(), dataPlane.stats());
     }
     MetricsEndpoint metricsEndpoint = startMetrics(system, config);

@@ -63,6 +63,24 @@ public final class DataPlane implements DataPlanePort {
     org.slf4j.LoggerFactory.getLogger(DataPlane.class).info("data plane engine: {}", engine.name());
   }
 
+  /**
+   * Builds a TERMINATED_HTTPS listener's {@link io.fiberlb.dataplane.engine.netty.TlsTermination} from its
+   * {@link io.fiberlb.port.DesiredTls}; null (the default) until the TLS configuration is wired in.
+   */
+  private volatile java.util.function.Function<io.fiberlb.port.DesiredListener,
+      io.fiberlb.dataplane.engine.netty.TlsTermination> tlsTerminations = l -> null;
+
+  /** Sets where TERMINATED_HTTPS listeners' TLS comes from (the TLS configuration; tests give their own). */
+  public void tlsTerminations(java.util.function.Function<io.fiberlb.port.DesiredListener,
+      io.fiberlb.dataplane.engine.netty.TlsTermination> f) {
+    this.tlsTerminations = f;
+  }
+
+  /** The TLS termination of a TERMINATED_HTTPS listener, or null while it cannot be built. */
+  io.fiberlb.dataplane.engine.netty.TlsTermination tlsTermination(io.fiberlb.port.DesiredListener l) {
+    return tlsTerminations.apply(l);
+  }
+
   public Engine engine() {
     return engine;
   }

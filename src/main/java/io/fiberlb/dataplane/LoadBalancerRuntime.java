@@ -251,6 +251,10 @@ public final class LoadBalancerRuntime extends AbstractBehavior<RuntimeCommand> 
 
   // ------------------------------------------------------------------ listeners
 
+  private static boolean isHttp(DesiredListener l) {
+    return l.protocol() == io.fiberlb.port.Protocol.HTTP || l.protocol() == io.fiberlb.port.Protocol.TERMINATED_HTTPS;
+  }
+
   private void syncListeners(DesiredLoadBalancer d) {
     Set<String> wanted = new HashSet<>();
     Set<String> all = new HashSet<>();
@@ -259,7 +263,9 @@ public final class LoadBalancerRuntime extends AbstractBehavior<RuntimeCommand> 
       if (!l.adminStateUp() || !d.adminStateUp()) continue;
       wanted.add(l.id());
       PoolRuntime pool = l.defaultPoolId().isEmpty() ? null : pools.get(l.defaultPoolId());
-      ListenerConfig cfg = ListenerConfig.of(l, d.vipAddress(), pool);
+      ListenerConfig cfg = isHttp(l)
+          ? ListenerConfig.http(l, d.vipAddress(), pools, l.tls() == null ? null : dataPlane.tlsTermination(l))
+          : ListenerConfig.of(l, d.vipAddress(), pool);
       ActorRef<ListenerActor.Command> ref = listeners.get(l.id());
       if (ref == null) {
         ref = getContext().spawn(ListenerActor.create(cfg, stats.listener(l.id()), reports, dataPlane.settings(),

@@ -37,7 +37,14 @@ public final class PoolRuntime {
   /** How backend connections start: PROXY/PROXYV2 send a PROXY protocol header first (ProxyHeader). */
   final io.fiberlb.port.Protocol protocol;
   final PoolBalancer balancer;
+  final String cookieName;
   volatile Map<String, Slot> slots = Map.of();
+  /** HTTP_COOKIE: the cookie values of the current slots, rebuilt when the slots change. */
+  private volatile CookieIndex cookieIndex;
+  /** APP_COOKIE: application cookie value to the endpoint key it was seen with; null for other persistence types. */
+  private final io.fiberlb.dataplane.l7.AppCookieTable appCookies;
+
+  private record CookieIndex(Map<String, Slot> of, Map<String, String> keyByCookie) {}
 
   PoolRuntime(DesiredPool pool, List<Endpoint> endpoints) {
     this.poolId = pool.id();
@@ -45,6 +52,9 @@ public final class PoolRuntime {
     this.persistence = pool.sessionPersistence();
     this.persistenceTimeoutMs = pool.sessionPersistenceTimeoutMs();
     this.protocol = pool.protocol();
+    this.cookieName = pool.cookieName();
+    this.appCookies = persistence == SessionPersistenceType.APP_COOKIE
+        ? new io.fiberlb.dataplane.l7.AppCookieTable(persistenceTimeoutMs, AFFINITY_CAPACITY) : null;
     this.balancer = persistence == SessionPersistenceType.SOURCE_IP
         ? PoolBalancer.create(algorithm(algorithm), endpoints,
             AffinityTable.create(Duration.ofMillis(persistenceTimeoutMs), AFFINITY_CAPACITY))
@@ -67,12 +77,47 @@ public final class PoolRuntime {
   /** Whether a pool with this configuration can keep this balancer (only the endpoints differ). */
   boolean sameShape(DesiredPool pool) {
     return pool.lbAlgorithm() == algorithm && pool.sessionPersistence() == persistence
-        && pool.sessionPersistenceTimeoutMs() == persistenceTimeoutMs && pool.protocol() == protocol;
+        && pool.sessionPersistenceTimeoutMs() == persistenceTimeoutMs && pool.protocol() == protocol
+        && pool.cookieName().equals(cookieName);
   }
 
   /** The pool's protocol: PROXY and PROXYV2 send a PROXY protocol header to its backends first. */
   public io.fiberlb.port.Protocol protocol() {
     return protocol;
+  }
+
+  public String id() {
+    return poolId;
+  }
+
+  public SessionPersistenceType persistence() {
+    return persistence;
+  }
+
+  /** APP_COOKIE: the application cookie's name; empty otherwise. */
+  public String cookieName() {
+    return cookieName;
+  }
+
+  /** APP_COOKIE: what each application cookie value was last seen with; null for other persistence types. */
+  public io.fiberlb.dataplane.l7.AppCookieTable appCookies() {
+    return appCookies;
+  }
+
+  /**
+   * HTTP_COOKIE: the endpoint key whose backend this cookie value names, or null. Values are
+   * {@link io.fiberlb.dataplane.l7.CookiePersistence#valueOf} of the backend id: opaque, stable across nodes.
+   */
+  public String endpointKeyForCookie(String value) {
+    Map<String, Slot> s = slots;
+    CookieIndex ci = cookieIndex;
+    if (ci == null || ci.of() != s) { // rebuilt once per configuration; a race only builds it twice
+      Map<String, String> m = new java.util.HashMap<>();
+      s.forEach((key, slot) -> m.put(io.fiberlb.dataplane.l7.CookiePersistence.valueOf(slot.backendId()), key));
+      ci = new CookieIndex(s, Map.copyOf(m));
+      cookieIndex = ci;
+    }
+    return ci.keyByCookie().get(value);
   }
 
   public PoolBalancer balancer() {

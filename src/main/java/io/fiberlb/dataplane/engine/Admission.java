@@ -66,6 +66,34 @@ public final class Admission {
     return admit(remote, null, maxFlows);
   }
 
+  /**
+   * Decides on one new HTTP client connection: allowed_cidrs and connection_limit as for TCP, but no backend is
+   * picked here (each request picks its own). True: admitted, counted as open until {@link #httpClosed} is called
+   * once; false: refused (counted), the engine closes it at once.
+   */
+  public boolean admitHttp(InetSocketAddress remote) {
+    ListenerConfig cfg = config.get();
+    if (!cfg.allows(remote.getAddress())) {
+      refuse();
+      return false;
+    }
+    long open = counters.active.incrementAndGet();
+    long limit = cfg.listener().connectionLimit();
+    if (limit >= 0 && open > limit) {
+      counters.active.decrementAndGet();
+      refuse();
+      return false;
+    }
+    counters.total.increment();
+    return true;
+  }
+
+  /** An admitted HTTP client connection ended; {@code error} when in a failure (reset, idle timeout). */
+  public void httpClosed(boolean error) {
+    counters.closed();
+    if (error) counters.errors.increment();
+  }
+
   private ProxiedConnection admit(InetSocketAddress remote, InetSocketAddress destination, long limitWhenUnlimited) {
     ListenerConfig cfg = config.get();
     if (!cfg.allows(remote.getAddress())) return refuse();

@@ -30,6 +30,17 @@ public interface Engine extends AutoCloseable {
    */
   CompletionStage<Binding> bindUdp(InetSocketAddress at, Admission admission);
 
+  /**
+   * Starts serving HTTP on {@code at} (an HTTP or TERMINATED_HTTPS listener: {@link
+   * io.fiberlb.dataplane.listener.ListenerConfig#routes} routes each request, {@link
+   * io.fiberlb.dataplane.listener.ListenerConfig#tls} terminates TLS). Fails with an
+   * {@link UnsupportedOperationException} when this engine does not serve HTTP.
+   */
+  default CompletionStage<Binding> bindHttp(InetSocketAddress at, Admission admission) {
+    return java.util.concurrent.CompletableFuture.failedFuture(new UnsupportedOperationException(
+        "HTTP listeners need the netty engine (fiberlb.dataplane.engine = netty); the " + name() + " engine serves TCP only"));
+  }
+
   /** Stops the engine's threads; bindings still open are closed. */
   @Override
   void close();

@@ -22,8 +22,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * One listener's lifecycle: binds {@code vip:protocol_port} through the node's {@link Engine} (TCP or UDP, as the
- * listener's protocol says), which accepts and proxies each connection or UDP flow as {@link Admission} decides
+ * One listener's lifecycle: binds {@code vip:protocol_port} through the node's {@link Engine} (TCP, UDP or HTTP, as
+ * the listener's protocol says), which accepts and proxies each connection or UDP flow as {@link Admission} decides
  * (allowed_cidrs, connection_limit, the default pool's pick, retries). This actor keeps the configuration, the bind backoff and what is reported to the entity; no byte and no
  * connection passes through it.
  *
@@ -151,7 +151,7 @@ public final class ListenerActor extends AbstractBehavior<ListenerActor.Command>
     var at = new InetSocketAddress(cfg.vip(), cfg.listener().protocolPort());
     CompletionStage<Engine.Binding> b = cfg.listener().protocol() == io.fiberlb.port.Protocol.UDP
         ? engine.bindUdp(at, admission)
-        : engine.bindTcp(at, admission);
+        : cfg.http() ? engine.bindHttp(at, admission) : engine.bindTcp(at, admission);
     binding = b;
     getContext().pipeToSelf(b, (ok, err) -> ok != null ? new Bound(ok, gen)
         : new BindFailed(bindError(cfg, err), unsupported(err), gen));

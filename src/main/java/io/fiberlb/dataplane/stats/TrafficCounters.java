@@ -34,6 +34,9 @@ public final class TrafficCounters {
    */
   public final LongAdder proxyProtocolErrors = new LongAdder();
 
+  /** HTTP and TERMINATED_HTTPS listeners and their backends: requests by status class and their durations. */
+  public final HttpCounters http = new HttpCounters();
+
   /**
    * What this listener or backend counted before this process served it (an earlier run, another node), read back
    * by {@link TrafficTotals}. GetLoadBalancerStats adds it, as Octavia's cumulative stats do; /metrics does not:

@@ -117,9 +117,32 @@ public final class NettyEngine implements Engine {
         ch.pipeline().addLast(new TcpProxy(NettyEngine.this, conn, open));
       }
     };
+    // One socket per loop: accepts spread by the kernel, and a connection stays on the loop that accepted it.
+    return bindEach(at, child, sockets -> new Bound(sockets, open));
+  }
+
+  /**
+   * Binds an HTTP or TERMINATED_HTTPS listener like a TCP one (a socket per loop with SO_REUSEPORT); each accepted
+   * connection is set up by {@link HttpServer}. A TERMINATED_HTTPS listener whose TLS termination is not available
+   * does not bind (the listener reports why and tries again with backoff).
+   */
+  @Override
+  public CompletionStage<Binding> bindHttp(InetSocketAddress at, Admission admission) {
+    var cfg = admission.config();
+    if (cfg.listener().protocol() == io.fiberlb.port.Protocol.TERMINATED_HTTPS && cfg.tls() == null) {
+      return CompletableFuture.failedFuture(new IllegalStateException(
+          "TERMINATED_HTTPS listener " + cfg.listener().id() + ": its certificates are not available"));
+    }
+    String taken = io.fiberlb.dataplane.engine.PortCheck.tcpHeldElsewhere(at);
+    if (taken != null) return CompletableFuture.failedFuture(new java.net.BindException(taken));
+    ChannelGroup open = new DefaultChannelGroup("http-" + at, GlobalEventExecutor.INSTANCE);
+    return bindEach(at, new HttpServer(this, admission, open), sockets -> new Bound(sockets, open));
+  }
+
+  private CompletionStage<Binding> bindEach(InetSocketAddress at, ChannelInitializer<Channel> child,
+      java.util.function.Function<List<Channel>, Binding> bound) {
     List<ChannelFuture> binds = new ArrayList<>();
     if (transport.socketPerLoop()) {
-      // One socket per loop: accepts spread by the kernel, and a connection stays on the loop that accepted it.
       for (EventExecutor e : group) {
         EventLoop loop = (EventLoop) e;
         binds.add(server(loop, loop, child).option(transport.reusePort(), true).bind(at));
@@ -127,7 +150,7 @@ public final class NettyEngine implements Engine {
     } else {
       binds.add(server(group, group, child).bind(at));
     }
-    return allBound(binds, sockets -> new Bound(sockets, open));
+    return allBound(binds, bound);
   }
 
   /**
