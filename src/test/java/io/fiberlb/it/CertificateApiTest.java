@@ -185,7 +185,8 @@ class CertificateApiTest {
     String otherKek = Base64.getEncoder().encodeToString(new byte[32]);
     assertThatThrownBy(() -> new TestServer(data, Map.of("fiberlb.certificates.kek", otherKek)))
         .hasMessageContaining("key-encryption key id").hasMessageContaining("FIBERLB_KEK_FILE");
-    assertThat(Files.getPosixFilePermissions(data.resolve("certificate-kek")).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(data.resolve("certificate-kek")))).isEqualTo("rw-------");
   }
 
   private static Status statusOf(Runnable call) {

@@ -241,6 +241,25 @@ class TlsTerminationTest {
 
   @ParameterizedTest
   @EnumSource(value = SslProvider.class, names = {"JDK", "OPENSSL"})
+  void tlsCiphersLimitWhatIsNegotiated(SslProvider provider) throws Exception {
+    String only = "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384";
+    Channel server = serve(new SniTlsTermination(new DesiredTls("a", List.of(), List.of("TLSv1.2"), List.of(only),
+        List.of(), "", ClientAuthentication.NONE), store, provider));
+    try {
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(null, new TrustManager[] {new TrustAll()}, new SecureRandom());
+      try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port(server))) {
+        s.setEnabledProtocols(new String[] {"TLSv1.2"});
+        s.startHandshake();
+        assertThat(s.getSession().getCipherSuite()).isEqualTo(only);
+      }
+    } finally {
+      server.close().syncUninterruptibly();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = SslProvider.class, names = {"JDK", "OPENSSL"})
   void mandatoryClientCertificates(SslProvider provider) throws Exception {
     Channel server = serve(new SniTlsTermination(tls(List.of(), List.of(), "clients", ClientAuthentication.MANDATORY),
         store, provider));
