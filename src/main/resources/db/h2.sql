@@ -66,4 +66,20 @@ CREATE TABLE IF NOT EXISTS PUBLIC."served_configs" (
   "config" VARCHAR NOT NULL,
   "saved_at" BIGINT NOT NULL,
   PRIMARY KEY ("load_balancer_id")
+-- Not the journal's: certificate material (CertificateService), one row per certificate, really deleted with it. The
+-- chain is public; the private key is sealed with AES-256-GCM under the key-encryption key (fiberlb.certificates,
+-- FIBERLB_KEK_FILE) and never written in the clear; kek_id names that key without revealing it. The journal's
+-- certificate events carry only public facts (id, name, fingerprint, subject, SANs, validity).
+CREATE TABLE IF NOT EXISTS PUBLIC."certificate_keys" (
+  "certificate_id" VARCHAR(64) NOT NULL,
+  "org_id" VARCHAR(255) NOT NULL,
+  "project_id" VARCHAR(255) NOT NULL,
+  "name" VARCHAR(255) NOT NULL,
+  "fingerprint" VARCHAR(64) NOT NULL,
+  "not_after" BIGINT NOT NULL,
+  "chain_pem" VARCHAR(262144) NOT NULL,
+  "private_key_sealed" VARBINARY(65536),
+  "kek_id" VARCHAR(32) NOT NULL,
+  "updated_at" BIGINT NOT NULL,
+  PRIMARY KEY ("certificate_id")
 );

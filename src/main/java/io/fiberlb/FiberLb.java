@@ -3,6 +3,13 @@ package io.fiberlb;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.fiberlb.api.BackendServiceImpl;
+import io.fiberlb.api.CertificateServiceImpl;
+import io.fiberlb.api.v1.CertificateService;
+import io.fiberlb.api.v1.CertificateServicePowerApiHandlerFactory;
+import io.fiberlb.controlplane.certificate.CertificateEntity;
+import io.fiberlb.controlplane.certificate.CertificateUse;
+import io.fiberlb.controlplane.certificate.Certificates;
+import io.fiberlb.metrics.CertificateMetrics;
 import io.fiberlb.api.v1.AuditService;
 import io.fiberlb.api.v1.AuditServicePowerApiHandlerFactory;
 import io.fiberlb.api.v1.HistoryService;
@@ -194,6 +201,17 @@ public final class FiberLb {
     if (dataPlane != null) QuorumWatch.start(system, config.getInt("fiberlb.cluster.size"), dataPlane.gate()::set);
     ShardPins.get(system); // lb failover's placement wishes, read by the shard coordinator wherever it runs
     ShardedDirectory directory = ShardedDirectory.init(system, settings, dataPlane);
+    // Certificate keys live sealed in their own table (never in the journal); a node without a usable KEK stops here.
+    Certificates certificates = Certificates.get(system);
+    CertificateEntity.init(system, certificates.store(), settings.snapshotEvery());
+    if (dataPlane != null) {
+      // TERMINATED_HTTPS listeners read their certificates from the key store (never from published configuration).
+      var terminations = io.fiberlb.dataplane.tls.TlsTerminations.from(config.getConfig("fiberlb.dataplane"),
+          certificates.store());
+      certificates.store().onChange(terminations::certificateChanged);
+      system.getWhenTerminated().thenRun(terminations::close);
+      dataPlane.tlsTerminations(new io.fiberlb.dataplane.tls.ListenerTls(terminations)::of);
+    }
     if (config.getBoolean("fiberlb.management.enabled")) {
       // /alive, /ready and /cluster/members for orchestrators and operators; the contact point for bootstrap.
       PekkoManagement.get(system).start().toCompletableFuture().join();
@@ -206,6 +224,7 @@ public final class FiberLb {
       io.fiberlb.metrics.HttpMetrics.register(metrics.registry(), dataPlane.stats());
       InfoMetrics.register(metrics.registry(), dataPlane.stats());
     }
+    CertificateMetrics.register(metrics.registry(), certificates.store());
     MetricsEndpoint metricsEndpoint = startMetrics(system, config);
 
     ApiSecurity security = ApiSecurity.from(config);
@@ -220,7 +239,7 @@ public final class FiberLb {
     List<ServiceDescription> served = List.of(LoadBalancerService.description, ListenerService.description,
         PoolService.description, BackendService.description, HealthCheckService.description,
         AuditService.description, HistoryService.description, ClusterService.description, QuotaService.description,
-        Health.description);
+        CertificateService.description, Health.description);
     var audit = new AuditServiceImpl(system, gw, AuditSettings.from(config.getConfig("fiberlb.audit")));
     var mat = SystemMaterializer.get(system).materializer();
     var eh = RequestErrors.mapper(); // bodies that do not parse: INVALID_ARGUMENT, not INTERNAL
@@ -236,6 +255,9 @@ public final class FiberLb {
             mat, eh, system),
         ClusterServicePowerApiHandlerFactory.partial(new ClusterServiceImpl(system, gw), ClusterService.name, mat, eh, system),
         QuotaServicePowerApiHandlerFactory.partial(new QuotaServiceImpl(gw), QuotaService.name, mat, eh, system),
+        CertificateServicePowerApiHandlerFactory.partial(new CertificateServiceImpl(system, gw,
+            config.getDuration("fiberlb.grpc.ask-timeout"), CertificateUse.NOT_TRACKED), CertificateService.name, mat,
+            eh, system),
         HealthHandlerFactory.partial(new HealthServiceImpl(new Readiness(system, Duration.ofSeconds(1)),
             served.stream().map(ServiceDescription::name).collect(Collectors.toSet())), Health.name, system),
         ServerReflection.create(served, system));

@@ -61,7 +61,8 @@ public final class RequestBodies {
   /** The request message of every method of ours, by HTTP path ({@code /fiberlb.v1.PoolService/CreatePool}). */
   static final Map<String, String> REQUEST_TYPES = requestTypes(List.of(ServicesProto.getDescriptor(),
       AuditProto.getDescriptor(), io.fiberlb.api.v1.HistoryProto.getDescriptor(),
-      io.fiberlb.api.v1.ClusterProto.getDescriptor(), io.fiberlb.api.v1.QuotaProto.getDescriptor()));
+      io.fiberlb.api.v1.ClusterProto.getDescriptor(), io.fiberlb.api.v1.QuotaProto.getDescriptor(),
+      io.fiberlb.api.v1.CertificateProto.getDescriptor()));
 
   private static Map<String, String> requestTypes(List<FileDescriptor> files) {
     var out = new HashMap<String, String>();

@@ -23,6 +23,8 @@ public final class WireChecks {
   public static final int MAX_STRING = 2048;
   public static final int MAX_REPEATED = 100;
   public static final int MAX_BYTES = 4096;
+  /** PEM uploads (fields named {@code *_pem}: a certificate chain, a key, a CA bundle) are bytes up to 64 KiB. */
+  public static final int MAX_PEM_BYTES = 64 * 1024;
 
   public static void check(Message request) {
     check(request, "");
@@ -69,8 +71,9 @@ public final class WireChecks {
         }
       }
       case BYTE_STRING -> {
-        if (((ByteString) value).size() > MAX_BYTES) {
-          throw Errors.invalid(name + ": must be at most " + MAX_BYTES + " bytes");
+        int max = name.endsWith("_pem") ? MAX_PEM_BYTES : MAX_BYTES;
+        if (((ByteString) value).size() > max) {
+          throw Errors.invalid(name + ": must be at most " + max + " bytes");
         }
       }
       case MESSAGE -> check((Message) value, name + ".");

@@ -38,7 +38,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         "FiberLB: load balancing as a service.",
         "",
         "Runs a FiberLB server (fiberlb server), or manages load balancers and their listeners, pools, backends"
-            + " and health checks through the gRPC API of a running server, and reads their history (fiberlb"
+            + " and health checks, and certificates, through the gRPC API of a running server, and reads their history (fiberlb"
             + " audit). Every call is made as the --org and --project given, sent as the x-fiberlb-org and"
             + " x-fiberlb-project headers. A server that verifies callers (not on loopback, or with"
             + " FIBERLB_AUTH_* set) needs --token or a client certificate (--cert, --key), and then acts in the"
@@ -55,6 +55,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         ClusterCommands.class,
         CompletionCommand.class,
         QuotaCommands.class,
+        CertificateCommands.class,
         Cli.Server.class,
         HelpCommand.class},
     exitCodeListHeading = "%nExit status:%n",
@@ -84,6 +85,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         "  bin/fiberlb audit events --lb web --since 1h    # who changed what",
         "  bin/fiberlb audit diff --lb web --from 3        # since version 3",
         "  bin/fiberlb lb delete web --cascade --wait",
+        "  bin/fiberlb certificate create --name web --certificate-file chain.pem \\",
+        "      --private-key-file key.pem                # for TERMINATED_HTTPS listeners",
         "  bin/fiberlb token create --org acme --project web --role member",
         "  source <(bin/fiberlb completion bash)         # tab completion",
         "",

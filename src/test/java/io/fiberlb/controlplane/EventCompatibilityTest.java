@@ -3,6 +3,8 @@ package io.fiberlb.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
+import io.fiberlb.controlplane.certificate.CertificateEntity;
+import io.fiberlb.controlplane.certificate.CertificateFacts;
 import io.fiberlb.controlplane.model.Backend;
 import io.fiberlb.controlplane.model.Enums;
 import io.fiberlb.controlplane.model.EventMeta;
@@ -120,6 +122,15 @@ public class EventCompatibilityTest {
     out.put("Project.StateWithQuota", new ProjectEntity.State(Map.of("lb-1",
         new ProjectEntity.Entry("web", 1, new Usage(1, 2, 3, 4))), Map.of("web", "lb-1"), 1, new Usage(1, 2, 3, 4),
         ProjectQuota.NONE.set(quotaSet, meta)));
+    // v6-certificates: a project's certificates (public facts only; keys live in table certificate_keys).
+    var facts = new CertificateFacts(CertificateFacts.Type.SERVER, "ab".repeat(32), "CN=www.example.com",
+        List.of("www.example.com", "example.com"), t, t.plusSeconds(86_400), "EC-P256", 2);
+    out.put("Certificate.Created", new CertificateEntity.CertificateCreated("c-1", "web", "front", facts, meta));
+    out.put("Certificate.Updated", new CertificateEntity.CertificateUpdated("c-1", "web2", "", new CertificateFacts(
+        CertificateFacts.Type.CA_BUNDLE, "cd".repeat(32), "CN=CA", List.of(), t, t, "RSA-2048", 1), meta));
+    out.put("Certificate.Deleted", new CertificateEntity.CertificateDeleted("c-1", "web", "ab".repeat(32), meta));
+    out.put("Certificate.State", new CertificateEntity.State(new LinkedHashMap<>(Map.of("c-1",
+        new CertificateEntity.Certificate("c-1", "web", "front", facts, t, t, 3))), Map.of("web", "c-1")));
     return out;
   }
 

@@ -111,7 +111,8 @@ class AuthorizationTest {
     for (ServiceDescription d : List.of(LoadBalancerService.description, ListenerService.description,
         PoolService.description, BackendService.description, HealthCheckService.description,
         AuditService.description, io.fiberlb.api.v1.HistoryService.description,
-        io.fiberlb.api.v1.ClusterService.description, io.fiberlb.api.v1.QuotaService.description)) {
+        io.fiberlb.api.v1.ClusterService.description, io.fiberlb.api.v1.QuotaService.description,
+        io.fiberlb.api.v1.CertificateService.description)) {
       var service = d.descriptor().findServiceByName(d.name().substring(d.name().lastIndexOf('.') + 1));
       service.getMethods().forEach(m -> served.add(service.getName() + "/" + m.getName()));
     }

@@ -44,7 +44,8 @@ final class BadInputCorpus {
   static final List<ServiceDescription> SERVICES = List.of(LoadBalancerService.description,
       ListenerService.description, PoolService.description, BackendService.description,
       HealthCheckService.description, AuditService.description, io.fiberlb.api.v1.HistoryService.description,
-      io.fiberlb.api.v1.ClusterService.description, io.fiberlb.api.v1.QuotaService.description);
+      io.fiberlb.api.v1.ClusterService.description, io.fiberlb.api.v1.QuotaService.description,
+      io.fiberlb.api.v1.CertificateService.description);
 
   static List<MethodDescriptor> methods() {
     var out = new ArrayList<MethodDescriptor>();
@@ -77,6 +78,12 @@ final class BadInputCorpus {
       {253402300800L, 0}, {0, -1}, {0, 1_000_000_000}, {0, Integer.MAX_VALUE}, {-1, Integer.MIN_VALUE}};
   static final long[][] BAD_DURATIONS = {{0, 1_000_000_000}, {0, -1}, {-1, 0}, {1, -5}, {315_576_000_001L, 0},
       {Long.MAX_VALUE, 0}, {Long.MIN_VALUE, 0}, {0, 1}, {2, Integer.MAX_VALUE}};
+  /** Certificate uploads that are not a certificate chain (PemCertificates names certificate_pem for each). */
+  static final String[] BAD_PEMS = {"hello", "-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n",
+      "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+      "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+      "-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\n\nAAAA\n-----END CERTIFICATE-----\n",
+      "-----BEGIN CERTIFICATE-----\nAAAA"};
   static final int[] BAD_QUOTAS = {-2, -100, Integer.MIN_VALUE};
   static final int[] BAD_ENUMS = {99, -1, 123_456, Integer.MAX_VALUE};
 
@@ -234,6 +241,11 @@ final class BadInputCorpus {
             }
           } else if (!f.isRepeated() && depth < 3) {
             walk(m, base, f.getMessageType(), p, depth + 1);
+          }
+        }
+        case BYTE_STRING -> {
+          if (name.equals("certificate_pem")) {
+            for (String pem : BAD_PEMS) bad.accept(com.google.protobuf.ByteString.copyFromUtf8(pem));
           }
         }
         case INT -> {

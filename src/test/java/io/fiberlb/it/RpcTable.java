@@ -38,6 +38,7 @@ final class RpcTable {
     final String listener;
     final String backend;
     final String hc;
+    final String certificate;
 
     Fixture(Api owner) {
       this.owner = owner;
@@ -46,7 +47,22 @@ final class RpcTable {
       this.listener = owner.createListener(lb, ports.incrementAndGet(), null).getId();
       this.backend = owner.createBackend(lb, pool, "10.0.0.5", 8080).getId();
       this.hc = owner.createHealthCheck(lb).getId();
+      this.certificate = freshCertificate();
     }
+
+    /** A certificate of the owner's project (ECDSA P-256, made for the call). */
+    String freshCertificate() {
+      return owner.call(owner.certificates().createCertificate(), createCertificate(name("cert"))).getId();
+    }
+
+    static CreateCertificateRequest createCertificate(String name) {
+      CertKit.Made leaf = CertKit.leaf(CA, CertKit.Alg.EC, "www.example.com");
+      return CreateCertificateRequest.newBuilder().setName(name)
+          .setCertificatePem(com.google.protobuf.ByteString.copyFromUtf8(leaf.certPem()))
+          .setPrivateKeyPem(com.google.protobuf.ByteString.copyFromUtf8(leaf.keyPem())).build();
+    }
+
+    private static final CertKit.Made CA = CertKit.ca("RpcTable CA");
 
     static String name(String prefix) {
       return prefix + "-" + names.incrementAndGet();
@@ -193,6 +209,16 @@ final class RpcTable {
             }
             throw err instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(err);
           })),
+      new Rpc("CertificateService/CreateCertificate", Kind.WRITE, true, (a, f) -> a.callAsync(
+          a.certificates().createCertificate(), Fixture.createCertificate(Fixture.name("cert")))),
+      read("CertificateService/GetCertificate", (a, f) -> a.callAsync(a.certificates().getCertificate(),
+          GetCertificateRequest.newBuilder().setId(f.certificate).build())),
+      new Rpc("CertificateService/ListCertificates", Kind.READ, true, (a, f) -> a.callAsync(
+          a.certificates().listCertificates(), ListCertificatesRequest.getDefaultInstance())),
+      write("CertificateService/UpdateCertificate", (a, f) -> a.callAsync(a.certificates().updateCertificate(),
+          UpdateCertificateRequest.newBuilder().setId(f.certificate).setDescription("changed").build())),
+      write("CertificateService/DeleteCertificate", (a, f) -> a.callAsync(a.certificates().deleteCertificate(),
+          DeleteCertificateRequest.newBuilder().setId(f.freshCertificate()).build())),
       new Rpc("QuotaService/GetQuota", Kind.READ, true, (a, f) -> a.callAsync(a.quotas().getQuota(),
           GetQuotaRequest.getDefaultInstance())),
       new Rpc("QuotaService/ListQuotaChanges", Kind.READ, true, (a, f) -> a.callAsync(a.quotas().listQuotaChanges(),

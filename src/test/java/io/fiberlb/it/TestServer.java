@@ -198,6 +198,10 @@ public final class TestServer implements AutoCloseable {
       return cached("backend", () -> BackendServiceClient.create(settings, clientSystem));
     }
 
+    public io.fiberlb.api.v1.CertificateServiceClient certificates() {
+      return cached("certificates", () -> io.fiberlb.api.v1.CertificateServiceClient.create(settings, clientSystem));
+    }
+
     public HealthCheckServiceClient healthChecks() {
       return cached("hc", () -> HealthCheckServiceClient.create(settings, clientSystem));
     }
