@@ -5,8 +5,8 @@ import static io.fiberlb.api.ControlPlaneGateway.id;
 
 import io.fiberlb.api.v1.DeleteResponse;
 import io.fiberlb.controlplane.LoadBalancerEntity;
-import io.fiberlb.controlplane.LoadBalancerEntity.ChildReply;
-import io.fiberlb.controlplane.LoadBalancerEntity.ChildrenReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.ChildReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.ChildrenReply;
 import io.fiberlb.controlplane.Views.ChildView;
 import io.fiberlb.controlplane.model.Caller;
 import io.fiberlb.controlplane.model.ChildPatch;

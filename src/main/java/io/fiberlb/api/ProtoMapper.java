@@ -42,8 +42,8 @@ public final class ProtoMapper {
         list(s.getTagsList(), s.getTagsSet()));
   }
 
-  public static ChildPatch.ListenerPatch patch(ListenerSpec s) {
-    return new ChildPatch.ListenerPatch(s.hasName() ? s.getName() : null,
+  public static io.fiberlb.controlplane.model.Listener.Patch patch(ListenerSpec s) {
+    return new io.fiberlb.controlplane.model.Listener.Patch(s.hasName() ? s.getName() : null,
         s.hasDescription() ? s.getDescription() : null,
         s.hasProtocol() ? protocol(s.getProtocol(), "listener.protocol") : null,
         s.hasProtocolPort() ? s.getProtocolPort() : null, s.hasDefaultPoolId() ? ref(s.getDefaultPoolId(), "listener.default_pool_id") : null,
@@ -55,7 +55,7 @@ public final class ProtoMapper {
         list(s.getTagsList(), s.getTagsSet()));
   }
 
-  public static ChildPatch.PoolPatch patch(PoolSpec s) {
+  public static io.fiberlb.controlplane.model.Pool.Patch patch(PoolSpec s) {
     Enums.SessionPersistenceType sp = null;
     Long spTimeout = null;
     if (s.hasSessionPersistence()) {
@@ -67,21 +67,21 @@ public final class ProtoMapper {
       };
       if (p.hasTimeout()) spTimeout = millis(p.getTimeout(), "pool.session_persistence.timeout");
     }
-    return new ChildPatch.PoolPatch(s.hasName() ? s.getName() : null, s.hasDescription() ? s.getDescription() : null,
+    return new io.fiberlb.controlplane.model.Pool.Patch(s.hasName() ? s.getName() : null, s.hasDescription() ? s.getDescription() : null,
         s.hasProtocol() ? protocol(s.getProtocol(), "pool.protocol") : null,
         s.hasLbAlgorithm() ? algorithm(s.getLbAlgorithm()) : null, sp, spTimeout,
         s.hasHealthCheckId() ? ref(s.getHealthCheckId(), "pool.health_check_id") : null, s.hasAdminStateUp() ? s.getAdminStateUp() : null,
         list(s.getTagsList(), s.getTagsSet()));
   }
 
-  public static ChildPatch.BackendPatch patch(BackendSpec s) {
-    return new ChildPatch.BackendPatch(s.hasName() ? s.getName() : null, s.hasAddress() ? s.getAddress() : null,
+  public static io.fiberlb.controlplane.model.Backend.Patch patch(BackendSpec s) {
+    return new io.fiberlb.controlplane.model.Backend.Patch(s.hasName() ? s.getName() : null, s.hasAddress() ? s.getAddress() : null,
         s.hasProtocolPort() ? s.getProtocolPort() : null, s.hasWeight() ? s.getWeight() : null,
         s.hasAdminStateUp() ? s.getAdminStateUp() : null, s.hasBackup() ? s.getBackup() : null,
         s.hasMonitorPort() ? s.getMonitorPort() : null, list(s.getTagsList(), s.getTagsSet()));
   }
 
-  public static ChildPatch.HealthCheckPatch patch(HealthCheckSpec s) {
+  public static io.fiberlb.controlplane.model.HealthCheck.Patch patch(HealthCheckSpec s) {
     Enums.HealthCheckType type = null;
     if (s.hasType()) {
       type = switch (s.getType()) {
@@ -91,7 +91,7 @@ public final class ProtoMapper {
         default -> throw Errors.invalid("health_check.type: must be one of TCP, HTTP, UDP_CONNECT, got " + s.getType());
       };
     }
-    return new ChildPatch.HealthCheckPatch(s.hasName() ? s.getName() : null, type,
+    return new io.fiberlb.controlplane.model.HealthCheck.Patch(s.hasName() ? s.getName() : null, type,
         s.hasInterval() ? millis(s.getInterval(), "health_check.interval") : null,
         s.hasTimeout() ? millis(s.getTimeout(), "health_check.timeout") : null, s.hasRise() ? s.getRise() : null,
         s.hasFall() ? s.getFall() : null, s.hasHttpMethod() ? s.getHttpMethod() : null,

@@ -1,7 +1,7 @@
 package io.fiberlb.controlplane;
 
-import io.fiberlb.controlplane.LoadBalancerEntity.DryRunReply;
-import io.fiberlb.controlplane.LoadBalancerEntity.Reply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.DryRunReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.Reply;
 import io.fiberlb.controlplane.LoadBalancerState.Active;
 import io.fiberlb.controlplane.disruption.Disruption;
 import io.fiberlb.controlplane.disruption.Estimates;

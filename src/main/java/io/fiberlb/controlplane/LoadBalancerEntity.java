@@ -67,127 +67,11 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * journal: after a crash the entity restarts by itself (remember-entities) and finishes them.
  */
 public final class LoadBalancerEntity
-    extends EventSourcedBehaviorWithEnforcedReplies<LoadBalancerEntity.Command, LoadBalancerEvent, LoadBalancerState> {
+    extends EventSourcedBehaviorWithEnforcedReplies<LoadBalancerProtocol.Command, LoadBalancerEvent, LoadBalancerState>
+    implements LoadBalancerProtocol {
 
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "LoadBalancer");
 
-  // ------------------------------------------------------------------ protocol
-
-  public sealed interface Command extends CborSerializable {}
-
-  /** A command from an API caller: it says who is asking and where the answer goes. */
-  public sealed interface UserCommand extends Command {
-    Caller caller();
-
-    ActorRef<Reply> replyTo();
-  }
-
-  /**
-   * A command that journals something when it succeeds: refused at once while the journal is unreachable. With
-   * {@code validateOnly} (AIP-163's validate_only) it journals nothing and has no effect anywhere: it is decided by
-   * the same rules and answered with a {@link DryRunReply} of what it would produce.
-   */
-  public sealed interface WriteCommand extends UserCommand {
-    boolean validateOnly();
-  }
-
-  /** @param requestHash a digest of the request's body (null when not known): a repeat with another is refused */
-  public record CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo, String requestHash,
-      boolean validateOnly) implements WriteCommand {
-    public CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo, String requestHash) {
-      this(caller, spec, replyTo, requestHash, false);
-    }
-
-    public CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo) {
-      this(caller, spec, replyTo, null, false);
-    }
-  }
-
-  public record GetLoadBalancer(Caller caller, ActorRef<Reply> replyTo) implements UserCommand {}
-
-  public record GetStatus(Caller caller, ActorRef<Reply> replyTo) implements UserCommand {}
-
-  public record UpdateLoadBalancer(Caller caller, LoadBalancerPatch patch, Long expectedVersion, ActorRef<Reply> replyTo,
-      boolean validateOnly) implements WriteCommand {
-    public UpdateLoadBalancer(Caller caller, LoadBalancerPatch patch, Long expectedVersion, ActorRef<Reply> replyTo) {
-      this(caller, patch, expectedVersion, replyTo, false);
-    }
-  }
-
-  public record DeleteLoadBalancer(Caller caller, boolean cascade, Long expectedVersion, ActorRef<Reply> replyTo,
-      boolean validateOnly) implements WriteCommand {
-    public DeleteLoadBalancer(Caller caller, boolean cascade, Long expectedVersion, ActorRef<Reply> replyTo) {
-      this(caller, cascade, expectedVersion, replyTo, false);
-    }
-  }
-
-  /**
-   * @param poolId the parent pool of a backend; empty for other kinds
-   * @param requestId the client's idempotency key, or empty
-   * @param requestHash a digest of the request's body (null when not known): a repeat with another is refused
-   */
-  public record CreateChild(Caller caller, String poolId, ChildPatch patch, String requestId, ActorRef<Reply> replyTo,
-      String requestHash, boolean validateOnly) implements WriteCommand {
-    public CreateChild(Caller caller, String poolId, ChildPatch patch, String requestId, ActorRef<Reply> replyTo,
-        String requestHash) {
-      this(caller, poolId, patch, requestId, replyTo, requestHash, false);
-    }
-
-    public CreateChild(Caller caller, String poolId, ChildPatch patch, String requestId, ActorRef<Reply> replyTo) {
-      this(caller, poolId, patch, requestId, replyTo, null, false);
-    }
-  }
-
-  public record GetChild(Caller caller, Kind kind, String id, ActorRef<Reply> replyTo) implements UserCommand {}
-
-  /** @param poolId only backends of this pool, when not empty */
-  public record ListChildren(Caller caller, Kind kind, String poolId, long after, int limit, ActorRef<Reply> replyTo)
-      implements UserCommand {}
-
-  public record UpdateChild(Caller caller, Kind kind, String id, ChildPatch patch, Long expectedVersion,
-      ActorRef<Reply> replyTo, boolean validateOnly) implements WriteCommand {
-    public UpdateChild(Caller caller, Kind kind, String id, ChildPatch patch, Long expectedVersion,
-        ActorRef<Reply> replyTo) {
-      this(caller, kind, id, patch, expectedVersion, replyTo, false);
-    }
-  }
-
-  public record DeleteChild(Caller caller, Kind kind, String id, Long expectedVersion, ActorRef<Reply> replyTo,
-      boolean validateOnly) implements WriteCommand {
-    public DeleteChild(Caller caller, Kind kind, String id, Long expectedVersion, ActorRef<Reply> replyTo) {
-      this(caller, kind, id, expectedVersion, replyTo, false);
-    }
-  }
-
-  /**
-   * Bring the load balancer back to {@code target}, its state at {@code toVersion} as the journal holds it (the API
-   * rebuilds it there); checked here against today (see {@link Rollback#plan}). On a deleted load balancer this is
-   * a restore: its VIP is taken again, or any free one with {@code newVip}. {@code dryRun}: the answer only.
-   *
-   * @param command the API command, for the event's record: RollbackLoadBalancer or RestoreLoadBalancer
-   */
-  public record RollBack(Caller caller, String command, long toVersion, LoadBalancerState.Active target,
-      Long expectedVersion, boolean dryRun, boolean newVip, ActorRef<Reply> replyTo) implements WriteCommand {
-    @Override
-    public boolean validateOnly() {
-      return dryRun;
-    }
-  }
-
-  /** The message the shard sends to stop this entity (passivation, rebalance). */
-  public record Stop(String reason) implements Command {
-    @JsonCreator
-    public Stop {}
-  }
-
-  /** Sent through sharding to wake an entity that has an unfinished create or delete. */
-  public record Resume(String reason) implements Command {
-    @JsonCreator
-    public Resume {}
-  }
-
-  /** Live traffic counters of this load balancer, from the node that runs it. */
-  public record GetStats(Caller caller, ActorRef<Reply> replyTo) implements UserCommand {}
 
   private record StepsDone(String vip, String vipPool, Rejection rejection, String failure) implements Command {}
 
@@ -204,75 +88,6 @@ public final class LoadBalancerEntity
 
   /** A report of this load balancer's data plane (bind errors, health transitions), through a message adapter. */
   private record FromDataPlane(DataPlaneReport report) implements Command {}
-
-  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
-  @JsonSubTypes({
-    @JsonSubTypes.Type(value = LoadBalancerReply.class, name = "lb"),
-    @JsonSubTypes.Type(value = ChildReply.class, name = "child"),
-    @JsonSubTypes.Type(value = ChildrenReply.class, name = "children"),
-    @JsonSubTypes.Type(value = StatusReply.class, name = "status"),
-    @JsonSubTypes.Type(value = DeletedReply.class, name = "deleted"),
-    @JsonSubTypes.Type(value = Rejected.class, name = "rejected"),
-    @JsonSubTypes.Type(value = StatsReply.class, name = "stats"),
-    @JsonSubTypes.Type(value = RolledBackReply.class, name = "rolled-back"),
-    @JsonSubTypes.Type(value = DryRunReply.class, name = "dry-run")
-  })
-  public sealed interface Reply extends CborSerializable {}
-
-  public record LoadBalancerReply(LoadBalancerView lb) implements Reply {
-    @JsonCreator
-    public LoadBalancerReply {}
-  }
-
-  public record ChildReply(ChildView child) implements Reply {
-    @JsonCreator
-    public ChildReply {}
-  }
-
-  /** @param next the {@code after} of the next page, 0 when this is the last */
-  public record ChildrenReply(List<ChildView> items, long next) implements Reply {}
-
-  /** @param node the cluster node this load balancer runs on (its address) */
-  public record StatusReply(LoadBalancerView lb, List<ChildView> children, String node) implements Reply {}
-
-  /** @param version the tree version after the delete */
-  public record DeletedReply(long version) implements Reply {
-    @JsonCreator
-    public DeletedReply {}
-  }
-
-  public record Rejected(Rejection rejection) implements Reply {
-    @JsonCreator
-    public Rejected {}
-  }
-
-  /**
-   * A rollback or restore done (or, on a dry run, what it would do).
-   *
-   * @param before the state it started from (live or deleted)
-   * @param after the state it left (or would leave); equal to {@code before} when there was nothing to change
-   */
-  /** @param stats the data plane's counters when it was planned, for the open connections it drains or cuts */
-  public record RolledBackReply(LoadBalancerState before, LoadBalancerState.Active after, boolean dryRun,
-      StatsSnapshot stats) implements Reply {}
-
-  /** Live traffic counters, from the node that serves the load balancer. */
-  public record StatsReply(StatsSnapshot stats) implements Reply {
-    @JsonCreator
-    public StatsReply {}
-  }
-
-  /**
-   * What a write asked with {@code validateOnly} would produce; nothing was journaled or changed.
-   *
-   * @param before the load balancer as it is (no {@code lb} when it does not exist yet)
-   * @param after as the write would leave it, at the version it would have
-   * @param reply what the write itself would answer
-   * @param disruption the traffic it would move and the open connections it would drain or cut
-   */
-  public record DryRunReply(Views.TreeView before, Views.TreeView after, Reply reply, Disruption disruption)
-      implements Reply {}
-
   // ------------------------------------------------------------------ construction
 
   /** The id of a load balancer created with a client request id: a retry lands on the same entity. */
@@ -303,22 +118,11 @@ public final class LoadBalancerEntity
   private final Directory directory;
   private final ControlPlaneSettings settings;
   private final Runnable passivate;
-  private final DataPlanePort dataPlane;
-  /** Where the data plane's reports come in; null without a data plane. */
-  private final ActorRef<DataPlaneReport> reports;
-  private ActorRef<RuntimeCommand> runtime;
-  /** What the runtime was last told to run, so that a change that leaves it equal is not sent again. */
-  private DesiredLoadBalancer published;
-  private RuntimeCommand.Names publishedNames;
-  /** What the data plane last reported of listeners that cannot serve, by listener id. Not journaled. */
-  private final java.util.Map<String, String> listenerErrors = new java.util.HashMap<>();
-  /**
-   * Listeners the runtime was told to bind (new, enabled again, or on another port) whose outcome it has not
-   * reported yet: PENDING_CREATE or PENDING_UPDATE until it does, so that a client can wait for the outcome
-   * (fiberlb --wait). Not journaled.
-   */
-  private final java.util.Map<String, io.fiberlb.controlplane.model.Enums.ProvisioningStatus> binding =
-      new java.util.HashMap<>();
+  /** What this node's data plane runs for the load balancer, and what it reported back. */
+  private final DataPlaneBridge bridge;
+  /** The bridge's reports of listeners that cannot serve, and of binds under way (the same maps): for the views. */
+  private final Map<String, String> listenerErrors;
+  private final Map<String, io.fiberlb.controlplane.model.Enums.ProvisioningStatus> binding;
 
   // Transient: what the entity is waiting for. None of it is state; after a crash the journal says what to redo.
   private final List<ActorRef<Reply>> waiters = new ArrayList<>();
@@ -356,8 +160,10 @@ public final class LoadBalancerEntity
       passivationAsked = true;
       passivate.run();
     };
-    this.dataPlane = dataPlane;
-    this.reports = dataPlane == null ? null : ctx.messageAdapter(DataPlaneReport.class, FromDataPlane::new);
+    this.bridge = new DataPlaneBridge(lbId, ctx, dataPlane,
+        dataPlane == null ? null : ctx.messageAdapter(DataPlaneReport.class, FromDataPlane::new));
+    this.listenerErrors = bridge.listenerErrors();
+    this.binding = bridge.binding();
     this.restoreSteps = new RestoreSteps(lbId, directory, settings, ctx.getSystem(), ctx.getExecutionContext());
   }
 
@@ -585,14 +391,17 @@ public final class LoadBalancerEntity
   }
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onListChildren(Active s, ListChildren c) {
-    if (!c.poolId().isEmpty() && s.find(Kind.POOL, c.poolId()).isEmpty()) {
-      return reject(c.replyTo(), Rejection.notFound("pool_id: no pool " + c.poolId() + " in load balancer " + lbId));
+    Kind parent = c.kind().parent;
+    if (!c.parentId().isEmpty() && (parent == null || s.find(parent, c.parentId()).isEmpty())) {
+      String field = parent == null ? "parent_id" : c.kind().parentField;
+      return reject(c.replyTo(), Rejection.notFound(field + ": no " + (parent == null ? "parent" : parent.noun()) + " "
+          + c.parentId() + " in load balancer " + lbId));
     }
     var items = new ArrayList<ChildView>();
     long next = 0;
     for (Child ch : s.children().values()) {
       if (ch.kind() != c.kind() || ch.createdVersion() <= c.after()) continue;
-      if (!c.poolId().isEmpty() && !((Backend) ch).poolId().equals(c.poolId())) continue;
+      if (!c.parentId().isEmpty() && !ch.parentId().equals(c.parentId())) continue;
       if (items.size() == c.limit()) {
         next = items.get(items.size() - 1).child().createdVersion();
         break;
@@ -701,7 +510,7 @@ public final class LoadBalancerEntity
   /**
    * Every persisted change of configuration goes through here, so replay (onRecovered) and live changes reach the
    * data plane by one path: it is handed what should run and converges on it. Health transitions do not: see
-   * {@link #onHealthTransition}.
+   * {@link DataPlaneBridge#report}.
    */
   private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<LoadBalancerEvent, LoadBalancerState> persist(
       LoadBalancerEvent event) {
@@ -709,83 +518,14 @@ public final class LoadBalancerEntity
   }
 
   private void publish(LoadBalancerState state) {
-    if (dataPlane == null) return;
-    if (!(state instanceof Active a)) {
-      if (runtime == null) return;
-      runtime.tell(new RuntimeCommand.Remove()); // it stops itself and its listeners drain
-      runtime = null;
-      published = null;
-      publishedNames = null;
-      listenerErrors.clear();
-      binding.clear();
-      return;
-    }
-    DesiredLoadBalancer desired = DesiredStates.of(a);
-    if (runtime == null) {
-      // A restore can follow a delete before the removed runtime has stopped and given its name back.
-      runtime = ctx.getChild("runtime").isPresent() ? ctx.spawnAnonymous(dataPlane.runtime(lbId, reports))
-          : ctx.spawn(dataPlane.runtime(lbId, reports), "runtime");
-    }
-    // Descriptions, tags, health verdicts: nothing the running data plane needs. Names only label its metrics.
-    if (!desired.sameConfiguration(published)) {
-      noteBinds(published, desired);
-      runtime.tell(new RuntimeCommand.Apply(desired));
-      published = desired;
-    }
-    RuntimeCommand.Names names = DesiredStates.names(a);
-    if (!names.equals(publishedNames)) {
-      runtime.tell(names);
-      publishedNames = names;
-    }
-  }
-
-  /**
-   * Which listeners the runtime will (re)bind for {@code next}: each reports its outcome once it has one (bound,
-   * or why not), and is pending until then. The same rule as the runtime's: enabled and not yet running, or
-   * running on another port or protocol.
-   */
-  private void noteBinds(DesiredLoadBalancer before, DesiredLoadBalancer next) {
-    var was = new java.util.HashMap<String, io.fiberlb.port.DesiredListener>();
-    if (before != null && before.adminStateUp()) {
-      before.listeners().stream().filter(io.fiberlb.port.DesiredListener::adminStateUp).forEach(l -> was.put(l.id(), l));
-    }
-    var now = new java.util.HashSet<String>();
-    for (var l : next.listeners()) {
-      if (!next.adminStateUp() || !l.adminStateUp()) continue;
-      now.add(l.id());
-      var old = was.get(l.id());
-      if (old == null || old.protocolPort() != l.protocolPort() || old.protocol() != l.protocol()) {
-        boolean known = before != null && before.listeners().stream().anyMatch(o -> o.id().equals(l.id()));
-        binding.put(l.id(), known ? io.fiberlb.controlplane.model.Enums.ProvisioningStatus.PENDING_UPDATE
-            : io.fiberlb.controlplane.model.Enums.ProvisioningStatus.PENDING_CREATE);
-      }
-    }
-    binding.keySet().retainAll(now);
+    bridge.publish(state);
   }
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onDataPlaneReport(LoadBalancerState state,
       DataPlaneReport report) {
-    if (report instanceof DataPlaneReport.HealthTransition t) return onHealthTransition(state, t);
-    var l = (DataPlaneReport.ListenerStatus) report;
-    if (l.error().isEmpty()) listenerErrors.remove(l.listenerId());
-    else listenerErrors.put(l.listenerId(), l.error());
-    binding.remove(l.listenerId());
-    return Effect().noReply();
-  }
-
-  /**
-   * Journals a backend's new verdict, and publishes nothing: the runtime applied the transition itself before it
-   * reported it, and health is not configuration, so a flapping backend never makes the data plane diff anything.
-   */
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onHealthTransition(LoadBalancerState state,
-      DataPlaneReport.HealthTransition r) {
-    if (!(state instanceof Active a) || !(a.children().get(r.backendId()) instanceof Backend)) return Effect().noReply();
-    LoadBalancerState.Health known = a.health().get(r.backendId());
-    boolean knownUp = known == null || known.up();
-    if (knownUp == r.up()) return Effect().noReply();
-    var meta = EventMeta.system("", "HealthCheck", "backend " + r.backendId() + (r.up() ? " up: " : " down: ") + r.reason());
-    return Effect().persist(new LoadBalancerEvent.BackendHealthChanged(r.backendId(), r.up(), r.reason(), meta))
-        .thenNoReply();
+    return bridge.report(state, report)
+        .map(event -> Effect().persist(event).thenNoReply())
+        .orElseGet(() -> Effect().noReply());
   }
 
   private String node() {
@@ -793,7 +533,7 @@ public final class LoadBalancerEntity
   }
 
   private StatsReply stats() {
-    return new StatsReply(dataPlane == null ? StatsSnapshot.none() : dataPlane.stats(lbId));
+    return new StatsReply(bridge.stats());
   }
 
   // ------------------------------------------------------------------ carrying out writes
