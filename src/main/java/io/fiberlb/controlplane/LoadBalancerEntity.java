@@ -1,31 +1,18 @@
 package io.fiberlb.controlplane;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonSubTypes;
-import com.fasterxml.jackson.annotation.JsonTypeInfo;
-import io.fiberlb.CborSerializable;
 import io.fiberlb.controlplane.LoadBalancerEvent.ChildDeleted;
 import io.fiberlb.controlplane.LoadBalancerState.Active;
 import io.fiberlb.controlplane.LoadBalancerState.Creating;
 import io.fiberlb.controlplane.LoadBalancerState.Deleted;
 import io.fiberlb.controlplane.LoadBalancerState.NotCreated;
 import io.fiberlb.controlplane.Views.ChildView;
-import io.fiberlb.controlplane.Views.LoadBalancerView;
-import io.fiberlb.controlplane.model.Backend;
 import io.fiberlb.controlplane.model.Caller;
 import io.fiberlb.controlplane.model.Child;
-import io.fiberlb.controlplane.model.ChildPatch;
 import io.fiberlb.controlplane.model.Enums.Kind;
-import io.fiberlb.controlplane.model.EventMeta;
 import io.fiberlb.controlplane.model.LoadBalancerInfo;
-import io.fiberlb.controlplane.model.LoadBalancerPatch;
 import io.fiberlb.controlplane.model.Rejection;
-import io.fiberlb.controlplane.disruption.Disruption;
 import io.fiberlb.port.DataPlanePort;
 import io.fiberlb.port.DataPlaneReport;
-import io.fiberlb.port.DesiredLoadBalancer;
-import io.fiberlb.port.RuntimeCommand;
-import io.fiberlb.port.StatsSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -68,21 +54,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  */
 public final class LoadBalancerEntity
     extends EventSourcedBehaviorWithEnforcedReplies<LoadBalancerProtocol.Command, LoadBalancerEvent, LoadBalancerState>
-    implements LoadBalancerProtocol {
+    implements LoadBalancerProtocol, LifecycleSagas.Host {
 
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "LoadBalancer");
 
-
-  private record StepsDone(String vip, String vipPool, Rejection rejection, String failure) implements Command {}
-
-  private record CompensationDone(String failure) implements Command {}
-
-  private record CleanupDone(String failure) implements Command {}
-
-  /** @param vip the VIP a restore's steps took (empty otherwise) */
-  private record CheckDone(Rejection rejection, String failure, String vip) implements Command {}
-
-  private record Retry(String why) implements Command {}
 
   private record Idle(long at) implements Command {}
 
@@ -125,21 +100,11 @@ public final class LoadBalancerEntity
   private final Map<String, io.fiberlb.controlplane.model.Enums.ProvisioningStatus> binding;
 
   // Transient: what the entity is waiting for. None of it is state; after a crash the journal says what to redo.
-  private final List<ActorRef<Reply>> waiters = new ArrayList<>();
-  private PendingWrite pending;
-  private boolean stepInFlight;
-  private Rejection compensating;
-  private int attempt;
   private String projectTag = "";
 
-  /**
-   * A write that waits for another entity's answer before it is persisted: the event, from the VIP the steps took
-   * (a restore's); with {@code dryRun} it is answered from the state it would make and never persisted.
-   */
-  private record PendingWrite(Function<String, LoadBalancerEvent> event, ActorRef<Reply> replyTo,
-      Function<LoadBalancerState, Reply> reply, boolean dryRun) {}
 
-  private final RestoreSteps restoreSteps;
+  private final LifecycleSagas sagas;
+  private final CheckedWrites checked;
 
   /** The shard was asked to stop this entity: a stop that comes after a restore must start it again. */
   private boolean passivationAsked;
@@ -164,7 +129,8 @@ public final class LoadBalancerEntity
         dataPlane == null ? null : ctx.messageAdapter(DataPlaneReport.class, FromDataPlane::new));
     this.listenerErrors = bridge.listenerErrors();
     this.binding = bridge.binding();
-    this.restoreSteps = new RestoreSteps(lbId, directory, settings, ctx.getSystem(), ctx.getExecutionContext());
+    this.sagas = new LifecycleSagas(lbId, ctx, timers, directory, settings, bridge, this, Effect());
+    this.checked = new CheckedWrites(lbId, ctx, directory, settings, bridge, this, Effect());
   }
 
   @Override
@@ -226,13 +192,13 @@ public final class LoadBalancerEntity
     projectTag = projectTagOf(state);
     publish(state);
     if (state instanceof Creating c) {
-      runCreationSteps(c);
+      sagas.resume(c);
     } else if (state instanceof Deleted d) {
       if (d.cleanedUp()) {
-        restoreSteps.releaseLeftovers(d.info());
+        checked.releaseLeftovers(d.info());
         scheduleIdle(); // not at once: it may have been woken to be restored
       } else {
-        runCleanup(d);
+        sagas.resume(d);
       }
     } else if (state instanceof Active a) {
       // Heals a project count left high by a crash between a quota reservation and its event.
@@ -251,19 +217,16 @@ public final class LoadBalancerEntity
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onCommand(LoadBalancerState state, Command cmd) {
     // Every event persisted from here on is tagged with the project of the state it applies to.
     projectTag = projectTagOf(state);
-    if (cmd instanceof StepsDone d) return onStepsDone(state, d);
-    if (cmd instanceof CompensationDone d) return onCompensationDone(state, d);
-    if (cmd instanceof CleanupDone d) return onCleanupDone(state, d);
-    if (cmd instanceof CheckDone d) return onCheckDone(state, d);
-    if (cmd instanceof Retry) return onRetry(state);
+    if (LifecycleSagas.owns(cmd)) return sagas.handle(state, cmd);
+    if (cmd instanceof CheckedWrites.CheckDone d) return checked.onCheckDone(state, d);
     if (cmd instanceof FromDataPlane r) return onDataPlaneReport(state, r.report());
     if (cmd instanceof Resume) return Effect().noReply();
     if (cmd instanceof Idle) {
       boolean holdsNothing = state instanceof NotCreated || (state instanceof Deleted d && d.cleanedUp());
-      if (holdsNothing && pending == null && waiters.isEmpty()) passivate.run();
+      if (holdsNothing && checked.idle() && sagas.nobodyWaits()) passivate.run();
       return Effect().noReply();
     }
-    if (pending != null) return Effect().stash();
+    if (!checked.idle()) return Effect().stash();
     if (cmd instanceof Stop) return onStop(state);
     if (state instanceof NotCreated s) return notCreated(s, cmd);
     if (state instanceof Creating s) return creating(s, cmd);
@@ -290,77 +253,13 @@ public final class LoadBalancerEntity
     if (cmd instanceof CreateLoadBalancer c && !c.validateOnly()) {
       Optional<Rejection> reused = CreateRules.reusedRequestId(s.requestId(), s.requestHash(), c.requestHash());
       if (reused.isPresent()) return reject(c.replyTo(), reused.get());
-      waiters.add(c.replyTo());
+      sagas.await(c.replyTo());
       return Effect().noReply();
     }
     if (cmd instanceof GetLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view()));
     if (cmd instanceof GetStatus c) return Effect().reply(c.replyTo(), new StatusReply(s.view(), List.of(), node()));
     // Everything else waits until the load balancer exists (or has failed to).
     return Effect().stash();
-  }
-
-  private void runCreationSteps(Creating c) {
-    if (stepInFlight) return;
-    stepInFlight = true;
-    String range = settings.vipRange();
-    var project = directory.project(c.info().orgId(), c.info().projectId());
-    CompletionStage<StepsDone> steps =
-        this.<ProjectEntity.Command, ProjectEntity.Reply>ask(project, r -> new ProjectEntity.Register(lbId, c.info().name(), r))
-            .thenComposeAsync(reply -> {
-              if (reply instanceof ProjectEntity.Refused r) {
-                return CompletableFuture.completedFuture(new StepsDone("", "", r.rejection(), null));
-              }
-              return this.<VipPoolEntity.Command, VipPoolEntity.Reply>ask(directory.vipPool(range),
-                      r -> new VipPoolEntity.Allocate(lbId, c.requestedVip(), r))
-                  .thenApply(v -> new StepsDone(v.address(), range, v.rejection(), null));
-            }, ctx.getExecutionContext());
-    ctx.pipeToSelf(steps, (ok, err) -> ok != null ? ok : new StepsDone("", "", null, String.valueOf(err)));
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onStepsDone(LoadBalancerState state, StepsDone d) {
-    stepInFlight = false;
-    if (!(state instanceof Creating c)) return Effect().noReply();
-    if (d.failure() != null) return retryLater("create steps: " + d.failure());
-    if (d.rejection() != null) {
-      compensating = d.rejection();
-      runCompensation(c);
-      return Effect().noReply();
-    }
-    attempt = 0;
-    var meta = EventMeta.system(c.requestId(), "CreateLoadBalancer",
-        "name registered with the project and VIP " + d.vip() + " allocated from " + d.vipPool());
-    return unstashing(persist(new LoadBalancerEvent.Created(d.vip(), d.vipPool(), meta))
-        .thenRun((Active a) -> replyToWaiters(new LoadBalancerReply(a.view(listenerErrors, binding))))
-        .thenUnstashAll());
-  }
-
-  /** A create step was refused: give back whatever the earlier steps took, then record the failure. */
-  private void runCompensation(Creating c) {
-    if (stepInFlight) return;
-    stepInFlight = true;
-    var project = directory.project(c.info().orgId(), c.info().projectId());
-    CompletionStage<CompensationDone> undo =
-        this.<ProjectEntity.Command, ProjectEntity.Reply>ask(project, r -> new ProjectEntity.Unregister(lbId, r))
-            .thenComposeAsync(x -> this.<VipPoolEntity.Command, VipPoolEntity.Reply>ask(
-                directory.vipPool(settings.vipRange()), r -> new VipPoolEntity.Release(lbId, r)), ctx.getExecutionContext())
-            .thenApply(x -> new CompensationDone(null));
-    ctx.pipeToSelf(undo, (ok, err) -> ok != null ? ok : new CompensationDone(String.valueOf(err)));
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onCompensationDone(LoadBalancerState state, CompensationDone d) {
-    stepInFlight = false;
-    if (!(state instanceof Creating c) || compensating == null) return Effect().noReply();
-    if (d.failure() != null) return retryLater("undo create: " + d.failure());
-    Rejection why = compensating;
-    compensating = null;
-    attempt = 0;
-    var meta = EventMeta.system(c.requestId(), "CreateLoadBalancer", "create refused and undone: " + why.message());
-    return unstashing(persist(new LoadBalancerEvent.CreationFailed(why, meta))
-        .thenRun(() -> {
-          replyToWaiters(new Rejected(why));
-          scheduleIdle();
-        })
-        .thenUnstashAll());
   }
 
   // ------------------------------------------------------------------ active
@@ -386,7 +285,7 @@ public final class LoadBalancerEntity
     if (cmd instanceof ListChildren c) return onListChildren(s, c);
     if (cmd instanceof UpdateChild c) return carryOut(s, writes(c).updateChild(s, c), c);
     if (cmd instanceof DeleteChild c) return carryOut(s, writes(c).deleteChild(s, c), c);
-    if (cmd instanceof RollBack c) return onRollBack(s, c);
+    if (cmd instanceof RollBack c) return checked.rollBack(s, c);
     throw new IllegalArgumentException("unknown command " + cmd.getClass().getSimpleName());
   }
 
@@ -411,98 +310,21 @@ public final class LoadBalancerEntity
     return Effect().reply(c.replyTo(), new ChildrenReply(items, next));
   }
 
-  // ------------------------------------------------------------------ rollback and restore
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onRollBack(Active s, RollBack c) {
-    Optional<Rejection> stale = checkVersion(c.expectedVersion(), s.version(), "load balancer");
-    if (stale.isPresent()) return reject(c.replyTo(), stale.get());
-    if (c.newVip()) {
-      return reject(c.replyTo(), Rejection.precondition("new_vip: load balancer " + lbId
-          + " is not deleted; a live load balancer keeps its VIP"));
-    }
-    var outcome = Rollback.plan(s, c.target(), c.toVersion(), "", "", EventMeta.of(c.caller(), c.command()));
-    if (outcome.rejection() != null) return reject(c.replyTo(), outcome.rejection());
-    if (outcome.event() == null) return Effect().reply(c.replyTo(), new RolledBackReply(s, s, c.dryRun(), stats().stats()));
-    Active after = outcome.after();
-    var check = ask(directory.project(s.info().orgId(), s.info().projectId()),
-        (ActorRef<ProjectEntity.Reply> r) -> new ProjectEntity.Adopt(lbId, after.info().name(), after.usage(), c.dryRun(), r));
-    return checkThenPersist(check, vip -> outcome.event(), c.replyTo(),
-        ns -> new RolledBackReply(s, (Active) ns, c.dryRun(), stats().stats()), c.dryRun());
-  }
-
-  /**
-   * A deleted load balancer brought back: its VIP first (the old one unless a new one is asked for), then its name
-   * and quotas in the project; a refusal of the second gives the VIP back. Then one event, as a rollback's.
-   */
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onRestore(Deleted s, RollBack c) {
-    Optional<Rejection> stale = checkVersion(c.expectedVersion(), s.version(), "load balancer");
-    if (stale.isPresent()) return reject(c.replyTo(), stale.get());
-    if (!s.cleanedUp()) {
-      return reject(c.replyTo(), Rejection.unavailable("load balancer " + lbId
-          + " is still giving back its VIP and name after its delete; nothing was changed, retry in a moment"));
-    }
-    String old = s.info().vipAddress();
-    String range = c.newVip() || s.info().vipPool().isEmpty() ? settings.vipRange() : s.info().vipPool();
-    String wanted = c.newVip() ? "" : old;
-    var meta = EventMeta.of(c.caller(), c.command());
-    // Planned with the old VIP to check the tree; the event is made again with the VIP the steps took.
-    var outcome = Rollback.plan(s, c.target(), c.toVersion(), old, range, meta);
-    if (outcome.rejection() != null) return reject(c.replyTo(), outcome.rejection());
-    Active after = outcome.after();
-    CompletionStage<CheckDone> steps = restoreSteps.run(s.info(), range, wanted, after.info().name(), after.usage(),
-        c.dryRun()).thenApply(r -> new CheckDone(r.refused(), null, r.vip()));
-    var base = outcome.event();
-    Function<String, LoadBalancerEvent> event = vip -> new LoadBalancerEvent.RolledBack(base.fromVersion(),
-        base.toVersion(), base.name(), base.description(), base.adminStateUp(), base.tags(), base.children(),
-        base.removedChildIds(), vip, range, base.meta());
-    return stepsThenPersist(steps, event, c.replyTo(),
-        ns -> new RolledBackReply(s, (Active) ns, c.dryRun(), stats().stats()), c.dryRun());
-  }
-
   // ------------------------------------------------------------------ deleted
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> deleted(Deleted s, Command cmd) {
     Caller caller = callerOf(cmd);
     if (cmd instanceof DeleteLoadBalancer c && caller.owns(s.info()) && !s.cleanedUp()) {
       if (c.validateOnly()) return carryOut(s, Decision.answer(new DeletedReply(s.version())), c);
-      waiters.add(c.replyTo());
+      sagas.await(c.replyTo());
       return Effect().noReply();
     }
     if (cmd instanceof CreateLoadBalancer c && caller.owns(s.info())) {
       return reject(c.replyTo(), Rejection.precondition("request_id: already used to create load balancer " + lbId
           + ", which has since been deleted; use a new request_id"));
     }
-    if (cmd instanceof RollBack c && caller.owns(s.info())) return onRestore(s, c);
+    if (cmd instanceof RollBack c && caller.owns(s.info())) return checked.restore(s, c);
     return replyNotFound(cmd);
-  }
-
-  private void runCleanup(Deleted d) {
-    if (stepInFlight) return;
-    stepInFlight = true;
-    LoadBalancerInfo info = d.info();
-    String range = info.vipPool().isEmpty() ? settings.vipRange() : info.vipPool();
-    CompletionStage<CleanupDone> steps =
-        this.<VipPoolEntity.Command, VipPoolEntity.Reply>ask(directory.vipPool(range), r -> new VipPoolEntity.Release(lbId, r))
-            .thenComposeAsync(x -> this.<ProjectEntity.Command, ProjectEntity.Reply>ask(
-                directory.project(info.orgId(), info.projectId()), r -> new ProjectEntity.Unregister(lbId, r)),
-                ctx.getExecutionContext())
-            .thenApply(x -> new CleanupDone(null));
-    ctx.pipeToSelf(steps, (ok, err) -> ok != null ? ok : new CleanupDone(String.valueOf(err)));
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onCleanupDone(LoadBalancerState state, CleanupDone d) {
-    stepInFlight = false;
-    if (!(state instanceof Deleted del) || del.cleanedUp()) return Effect().noReply();
-    if (d.failure() != null) return retryLater("delete cleanup: " + d.failure());
-    attempt = 0;
-    var meta = EventMeta.system(del.requestId(), "DeleteLoadBalancer",
-        "VIP " + del.info().vipAddress() + " released and name unregistered after delete");
-    return persist(new LoadBalancerEvent.CleanedUp(meta))
-        .thenRun((Deleted done) -> {
-          replyToWaiters(new DeletedReply(done.version()));
-          scheduleIdle(); // a restore may follow soon: leave memory only when idle, as an unknown id does
-        })
-        .thenNoReply();
   }
 
   // ------------------------------------------------------------------ data plane
@@ -512,7 +334,8 @@ public final class LoadBalancerEntity
    * data plane by one path: it is handed what should run and converges on it. Health transitions do not: see
    * {@link DataPlaneBridge#report}.
    */
-  private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<LoadBalancerEvent, LoadBalancerState> persist(
+  @Override
+  public org.apache.pekko.persistence.typed.javadsl.EffectBuilder<LoadBalancerEvent, LoadBalancerState> persist(
       LoadBalancerEvent event) {
     return Effect().persist(event).thenRun(this::publish);
   }
@@ -558,25 +381,17 @@ public final class LoadBalancerEntity
     if (event instanceof LoadBalancerEvent.CreationStarted) {
       timers.cancel("idle");
       return persist(event)
-          .thenRun((Creating created) -> {
-            waiters.add(c.replyTo());
-            attempt = 0;
-            runCreationSteps(created);
-          })
+          .thenRun((Creating created) -> sagas.started(created, c.replyTo()))
           .thenNoReply();
     }
     if (event instanceof LoadBalancerEvent.Deleted) {
       return persist(event)
-          .thenRun((Deleted deleted) -> {
-            waiters.add(c.replyTo());
-            attempt = 0;
-            runCleanup(deleted);
-          })
+          .thenRun((Deleted deleted) -> sagas.deleted(deleted, c.replyTo()))
           .thenNoReply();
     }
     if (w.project() != null) {
       LoadBalancerInfo info = ((Active) s).info();
-      return checkThenPersist(ask(directory.project(info.orgId(), info.projectId()), r -> w.project().take(lbId, r)),
+      return checked.checkThenPersist(ask(directory.project(info.orgId(), info.projectId()), r -> w.project().take(lbId, r)),
           vip -> event, c.replyTo(), w.reply(), false);
     }
     if (event instanceof ChildDeleted) {
@@ -588,115 +403,16 @@ public final class LoadBalancerEntity
     return persist(event).thenReply(c.replyTo(), w.reply()::apply);
   }
 
-  /**
-   * A write's dry run: the event is applied to the state, never persisted, and nothing else is told anything. What
-   * another entity must agree to is asked with its changes-nothing variant (quota, name, the VIP a create would
-   * get). The answer is worked out off the actor (tables for the disruption estimate) from immutable values.
-   */
+  /** A write's dry run ({@link DryRuns#answer}): answered off the actor; nothing persisted, nothing told. */
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> dryRun(LoadBalancerState s, Decision d, WriteCommand c) {
-    StatsSnapshot stats = stats().stats();
-    Map<String, String> errors = Map.copyOf(listenerErrors);
-    CompletionStage<Reply> answer;
-    if (d instanceof Decision.Answer a) {
-      answer = CompletableFuture.completedFuture(DryRuns.of(s, s, a.reply(), stats, errors));
-    } else {
-      var w = (Decision.Write) d;
-      CompletionStage<LoadBalancerState> after;
-      if (w.event() instanceof LoadBalancerEvent.CreationStarted started) {
-        String range = settings.vipRange();
-        after = this.<VipPoolEntity.Command, VipPoolEntity.Reply>ask(directory.vipPool(range),
-                r -> new VipPoolEntity.CheckAllocate(lbId, started.requestedVip(), r))
-            .thenApply(v -> {
-              if (v.rejection() != null) throw new DryRuns.Refused(v.rejection());
-              return s.apply(started).apply(new LoadBalancerEvent.Created(v.address(), range,
-                  EventMeta.system(c.caller().requestId(), "CreateLoadBalancer", "dry run")));
-            });
-      } else if (w.project() != null) {
-        LoadBalancerInfo info = ((Active) s).info();
-        after = this.<ProjectEntity.Command, ProjectEntity.Reply>ask(directory.project(info.orgId(), info.projectId()),
-                r -> w.project().ask(lbId, r))
-            .thenApply(reply -> {
-              if (reply instanceof ProjectEntity.Refused f) throw new DryRuns.Refused(f.rejection());
-              return s.apply(w.event());
-            });
-      } else {
-        after = CompletableFuture.completedFuture(s.apply(w.event()));
-      }
-      answer = after.thenApplyAsync(ns -> DryRuns.of(s, ns, w.reply().apply(ns), stats, errors),
-          ctx.getExecutionContext());
-    }
     ActorRef<Reply> replyTo = c.replyTo();
-    answer.whenComplete((reply, err) -> replyTo.tell(reply != null ? reply : new Rejected(DryRuns.rejection(err))));
+    DryRuns.answer(lbId, s, d, c, bridge.stats(), Map.copyOf(listenerErrors), directory, settings, ctx.getSystem(),
+            ctx.getExecutionContext())
+        .whenComplete((reply, err) -> replyTo.tell(reply != null ? reply : new Rejected(DryRuns.rejection(err))));
     return Effect().noReply();
   }
 
   // ------------------------------------------------------------------ shared machinery
-
-  /**
-   * Ask another entity, then persist {@code event} if it agreed. Every other command is stashed until the answer
-   * comes, so the event is still right for the state when it is persisted.
-   */
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> checkThenPersist(CompletionStage<ProjectEntity.Reply> check,
-      Function<String, LoadBalancerEvent> event, ActorRef<Reply> replyTo, Function<LoadBalancerState, Reply> reply,
-      boolean dryRun) {
-    return stepsThenPersist(check.thenApply(r -> new CheckDone(
-        r instanceof ProjectEntity.Refused f ? f.rejection() : null, null, "")), event, replyTo, reply, dryRun);
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> stepsThenPersist(CompletionStage<CheckDone> check,
-      Function<String, LoadBalancerEvent> event, ActorRef<Reply> replyTo, Function<LoadBalancerState, Reply> reply,
-      boolean dryRun) {
-    pending = new PendingWrite(event, replyTo, reply, dryRun);
-    ctx.pipeToSelf(check, (r, err) -> err != null ? new CheckDone(null, String.valueOf(err), "") : r);
-    return Effect().noReply();
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onCheckDone(LoadBalancerState state, CheckDone d) {
-    PendingWrite p = pending;
-    pending = null;
-    if (p == null) return Effect().noReply();
-    if (d.failure() != null || d.rejection() != null) {
-      Rejection why = d.rejection() != null ? d.rejection()
-          : Rejection.unavailable("the project directory did not answer in time (" + d.failure() + "); nothing was changed, retry");
-      p.replyTo().tell(new Rejected(why));
-      return unstashing(Effect().none().thenUnstashAll());
-    }
-    if (p.dryRun()) { // the state the event would make, by the same pure handler; nothing persisted
-      p.replyTo().tell(p.reply().apply(state.apply(p.event().apply(d.vip()))));
-      return unstashing(Effect().none().thenUnstashAll());
-    }
-    return unstashing(persist(p.event().apply(d.vip())).thenRun(ns -> p.replyTo().tell(p.reply().apply(ns)))
-        .thenUnstashAll());
-  }
-
-  /**
-   * Pekko's Java DSL types {@code thenUnstashAll()} as a plain Effect, but the object it returns is the same
-   * EffectImpl that implements ReplyEffect. With enforced replies the handler must return a ReplyEffect; the
-   * replies of these effects are sent by their side effects (or were sent already).
-   */
-  @SuppressWarnings("unchecked")
-  private static ReplyEffect<LoadBalancerEvent, LoadBalancerState> unstashing(Effect<LoadBalancerEvent, LoadBalancerState> e) {
-    return (ReplyEffect<LoadBalancerEvent, LoadBalancerState>) e;
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onRetry(LoadBalancerState state) {
-    if (state instanceof Creating c) {
-      if (compensating != null) runCompensation(c);
-      else runCreationSteps(c);
-    } else if (state instanceof Deleted d && !d.cleanedUp()) {
-      runCleanup(d);
-    }
-    return Effect().noReply();
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> retryLater(String what) {
-    long min = settings.retryBackoffMin().toMillis();
-    long delay = Math.min(settings.retryBackoffMax().toMillis(), min << Math.min(attempt, 10));
-    attempt++;
-    ctx.getLog().warn("load balancer {}: {}; retrying in {} ms", lbId, what, delay);
-    timers.startSingleTimer("retry", new Retry(what), Duration.ofMillis(delay));
-    return Effect().noReply();
-  }
 
   /**
    * Stopping by the shard's request. An entity with an unfinished create or delete wakes itself up again through
@@ -709,13 +425,9 @@ public final class LoadBalancerEntity
     return Effect().stop().thenNoReply();
   }
 
-  private void scheduleIdle() {
+  @Override
+  public void scheduleIdle() {
     timers.startSingleTimer("idle", new Idle(System.currentTimeMillis()), settings.idlePassivation());
-  }
-
-  private void replyToWaiters(Reply reply) {
-    waiters.forEach(w -> w.tell(reply));
-    waiters.clear();
   }
 
   private <Req, Res> CompletionStage<Res> ask(RecipientRef<Req> target,
@@ -733,11 +445,6 @@ public final class LoadBalancerEntity
     return reject(replyTo, Rejection.notFound("load balancer " + lbId + " not found"));
   }
 
-  private static Optional<Rejection> checkVersion(Long expected, long actual, String what) {
-    if (expected == null || expected == actual) return Optional.empty();
-    return Optional.of(Rejection.aborted("expected_version: " + what + " is at version " + actual + ", not " + expected
-        + "; read it again and retry"));
-  }
 
   private static Caller callerOf(Command cmd) {
     return cmd instanceof UserCommand u ? u.caller() : null;

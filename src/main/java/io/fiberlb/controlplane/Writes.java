@@ -158,7 +158,7 @@ record Writes(String lbId, Map<String, String> listenerErrors,
     return Rejection.notFound(kind.noun() + " " + id + " not found in load balancer " + lbId);
   }
 
-  private static Optional<Rejection> checkVersion(Long expected, long actual, String what) {
+  static Optional<Rejection> checkVersion(Long expected, long actual, String what) {
     if (expected == null || expected == actual) return Optional.empty();
     return Optional.of(Rejection.aborted("expected_version: " + what + " is at version " + actual + ", not " + expected
         + "; read it again and retry"));
