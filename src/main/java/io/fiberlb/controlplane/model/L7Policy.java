@@ -159,8 +159,7 @@ public record L7Policy(
     var pool = (Pool) tree.children().get(redirectPoolId);
     if (!listener.protocol().poolProtocols().contains(pool.protocol())) {
       return Optional.of(Rejection.precondition("l7policy.redirect_pool_id: pool " + redirectPoolId + " is a "
-          + pool.protocol() + " pool; a " + listener.protocol() + " listener takes "
-          + Pool.protocolsFor(listener.protocol())));
+          + pool.protocol() + " pool; " + Pool.protocolsFor(listener.protocol())));
     }
     return Optional.empty();
   }

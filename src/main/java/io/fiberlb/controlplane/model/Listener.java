@@ -187,7 +187,7 @@ public record Listener(
     Protocol pp = ((Pool) tree.children().get(defaultPoolId)).protocol();
     if (!protocol.poolProtocols().contains(pp)) { // Octavia: ListenerPoolProtocolMismatch, 409
       return Optional.of(Rejection.precondition("listener.default_pool_id: pool " + defaultPoolId + " is a " + pp
-          + " pool; a " + protocol + " listener takes " + Pool.protocolsFor(protocol)));
+          + " pool; " + Pool.protocolsFor(protocol)));
     }
     return Optional.empty();
   }

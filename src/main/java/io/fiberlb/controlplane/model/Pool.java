@@ -62,9 +62,14 @@ public record Pool(
     return Kind.POOL;
   }
 
-  /** The pool protocols a listener of {@code listener} takes, for messages. */
+  /** The pool protocols a listener of {@code listener} takes, for messages: "a UDP listener needs a UDP pool". */
   static String protocolsFor(Protocol listener) {
-    return listener.poolProtocols().stream().map(Enum::name).collect(Collectors.joining(", ")) + " pools";
+    List<Protocol> fit = listener.poolProtocols();
+    if (fit.size() == 1) return "a " + listener + " listener needs a " + fit.get(0) + " pool";
+    String names = fit.stream().map(Enum::name).collect(Collectors.joining(", "));
+    int last = names.lastIndexOf(", ");
+    return "a " + listener + " listener takes " + names.substring(0, last) + " or " + names.substring(last + 2)
+        + " pools";
   }
 
   /** The health check types a pool of {@code protocol} takes, for messages. */
