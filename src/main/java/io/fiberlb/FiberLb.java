@@ -238,6 +238,7 @@ public final class FiberLb {
         failover);
     List<ServiceDescription> served = List.of(LoadBalancerService.description, ListenerService.description,
         PoolService.description, BackendService.description, HealthCheckService.description,
+        io.fiberlb.api.v1.L7PolicyService.description, io.fiberlb.api.v1.L7RuleService.description,
         AuditService.description, HistoryService.description, ClusterService.description, QuotaService.description,
         CertificateService.description, Health.description);
     var audit = new AuditServiceImpl(system, gw, AuditSettings.from(config.getConfig("fiberlb.audit")));
@@ -246,10 +247,16 @@ public final class FiberLb {
     @SuppressWarnings("unchecked")
     Function<HttpRequest, CompletionStage<HttpResponse>> services = ServiceHandler.concatOrNotFound(
         LoadBalancerServicePowerApiHandlerFactory.partial(new LoadBalancerServiceImpl(gw), LoadBalancerService.name, mat, eh, system),
-        ListenerServicePowerApiHandlerFactory.partial(new ListenerServiceImpl(gw), ListenerService.name, mat, eh, system),
+        ListenerServicePowerApiHandlerFactory.partial(new ListenerServiceImpl(gw, new io.fiberlb.controlplane.certificate.StoredCertificateRefs(
+            certificates.store(), system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()),
+            java.time.Clock.systemUTC())), ListenerService.name, mat, eh, system),
         PoolServicePowerApiHandlerFactory.partial(new PoolServiceImpl(gw), PoolService.name, mat, eh, system),
         BackendServicePowerApiHandlerFactory.partial(new BackendServiceImpl(gw), BackendService.name, mat, eh, system),
         HealthCheckServicePowerApiHandlerFactory.partial(new HealthCheckServiceImpl(gw), HealthCheckService.name, mat, eh, system),
+        io.fiberlb.api.v1.L7PolicyServicePowerApiHandlerFactory.partial(new io.fiberlb.api.L7PolicyServiceImpl(gw),
+            io.fiberlb.api.v1.L7PolicyService.name, mat, eh, system),
+        io.fiberlb.api.v1.L7RuleServicePowerApiHandlerFactory.partial(new io.fiberlb.api.L7RuleServiceImpl(gw),
+            io.fiberlb.api.v1.L7RuleService.name, mat, eh, system),
         AuditServicePowerApiHandlerFactory.partial(audit, AuditService.name, mat, eh, system),
         HistoryServicePowerApiHandlerFactory.partial(new HistoryServiceImpl(gw, audit.pastStates()), HistoryService.name,
             mat, eh, system),

@@ -5,13 +5,16 @@ import static io.fiberlb.api.ControlPlaneGateway.id;
 
 import io.fiberlb.api.v1.DeleteResponse;
 import io.fiberlb.controlplane.LoadBalancerEntity;
-import io.fiberlb.controlplane.LoadBalancerEntity.ChildReply;
-import io.fiberlb.controlplane.LoadBalancerEntity.ChildrenReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.ChildReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.ChildrenReply;
 import io.fiberlb.controlplane.Views.ChildView;
 import io.fiberlb.controlplane.model.Caller;
 import io.fiberlb.controlplane.model.ChildPatch;
 import io.fiberlb.controlplane.model.Enums.Kind;
+import io.fiberlb.controlplane.model.Rejection;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
@@ -19,8 +22,8 @@ import com.google.protobuf.Message;
 import org.apache.pekko.grpc.javadsl.Metadata;
 
 /**
- * Create/get/list/update/delete of one kind of child resource: the four child services differ only in their wire
- * messages, so they share this.
+ * Create/get/list/update/delete of one kind of child resource: the child services differ only in their wire
+ * messages (each service's file maps them: it is the API's description of its kind), so they share this.
  *
  * @param <P> the wire message of the kind
  */
@@ -38,17 +41,39 @@ final class ChildCalls<P> {
     this.toWire = toWire;
   }
 
-  /** @param poolId the parent pool (backends only), else null */
-  CompletionStage<P> create(Message in, Metadata md, String lbId, String poolId, Supplier<ChildPatch> patch, String requestId) {
+  /**
+   * What must hold of a patch before it is sent to the entity, that the entity cannot check itself (certificate
+   * ids, which another store keeps): empty when it holds, else why not.
+   */
+  interface Precheck {
+    CompletionStage<Optional<Rejection>> check(Caller caller, ChildPatch patch);
+
+    Precheck NONE = (caller, patch) -> CompletableFuture.completedFuture(Optional.empty());
+  }
+
+  /** @param parentId the parent ({@link Kind#parent}: a backend's pool, a policy's listener...), else null */
+  CompletionStage<P> create(Message in, Metadata md, String lbId, String parentId, Supplier<ChildPatch> patch,
+      String requestId) {
+    return create(in, md, lbId, parentId, patch, requestId, Precheck.NONE);
+  }
+
+  CompletionStage<P> create(Message in, Metadata md, String lbId, String parentId, Supplier<ChildPatch> patch,
+      String requestId, Precheck precheck) {
     return guard(in, () -> {
       Caller caller = gw.caller(md, requestId);
       String lb = id("load_balancer_id", lbId);
-      String pool = poolId == null ? "" : id("pool_id", poolId);
+      String parent = parentId == null ? "" : id(kind.parentField, parentId);
       ChildPatch p = patch.get();
       boolean dryRun = DryRunAnswers.asked(in);
-      return gw.ask(lb, r -> new LoadBalancerEntity.CreateChild(caller, pool, p, requestId, r,
-          ControlPlaneGateway.requestHash(in), dryRun), reply -> written(lb, reply));
+      return checked(precheck, caller, p, () -> gw.ask(lb, r -> new LoadBalancerEntity.CreateChild(caller, parent, p,
+          requestId, r, ControlPlaneGateway.requestHash(in), dryRun), reply -> written(lb, reply)));
     });
+  }
+
+  private static <T> CompletionStage<T> checked(Precheck precheck, Caller caller, ChildPatch p,
+      Supplier<CompletionStage<T>> then) {
+    return precheck.check(caller, p).thenCompose(refused -> refused.isPresent()
+        ? CompletableFuture.<T>failedFuture(Errors.toStatus(refused.get())) : then.get());
   }
 
   CompletionStage<P> get(Message in, Metadata md, String lbId, String id) {
@@ -60,12 +85,12 @@ final class ChildCalls<P> {
     });
   }
 
-  /** @param poolId filter to one pool (backends only), empty for all */
-  CompletionStage<Page<P>> list(Message in, Metadata md, String lbId, String poolId, int pageSize, String pageToken) {
+  /** @param parentId filter to one parent (backends of a pool...), empty for all */
+  CompletionStage<Page<P>> list(Message in, Metadata md, String lbId, String parentId, int pageSize, String pageToken) {
     return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       String lb = id("load_balancer_id", lbId);
-      String pool = poolId.isEmpty() ? "" : id("pool_id", poolId);
+      String pool = parentId.isEmpty() ? "" : id(kind.parentField, parentId);
       int size = ControlPlaneGateway.pageSize(pageSize);
       String scope = ControlPlaneGateway.listScope(caller, kind.name(), lb + "/" + pool);
       long after = ControlPlaneGateway.decodeToken(pageToken, scope);
@@ -78,14 +103,19 @@ final class ChildCalls<P> {
   }
 
   CompletionStage<P> update(Message in, Metadata md, String lbId, String id, Supplier<ChildPatch> patch, Long expectedVersion) {
+    return update(in, md, lbId, id, patch, expectedVersion, Precheck.NONE);
+  }
+
+  CompletionStage<P> update(Message in, Metadata md, String lbId, String id, Supplier<ChildPatch> patch,
+      Long expectedVersion, Precheck precheck) {
     return guard(in, () -> {
       Caller caller = gw.caller(md, "");
       String lb = id("load_balancer_id", lbId);
       String child = id("id", id);
       ChildPatch p = patch.get();
       boolean dryRun = DryRunAnswers.asked(in);
-      return gw.ask(lb, r -> new LoadBalancerEntity.UpdateChild(caller, kind, child, p, expectedVersion, r, dryRun),
-          reply -> written(lb, reply));
+      return checked(precheck, caller, p, () -> gw.ask(lb, r -> new LoadBalancerEntity.UpdateChild(caller, kind,
+          child, p, expectedVersion, r, dryRun), reply -> written(lb, reply)));
     });
   }
 

@@ -8,8 +8,8 @@ import io.fiberlb.api.v1.FlowMove;
 import io.fiberlb.api.v1.LoadBalancerSnapshot;
 import io.fiberlb.api.v1.OpenConnections;
 import io.fiberlb.api.v1.PoolDisruption;
-import io.fiberlb.controlplane.LoadBalancerEntity.DryRunReply;
-import io.fiberlb.controlplane.LoadBalancerEntity.Reply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.DryRunReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.Reply;
 import io.fiberlb.controlplane.disruption.Disruption;
 import java.util.function.Function;
 

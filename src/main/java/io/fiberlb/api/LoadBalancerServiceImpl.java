@@ -24,7 +24,7 @@ import io.fiberlb.api.v1.UpdateLoadBalancerRequest;
 import io.fiberlb.controlplane.CreateRules;
 import io.fiberlb.controlplane.DryRuns;
 import io.fiberlb.controlplane.LoadBalancerEntity;
-import io.fiberlb.controlplane.LoadBalancerEntity.LoadBalancerReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.LoadBalancerReply;
 import io.fiberlb.controlplane.Views.ChildView;
 import io.fiberlb.controlplane.model.Backend;
 import io.fiberlb.controlplane.model.Caller;

@@ -44,10 +44,12 @@ public final class Snapshots {
     String id = tree.lb().info().id();
     for (ChildView v : tree.children()) {
       switch (v.child().kind()) {
-        case LISTENER -> out.addListeners(ProtoMapper.listener(id, v));
-        case POOL -> out.addPools(ProtoMapper.pool(id, v));
-        case BACKEND -> out.addBackends(ProtoMapper.backend(id, v));
-        case HEALTH_CHECK -> out.addHealthChecks(ProtoMapper.healthCheck(id, v));
+        case LISTENER -> out.addListeners(ListenerServiceImpl.toWire(id, v));
+        case POOL -> out.addPools(PoolServiceImpl.toWire(id, v));
+        case BACKEND -> out.addBackends(BackendServiceImpl.toWire(id, v));
+        case HEALTH_CHECK -> out.addHealthChecks(HealthCheckServiceImpl.toWire(id, v));
+        case L7_POLICY -> out.addL7Policies(L7PolicyServiceImpl.toWire(id, v));
+        case L7_RULE -> out.addL7Rules(L7RuleServiceImpl.toWire(id, v));
       }
     }
     return out.build();
@@ -72,6 +74,8 @@ public final class Snapshots {
     children(out, "pool", byId(from.getPoolsList()), byId(to.getPoolsList()));
     children(out, "backend", byId(from.getBackendsList()), byId(to.getBackendsList()));
     children(out, "health_check", byId(from.getHealthChecksList()), byId(to.getHealthChecksList()));
+    children(out, "l7policy", byId(from.getL7PoliciesList()), byId(to.getL7PoliciesList()));
+    children(out, "l7rule", byId(from.getL7RulesList()), byId(to.getL7RulesList()));
     return out;
   }
 

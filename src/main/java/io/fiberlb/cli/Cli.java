@@ -50,6 +50,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         PoolCommands.class,
         BackendCommands.class,
         HealthCheckCommands.class,
+        L7PolicyCommands.class,
+        L7RuleCommands.class,
         AuditCommands.class,
         TokenCommands.class,
         ClusterCommands.class,

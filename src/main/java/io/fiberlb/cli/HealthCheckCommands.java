@@ -44,10 +44,20 @@ final class HealthCheckCommands extends ResourceCommands<HealthCheckServiceClien
     @Option(names = "--type", order = 11, paramLabel = "TYPE", converter = Flags.HealthCheckTypeValue.class,
         completionCandidates = Flags.HealthCheckTypeValue.class,
         description = "One of ${COMPLETION-CANDIDATES}. TCP probes by connecting, HTTP by a request that must"
-            + " answer with --expected-codes (both for TCP pools). UDP_CONNECT (UDP pools only) sends one datagram:"
+            + " answer with --expected-codes, HTTPS the same over TLS, TLS_HELLO by a TLS handshake (all for TCP,"
+            + " HTTP and PROXY pools). UDP_CONNECT (UDP pools only) sends one datagram:"
             + " an ICMP port unreachable fails it (refused); a reply, or silence until --timeout, passes, as in"
             + " Octavia. Required on create.")
     HealthCheck.Type type;
+
+    @Option(names = "--domain-name", order = 21, paramLabel = "HOST",
+        description = "HTTP and HTTPS only: the Host header sent, like api.example.com (needs --http-version 1.1)."
+            + " Default on create: none.")
+    String domainName;
+
+    @Option(names = "--http-version", order = 22, paramLabel = "VERSION",
+        description = "HTTP and HTTPS only: 1.0 or 1.1. Default on create: 1.0.")
+    String httpVersion;
 
     @Option(names = "--interval", order = 12, paramLabel = "DURATION", converter = Flags.DurationValue.class,
         description = "Time between two probes of a backend, 100ms..1h. Default on create: 5s.")
@@ -89,6 +99,8 @@ final class HealthCheckCommands extends ResourceCommands<HealthCheckServiceClien
       set(httpMethod, b::setHttpMethod);
       set(urlPath, b::setUrlPath);
       set(expectedCodes, b::setExpectedCodes);
+      set(domainName, b::setDomainName);
+      set(httpVersion, b::setHttpVersion);
       set(adminStateUp, b::setAdminStateUp);
       set(tags(), t -> b.addAllTags(t).setTagsSet(true));
       return b.build();

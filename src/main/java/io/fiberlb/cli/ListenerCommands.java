@@ -49,9 +49,10 @@ final class ListenerCommands extends ResourceCommands<ListenerServiceClient> {
 
     @Option(names = "--protocol", order = 12, paramLabel = "PROTOCOL", converter = Flags.ProtocolValue.class,
         completionCandidates = Flags.ProtocolValue.class,
-        description = "One of ${COMPLETION-CANDIDATES} (TCP and UDP are served; UDP needs the netty engine and a"
-            + " UDP default pool, and its flows end after --timeout-client-idle). A TCP and a UDP listener may share"
-            + " a port number. Cannot change after create. Default on create: TCP.")
+        description = "One of TCP, UDP, HTTP, TERMINATED_HTTPS (UDP needs the netty engine and a"
+            + " UDP default pool, and its flows end after --timeout-client-idle; HTTP and TERMINATED_HTTPS take HTTP"
+            + " or PROXY pools, L7 policies and --insert-headers; TERMINATED_HTTPS needs --default-tls-container-ref)."
+            + " A TCP and a UDP listener may share a port number. Cannot change after create. Default on create: TCP.")
     Protocol protocol;
 
     @Option(names = "--protocol-port", order = 13, paramLabel = "PORT",
@@ -88,6 +89,47 @@ final class ListenerCommands extends ResourceCommands<ListenerServiceClient> {
             + " Replaces the whole list; --allowed-cidrs '' allows everyone again. Default on create: everyone.")
     List<String> allowedCidrs;
 
+    @Option(names = "--insert-headers", order = 20, split = ",", paramLabel = "NAME=true|false",
+        description = "HTTP and TERMINATED_HTTPS: headers added to each request, like X-Forwarded-For=true; among"
+            + " X-Forwarded-For, X-Forwarded-Port, X-Forwarded-Proto, X-Request-Id. Replaces the whole map;"
+            + " --insert-headers '' adds none.")
+    List<String> insertHeaders;
+
+    @Option(names = "--default-tls-container-ref", order = 21, paramLabel = "CERT",
+        description = "TERMINATED_HTTPS (required there): the id of the certificate served by default.")
+    String defaultTlsContainerRef;
+
+    @Option(names = "--sni-container-refs", order = 22, split = ",", paramLabel = "CERT",
+        description = "TERMINATED_HTTPS: ids of certificates served by the names they cover (SNI), repeatable or"
+            + " comma separated. Replaces the whole list.")
+    List<String> sniContainerRefs;
+
+    @Option(names = "--tls-versions", order = 23, split = ",", paramLabel = "VERSION",
+        description = "TERMINATED_HTTPS: TLSv1.2 and/or TLSv1.3. Default on create: both.")
+    List<String> tlsVersions;
+
+    @Option(names = "--tls-ciphers", order = 24, paramLabel = "LIST",
+        description = "TERMINATED_HTTPS: an OpenSSL cipher list (A:B:C). Default on create: the provider's.")
+    String tlsCiphers;
+
+    @Option(names = "--alpn-protocols", order = 25, split = ",", paramLabel = "PROTOCOL",
+        description = "TERMINATED_HTTPS: offered in order, among h2, http/1.1, http/1.0. Default: http/1.1.")
+    List<String> alpnProtocols;
+
+    @Option(names = "--client-ca-tls-container-ref", order = 26, paramLabel = "CERT",
+        description = "TERMINATED_HTTPS: the id of the CA bundle client certificates must chain to.")
+    String clientCaTlsContainerRef;
+
+    @Option(names = "--client-authentication", order = 27, paramLabel = "MODE",
+        description = "TERMINATED_HTTPS: NONE, OPTIONAL or MANDATORY (those two need"
+            + " --client-ca-tls-container-ref). Default on create: NONE.")
+    io.fiberlb.api.v1.Listener.ClientAuthentication clientAuthentication;
+
+    @Option(names = "--accept-proxy-protocol", order = 28, arity = "1", paramLabel = "true|false",
+        description = "Each client connection starts with a PROXY protocol header (v1 or v2) whose address stands"
+            + " for the client's. Not on UDP. Default on create: false.")
+    Boolean acceptProxyProtocol;
+
     ListenerSpec spec() {
       var b = ListenerSpec.newBuilder();
       set(name, b::setName);
@@ -100,6 +142,22 @@ final class ListenerCommands extends ResourceCommands<ListenerServiceClient> {
       set(timeoutBackendConnect, b::setTimeoutBackendConnect);
       set(timeoutBackendIdle, b::setTimeoutBackendIdle);
       if (allowedCidrs != null) b.addAllAllowedCidrs(Flags.entries(allowedCidrs)).setAllowedCidrsSet(true);
+      if (insertHeaders != null) {
+        for (String entry : Flags.entries(insertHeaders)) {
+          int eq = entry.indexOf('=');
+          if (eq <= 0) throw new Flags.UsageException("--insert-headers: NAME=true|false, got '" + entry + "'");
+          b.putInsertHeaders(entry.substring(0, eq).trim(), entry.substring(eq + 1).trim());
+        }
+        b.setInsertHeadersSet(true);
+      }
+      set(defaultTlsContainerRef, b::setDefaultTlsContainerRef);
+      if (sniContainerRefs != null) b.addAllSniContainerRefs(Flags.entries(sniContainerRefs)).setSniContainerRefsSet(true);
+      if (tlsVersions != null) b.addAllTlsVersions(Flags.entries(tlsVersions)).setTlsVersionsSet(true);
+      set(tlsCiphers, b::setTlsCiphers);
+      if (alpnProtocols != null) b.addAllAlpnProtocols(Flags.entries(alpnProtocols)).setAlpnProtocolsSet(true);
+      set(clientCaTlsContainerRef, b::setClientCaTlsContainerRef);
+      set(clientAuthentication, b::setClientAuthentication);
+      set(acceptProxyProtocol, b::setAcceptProxyProtocol);
       set(adminStateUp, b::setAdminStateUp);
       set(tags(), t -> b.addAllTags(t).setTagsSet(true));
       return b.build();

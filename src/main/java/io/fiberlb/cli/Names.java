@@ -36,7 +36,10 @@ final class Names {
     LISTENER("listener"),
     POOL("pool"),
     BACKEND("backend"),
-    HEALTH_CHECK("health check");
+    HEALTH_CHECK("health check"),
+    L7_POLICY("L7 policy"),
+    /** Rules have no name (as in Octavia): only ids. */
+    L7_RULE("L7 rule");
 
     final String noun;
 
@@ -105,6 +108,8 @@ final class Names {
     return switch (kind) {
       case LOAD_BALANCER -> "lb";
       case HEALTH_CHECK -> "healthcheck";
+      case L7_POLICY -> "l7policy";
+      case L7_RULE -> "l7rule";
       default -> kind.noun;
     };
   }
@@ -124,6 +129,10 @@ final class Names {
       case HEALTH_CHECK -> token -> api.call(api.client(HealthCheckServiceClient::create).listHealthChecks(),
           ListHealthChecksRequest.newBuilder().setLoadBalancerId(lbId).setPageSize(PAGE).setPageToken(token)
               .build());
+      case L7_POLICY -> token -> api.call(api.client(io.fiberlb.api.v1.L7PolicyServiceClient::create)
+          .listL7Policies(), io.fiberlb.api.v1.ListL7PoliciesRequest.newBuilder().setLoadBalancerId(lbId)
+              .setPageSize(PAGE).setPageToken(token).build());
+      case L7_RULE -> throw refused(Status.INVALID_ARGUMENT, "an L7 rule has no name: give its id");
     };
     Message reply = Output.Pages.all(page.apply(""), page);
     @SuppressWarnings("unchecked")

@@ -52,9 +52,11 @@ final class PoolCommands extends ResourceCommands<PoolServiceClient> {
 
     @Option(names = "--protocol", order = 12, paramLabel = "PROTOCOL", converter = Flags.ProtocolValue.class,
         completionCandidates = Flags.ProtocolValue.class,
-        description = "One of ${COMPLETION-CANDIDATES} (TCP and UDP are served). A UDP pool serves UDP"
-            + " listeners and takes UDP_CONNECT health checks; a TCP pool serves TCP listeners and takes TCP or HTTP"
-            + " checks. Cannot change after create. Default on create: TCP.")
+        description = "One of ${COMPLETION-CANDIDATES}. A UDP pool serves UDP"
+            + " listeners and takes UDP_CONNECT health checks; a TCP pool serves TCP listeners and takes TCP, HTTP,"
+            + " HTTPS or TLS_HELLO checks; an HTTP pool serves HTTP, TERMINATED_HTTPS and TCP listeners; PROXY and"
+            + " PROXYV2 pools send a PROXY protocol header to their backends first. Cannot change after create."
+            + " Default on create: TCP.")
     Protocol protocol;
 
     @Option(names = "--lb-algorithm", order = 13, paramLabel = "ALGORITHM",
@@ -67,8 +69,14 @@ final class PoolCommands extends ResourceCommands<PoolServiceClient> {
         converter = Flags.SessionPersistenceValue.class,
         completionCandidates = Flags.SessionPersistenceValue.class,
         description = "One of ${COMPLETION-CANDIDATES}. SOURCE_IP sends a client address to the backend it had"
-            + " before. Default on create: NONE.")
+            + " before; HTTP_COOKIE (HTTP pools) sets a cookie naming the backend; APP_COOKIE (HTTP pools) follows"
+            + " the application's cookie --cookie-name. Default on create: NONE.")
     SessionPersistence.Type sessionPersistence;
+
+    @Option(names = "--cookie-name", order = 17, paramLabel = "NAME",
+        description = "With --session-persistence APP_COOKIE (required there): the application's cookie whose"
+            + " value keeps a client on its backend.")
+    String cookieName;
 
     @Option(names = "--session-persistence-timeout", order = 15, paramLabel = "DURATION",
         converter = Flags.DurationValue.class,
@@ -87,6 +95,9 @@ final class PoolCommands extends ResourceCommands<PoolServiceClient> {
       set(description, b::setDescription);
       set(protocol, b::setProtocol);
       set(lbAlgorithm, b::setLbAlgorithm);
+      if (cookieName != null && sessionPersistence == null) {
+        throw new Flags.UsageException("--cookie-name needs --session-persistence APP_COOKIE too");
+      }
       if (sessionPersistenceTimeout != null && sessionPersistence == null) {
         // The wire carries type and timeout together and refuses a persistence without a type.
         throw new Flags.UsageException(
@@ -95,6 +106,7 @@ final class PoolCommands extends ResourceCommands<PoolServiceClient> {
       if (sessionPersistence != null) {
         var sp = SessionPersistence.newBuilder().setType(sessionPersistence);
         set(sessionPersistenceTimeout, sp::setTimeout);
+        set(cookieName, sp::setCookieName);
         b.setSessionPersistence(sp);
       }
       set(healthCheckId, b::setHealthCheckId);

@@ -1,6 +1,6 @@
 package io.fiberlb.controlplane;
 
-import io.fiberlb.controlplane.LoadBalancerEntity.Reply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.Reply;
 import io.fiberlb.controlplane.model.Rejection;
 import io.fiberlb.controlplane.model.Usage;
 import java.util.function.Function;

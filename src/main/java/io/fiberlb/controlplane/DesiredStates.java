@@ -3,7 +3,14 @@ package io.fiberlb.controlplane;
 import io.fiberlb.controlplane.LoadBalancerState.Active;
 import io.fiberlb.controlplane.model.Backend;
 import io.fiberlb.controlplane.model.Child;
+import io.fiberlb.controlplane.model.Enums;
 import io.fiberlb.controlplane.model.HealthCheck;
+import io.fiberlb.controlplane.model.L7Policy;
+import io.fiberlb.controlplane.model.L7Rule;
+import io.fiberlb.port.DesiredL7Policy;
+import io.fiberlb.port.DesiredL7Rule;
+import io.fiberlb.port.DesiredTls;
+import java.util.Comparator;
 import io.fiberlb.controlplane.model.Listener;
 import io.fiberlb.controlplane.model.LoadBalancerInfo;
 import io.fiberlb.controlplane.model.Pool;
@@ -36,8 +43,9 @@ public final class DesiredStates {
     var pools = new ArrayList<DesiredPool>();
     var backends = new ArrayList<DesiredBackend>();
     var checks = new HashMap<String, DesiredHealthCheck>();
+    Map<String, List<DesiredL7Policy>> policies = policies(state);
     for (Child c : state.children().values()) {
-      if (c instanceof Listener l) listeners.add(listener(l));
+      if (c instanceof Listener l) listeners.add(listener(l, policies.getOrDefault(l.id(), List.of())));
       else if (c instanceof Pool p) pools.add(pool(p));
       else if (c instanceof Backend b) backends.add(backend(b));
       else if (c instanceof HealthCheck h) checks.put(h.id(), healthCheck(h));
@@ -58,15 +66,67 @@ public final class DesiredStates {
     return new RuntimeCommand.Names(state.info().name(), listeners);
   }
 
+  /**
+   * The enabled L7 policies of each listener in position order, each with its enabled rules (in creation order).
+   * Disabled ones stay behind: the data plane only ever sees what applies.
+   */
+  static Map<String, List<DesiredL7Policy>> policies(Active state) {
+    var rules = new HashMap<String, List<DesiredL7Rule>>();
+    var enabled = new ArrayList<L7Policy>();
+    for (Child c : state.children().values()) {
+      if (c instanceof L7Rule r && r.adminStateUp()) rules.computeIfAbsent(r.policyId(), k -> new ArrayList<>()).add(rule(r));
+      else if (c instanceof L7Policy p && p.adminStateUp()) enabled.add(p);
+    }
+    enabled.sort(Comparator.comparingInt(L7Policy::position));
+    var out = new HashMap<String, List<DesiredL7Policy>>();
+    for (L7Policy p : enabled) {
+      out.computeIfAbsent(p.listenerId(), k -> new ArrayList<>()).add(new DesiredL7Policy(p.id(), action(p.action()),
+          p.position(), p.redirectUrl(), p.redirectPrefix(), p.redirectPoolId(), p.redirectHttpCode(),
+          rules.getOrDefault(p.id(), List.of())));
+    }
+    return out;
+  }
+
+  static DesiredL7Rule rule(L7Rule r) {
+    return new DesiredL7Rule(r.id(), DesiredL7Rule.Type.valueOf(r.type().name()),
+        DesiredL7Rule.CompareType.valueOf(r.compareType().name()), r.key(), r.value(), r.invert());
+  }
+
+  static DesiredL7Policy.Action action(Enums.L7Action a) {
+    return switch (a) {
+      case REJECT -> DesiredL7Policy.Action.REJECT;
+      case REDIRECT_TO_URL -> DesiredL7Policy.Action.REDIRECT_TO_URL;
+      case REDIRECT_PREFIX -> DesiredL7Policy.Action.REDIRECT_PREFIX;
+      case REDIRECT_TO_POOL -> DesiredL7Policy.Action.REDIRECT_TO_POOL;
+    };
+  }
+
   static DesiredListener listener(Listener l) {
+    return listener(l, List.of());
+  }
+
+  /**
+   * Insert headers go over as the names set to "true"; TLS only for TERMINATED_HTTPS, its cipher string split into
+   * the list the port takes.
+   */
+  static DesiredListener listener(Listener l, List<DesiredL7Policy> policies) {
+    var headers = new java.util.TreeMap<String, String>();
+    l.insertHeaders().forEach((name, on) -> {
+      if (on.equals("true")) headers.put(name, "true");
+    });
+    DesiredTls tls = l.protocol() != Enums.Protocol.TERMINATED_HTTPS ? null : new DesiredTls(
+        l.defaultTlsContainerRef(), l.sniContainerRefs(), l.tlsVersions(),
+        l.tlsCiphers().isEmpty() ? List.of() : List.of(l.tlsCiphers().split(":")), l.alpnProtocols(),
+        l.clientCaTlsContainerRef(), DesiredTls.ClientAuthentication.valueOf(l.clientAuthentication().name()));
     return new DesiredListener(l.id(), protocol(l.protocol()), l.protocolPort(), l.defaultPoolId(),
         l.connectionLimit(), l.timeoutClientIdleMs(), l.timeoutBackendConnectMs(), l.timeoutBackendIdleMs(),
-        List.copyOf(l.allowedCidrs()), l.adminStateUp());
+        List.copyOf(l.allowedCidrs()), l.adminStateUp(), headers, policies, tls, l.acceptProxyProtocol());
   }
 
   static DesiredPool pool(Pool p) {
     return new DesiredPool(p.id(), protocol(p.protocol()), algorithm(p.lbAlgorithm()),
-        persistence(p.sessionPersistence()), p.sessionPersistenceTimeoutMs(), p.healthCheckId(), p.adminStateUp());
+        persistence(p.sessionPersistence()), p.sessionPersistenceTimeoutMs(), p.healthCheckId(), p.adminStateUp(),
+        p.cookieName());
   }
 
   static DesiredBackend backend(Backend b) {
@@ -76,7 +136,7 @@ public final class DesiredStates {
 
   static DesiredHealthCheck healthCheck(HealthCheck h) {
     return new DesiredHealthCheck(h.id(), checkType(h.type()), h.intervalMs(), h.timeoutMs(), h.rise(), h.fall(),
-        h.httpMethod(), h.urlPath(), h.expectedCodes(), h.adminStateUp());
+        h.httpMethod(), h.urlPath(), h.expectedCodes(), h.adminStateUp(), h.domainName(), h.httpVersion());
   }
 
   static Protocol protocol(io.fiberlb.controlplane.model.Enums.Protocol p) {
@@ -85,6 +145,8 @@ public final class DesiredStates {
       case UDP -> Protocol.UDP;
       case HTTP -> Protocol.HTTP;
       case TERMINATED_HTTPS -> Protocol.TERMINATED_HTTPS;
+      case PROXY -> Protocol.PROXY;
+      case PROXYV2 -> Protocol.PROXYV2;
     };
   }
 
@@ -104,6 +166,8 @@ public final class DesiredStates {
     return switch (s) {
       case NONE -> SessionPersistenceType.NONE;
       case SOURCE_IP -> SessionPersistenceType.SOURCE_IP;
+      case HTTP_COOKIE -> SessionPersistenceType.HTTP_COOKIE;
+      case APP_COOKIE -> SessionPersistenceType.APP_COOKIE;
     };
   }
 
@@ -112,6 +176,8 @@ public final class DesiredStates {
       case TCP -> HealthCheckType.TCP;
       case HTTP -> HealthCheckType.HTTP;
       case UDP_CONNECT -> HealthCheckType.UDP_CONNECT;
+      case HTTPS -> HealthCheckType.HTTPS;
+      case TLS_HELLO -> HealthCheckType.TLS_HELLO;
     };
   }
 }

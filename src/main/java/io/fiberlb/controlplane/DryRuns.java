@@ -1,7 +1,7 @@
 package io.fiberlb.controlplane;
 
-import io.fiberlb.controlplane.LoadBalancerEntity.DryRunReply;
-import io.fiberlb.controlplane.LoadBalancerEntity.Reply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.DryRunReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.Reply;
 import io.fiberlb.controlplane.LoadBalancerState.Active;
 import io.fiberlb.controlplane.disruption.Disruption;
 import io.fiberlb.controlplane.disruption.Estimates;
@@ -9,8 +9,14 @@ import io.fiberlb.controlplane.model.EventMeta;
 import io.fiberlb.controlplane.model.Rejection;
 import io.fiberlb.port.DesiredLoadBalancer;
 import io.fiberlb.port.StatsSnapshot;
+import io.fiberlb.controlplane.model.LoadBalancerInfo;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /** The answer of a write's dry run, from the state before and the state the write would leave. */
 public final class DryRuns {
@@ -50,6 +56,44 @@ public final class DryRuns {
     DesiredLoadBalancer to = after instanceof Active a ? DesiredStates.of(a) : null;
     Disruption disruption = from == null && to == null ? Disruption.NONE : Estimates.of(from, to, stats);
     return new DryRunReply(Views.tree(before, listenerErrors), Views.tree(after, listenerErrors), reply, disruption);
+  }
+
+  /**
+   * A write's dry run: the event is applied to the state, never persisted, and nothing else is told anything. What
+   * another entity must agree to is asked with its changes-nothing variant (quota, name, the VIP a create would
+   * get). The answer is worked out off the actor (tables for the disruption estimate) from immutable values.
+   *
+   * @param errors a copy of the data plane's listener reports
+   */
+  static CompletionStage<Reply> answer(String lbId, LoadBalancerState s, Decision d,
+      LoadBalancerProtocol.WriteCommand c, StatsSnapshot stats, Map<String, String> errors, Directory directory,
+      ControlPlaneSettings settings, ActorSystem<?> system, Executor executor) {
+    if (d instanceof Decision.Answer a) return CompletableFuture.completedFuture(of(s, s, a.reply(), stats, errors));
+    var w = (Decision.Write) d;
+    CompletionStage<LoadBalancerState> after;
+    if (w.event() instanceof LoadBalancerEvent.CreationStarted started) {
+      String range = settings.vipRange();
+      after = AskPattern.<VipPoolEntity.Command, VipPoolEntity.Reply>ask(directory.vipPool(range),
+              r -> new VipPoolEntity.CheckAllocate(lbId, started.requestedVip(), r), settings.askTimeout(),
+              system.scheduler())
+          .thenApply(v -> {
+            if (v.rejection() != null) throw new Refused(v.rejection());
+            return s.apply(started).apply(new LoadBalancerEvent.Created(v.address(), range,
+                EventMeta.system(c.caller().requestId(), "CreateLoadBalancer", "dry run")));
+          });
+    } else if (w.project() != null) {
+      LoadBalancerInfo info = ((Active) s).info();
+      after = AskPattern.<ProjectEntity.Command, ProjectEntity.Reply>ask(
+              directory.project(info.orgId(), info.projectId()), r -> w.project().ask(lbId, r), settings.askTimeout(),
+              system.scheduler())
+          .thenApply(reply -> {
+            if (reply instanceof ProjectEntity.Refused f) throw new Refused(f.rejection());
+            return s.apply(w.event());
+          });
+    } else {
+      after = CompletableFuture.completedFuture(s.apply(w.event()));
+    }
+    return after.thenApplyAsync(ns -> of(s, ns, w.reply().apply(ns), stats, errors), executor);
   }
 
   /** What a dry run that could not finish answers: the refusal, or that another entity did not answer in time. */

@@ -1,31 +1,18 @@
 package io.fiberlb.controlplane;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonSubTypes;
-import com.fasterxml.jackson.annotation.JsonTypeInfo;
-import io.fiberlb.CborSerializable;
 import io.fiberlb.controlplane.LoadBalancerEvent.ChildDeleted;
 import io.fiberlb.controlplane.LoadBalancerState.Active;
 import io.fiberlb.controlplane.LoadBalancerState.Creating;
 import io.fiberlb.controlplane.LoadBalancerState.Deleted;
 import io.fiberlb.controlplane.LoadBalancerState.NotCreated;
 import io.fiberlb.controlplane.Views.ChildView;
-import io.fiberlb.controlplane.Views.LoadBalancerView;
-import io.fiberlb.controlplane.model.Backend;
 import io.fiberlb.controlplane.model.Caller;
 import io.fiberlb.controlplane.model.Child;
-import io.fiberlb.controlplane.model.ChildPatch;
 import io.fiberlb.controlplane.model.Enums.Kind;
-import io.fiberlb.controlplane.model.EventMeta;
 import io.fiberlb.controlplane.model.LoadBalancerInfo;
-import io.fiberlb.controlplane.model.LoadBalancerPatch;
 import io.fiberlb.controlplane.model.Rejection;
-import io.fiberlb.controlplane.disruption.Disruption;
 import io.fiberlb.port.DataPlanePort;
 import io.fiberlb.port.DataPlaneReport;
-import io.fiberlb.port.DesiredLoadBalancer;
-import io.fiberlb.port.RuntimeCommand;
-import io.fiberlb.port.StatsSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -67,212 +53,16 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * journal: after a crash the entity restarts by itself (remember-entities) and finishes them.
  */
 public final class LoadBalancerEntity
-    extends EventSourcedBehaviorWithEnforcedReplies<LoadBalancerEntity.Command, LoadBalancerEvent, LoadBalancerState> {
+    extends EventSourcedBehaviorWithEnforcedReplies<LoadBalancerProtocol.Command, LoadBalancerEvent, LoadBalancerState>
+    implements LoadBalancerProtocol, LifecycleSagas.Host {
 
   public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "LoadBalancer");
 
-  // ------------------------------------------------------------------ protocol
-
-  public sealed interface Command extends CborSerializable {}
-
-  /** A command from an API caller: it says who is asking and where the answer goes. */
-  public sealed interface UserCommand extends Command {
-    Caller caller();
-
-    ActorRef<Reply> replyTo();
-  }
-
-  /**
-   * A command that journals something when it succeeds: refused at once while the journal is unreachable. With
-   * {@code validateOnly} (AIP-163's validate_only) it journals nothing and has no effect anywhere: it is decided by
-   * the same rules and answered with a {@link DryRunReply} of what it would produce.
-   */
-  public sealed interface WriteCommand extends UserCommand {
-    boolean validateOnly();
-  }
-
-  /** @param requestHash a digest of the request's body (null when not known): a repeat with another is refused */
-  public record CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo, String requestHash,
-      boolean validateOnly) implements WriteCommand {
-    public CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo, String requestHash) {
-      this(caller, spec, replyTo, requestHash, false);
-    }
-
-    public CreateLoadBalancer(Caller caller, LoadBalancerPatch spec, ActorRef<Reply> replyTo) {
-      this(caller, spec, replyTo, null, false);
-    }
-  }
-
-  public record GetLoadBalancer(Caller caller, ActorRef<Reply> replyTo) implements UserCommand {}
-
-  public record GetStatus(Caller caller, ActorRef<Reply> replyTo) implements UserCommand {}
-
-  public record UpdateLoadBalancer(Caller caller, LoadBalancerPatch patch, Long expectedVersion, ActorRef<Reply> replyTo,
-      boolean validateOnly) implements WriteCommand {
-    public UpdateLoadBalancer(Caller caller, LoadBalancerPatch patch, Long expectedVersion, ActorRef<Reply> replyTo) {
-      this(caller, patch, expectedVersion, replyTo, false);
-    }
-  }
-
-  public record DeleteLoadBalancer(Caller caller, boolean cascade, Long expectedVersion, ActorRef<Reply> replyTo,
-      boolean validateOnly) implements WriteCommand {
-    public DeleteLoadBalancer(Caller caller, boolean cascade, Long expectedVersion, ActorRef<Reply> replyTo) {
-      this(caller, cascade, expectedVersion, replyTo, false);
-    }
-  }
-
-  /**
-   * @param poolId the parent pool of a backend; empty for other kinds
-   * @param requestId the client's idempotency key, or empty
-   * @param requestHash a digest of the request's body (null when not known): a repeat with another is refused
-   */
-  public record CreateChild(Caller caller, String poolId, ChildPatch patch, String requestId, ActorRef<Reply> replyTo,
-      String requestHash, boolean validateOnly) implements WriteCommand {
-    public CreateChild(Caller caller, String poolId, ChildPatch patch, String requestId, ActorRef<Reply> replyTo,
-        String requestHash) {
-      this(caller, poolId, patch, requestId, replyTo, requestHash, false);
-    }
-
-    public CreateChild(Caller caller, String poolId, ChildPatch patch, String requestId, ActorRef<Reply> replyTo) {
-      this(caller, poolId, patch, requestId, replyTo, null, false);
-    }
-  }
-
-  public record GetChild(Caller caller, Kind kind, String id, ActorRef<Reply> replyTo) implements UserCommand {}
-
-  /** @param poolId only backends of this pool, when not empty */
-  public record ListChildren(Caller caller, Kind kind, String poolId, long after, int limit, ActorRef<Reply> replyTo)
-      implements UserCommand {}
-
-  public record UpdateChild(Caller caller, Kind kind, String id, ChildPatch patch, Long expectedVersion,
-      ActorRef<Reply> replyTo, boolean validateOnly) implements WriteCommand {
-    public UpdateChild(Caller caller, Kind kind, String id, ChildPatch patch, Long expectedVersion,
-        ActorRef<Reply> replyTo) {
-      this(caller, kind, id, patch, expectedVersion, replyTo, false);
-    }
-  }
-
-  public record DeleteChild(Caller caller, Kind kind, String id, Long expectedVersion, ActorRef<Reply> replyTo,
-      boolean validateOnly) implements WriteCommand {
-    public DeleteChild(Caller caller, Kind kind, String id, Long expectedVersion, ActorRef<Reply> replyTo) {
-      this(caller, kind, id, expectedVersion, replyTo, false);
-    }
-  }
-
-  /**
-   * Bring the load balancer back to {@code target}, its state at {@code toVersion} as the journal holds it (the API
-   * rebuilds it there); checked here against today (see {@link Rollback#plan}). On a deleted load balancer this is
-   * a restore: its VIP is taken again, or any free one with {@code newVip}. {@code dryRun}: the answer only.
-   *
-   * @param command the API command, for the event's record: RollbackLoadBalancer or RestoreLoadBalancer
-   */
-  public record RollBack(Caller caller, String command, long toVersion, LoadBalancerState.Active target,
-      Long expectedVersion, boolean dryRun, boolean newVip, ActorRef<Reply> replyTo) implements WriteCommand {
-    @Override
-    public boolean validateOnly() {
-      return dryRun;
-    }
-  }
-
-  /** The message the shard sends to stop this entity (passivation, rebalance). */
-  public record Stop(String reason) implements Command {
-    @JsonCreator
-    public Stop {}
-  }
-
-  /** Sent through sharding to wake an entity that has an unfinished create or delete. */
-  public record Resume(String reason) implements Command {
-    @JsonCreator
-    public Resume {}
-  }
-
-  /** Live traffic counters of this load balancer, from the node that runs it. */
-  public record GetStats(Caller caller, ActorRef<Reply> replyTo) implements UserCommand {}
-
-  private record StepsDone(String vip, String vipPool, Rejection rejection, String failure) implements Command {}
-
-  private record CompensationDone(String failure) implements Command {}
-
-  private record CleanupDone(String failure) implements Command {}
-
-  /** @param vip the VIP a restore's steps took (empty otherwise) */
-  private record CheckDone(Rejection rejection, String failure, String vip) implements Command {}
-
-  private record Retry(String why) implements Command {}
 
   private record Idle(long at) implements Command {}
 
   /** A report of this load balancer's data plane (bind errors, health transitions), through a message adapter. */
   private record FromDataPlane(DataPlaneReport report) implements Command {}
-
-  @JsonTypeInfo(use = JsonTypeInfo.Id.NAME)
-  @JsonSubTypes({
-    @JsonSubTypes.Type(value = LoadBalancerReply.class, name = "lb"),
-    @JsonSubTypes.Type(value = ChildReply.class, name = "child"),
-    @JsonSubTypes.Type(value = ChildrenReply.class, name = "children"),
-    @JsonSubTypes.Type(value = StatusReply.class, name = "status"),
-    @JsonSubTypes.Type(value = DeletedReply.class, name = "deleted"),
-    @JsonSubTypes.Type(value = Rejected.class, name = "rejected"),
-    @JsonSubTypes.Type(value = StatsReply.class, name = "stats"),
-    @JsonSubTypes.Type(value = RolledBackReply.class, name = "rolled-back"),
-    @JsonSubTypes.Type(value = DryRunReply.class, name = "dry-run")
-  })
-  public sealed interface Reply extends CborSerializable {}
-
-  public record LoadBalancerReply(LoadBalancerView lb) implements Reply {
-    @JsonCreator
-    public LoadBalancerReply {}
-  }
-
-  public record ChildReply(ChildView child) implements Reply {
-    @JsonCreator
-    public ChildReply {}
-  }
-
-  /** @param next the {@code after} of the next page, 0 when this is the last */
-  public record ChildrenReply(List<ChildView> items, long next) implements Reply {}
-
-  /** @param node the cluster node this load balancer runs on (its address) */
-  public record StatusReply(LoadBalancerView lb, List<ChildView> children, String node) implements Reply {}
-
-  /** @param version the tree version after the delete */
-  public record DeletedReply(long version) implements Reply {
-    @JsonCreator
-    public DeletedReply {}
-  }
-
-  public record Rejected(Rejection rejection) implements Reply {
-    @JsonCreator
-    public Rejected {}
-  }
-
-  /**
-   * A rollback or restore done (or, on a dry run, what it would do).
-   *
-   * @param before the state it started from (live or deleted)
-   * @param after the state it left (or would leave); equal to {@code before} when there was nothing to change
-   */
-  /** @param stats the data plane's counters when it was planned, for the open connections it drains or cuts */
-  public record RolledBackReply(LoadBalancerState before, LoadBalancerState.Active after, boolean dryRun,
-      StatsSnapshot stats) implements Reply {}
-
-  /** Live traffic counters, from the node that serves the load balancer. */
-  public record StatsReply(StatsSnapshot stats) implements Reply {
-    @JsonCreator
-    public StatsReply {}
-  }
-
-  /**
-   * What a write asked with {@code validateOnly} would produce; nothing was journaled or changed.
-   *
-   * @param before the load balancer as it is (no {@code lb} when it does not exist yet)
-   * @param after as the write would leave it, at the version it would have
-   * @param reply what the write itself would answer
-   * @param disruption the traffic it would move and the open connections it would drain or cut
-   */
-  public record DryRunReply(Views.TreeView before, Views.TreeView after, Reply reply, Disruption disruption)
-      implements Reply {}
-
   // ------------------------------------------------------------------ construction
 
   /** The id of a load balancer created with a client request id: a retry lands on the same entity. */
@@ -303,39 +93,18 @@ public final class LoadBalancerEntity
   private final Directory directory;
   private final ControlPlaneSettings settings;
   private final Runnable passivate;
-  private final DataPlanePort dataPlane;
-  /** Where the data plane's reports come in; null without a data plane. */
-  private final ActorRef<DataPlaneReport> reports;
-  private ActorRef<RuntimeCommand> runtime;
-  /** What the runtime was last told to run, so that a change that leaves it equal is not sent again. */
-  private DesiredLoadBalancer published;
-  private RuntimeCommand.Names publishedNames;
-  /** What the data plane last reported of listeners that cannot serve, by listener id. Not journaled. */
-  private final java.util.Map<String, String> listenerErrors = new java.util.HashMap<>();
-  /**
-   * Listeners the runtime was told to bind (new, enabled again, or on another port) whose outcome it has not
-   * reported yet: PENDING_CREATE or PENDING_UPDATE until it does, so that a client can wait for the outcome
-   * (fiberlb --wait). Not journaled.
-   */
-  private final java.util.Map<String, io.fiberlb.controlplane.model.Enums.ProvisioningStatus> binding =
-      new java.util.HashMap<>();
+  /** What this node's data plane runs for the load balancer, and what it reported back. */
+  private final DataPlaneBridge bridge;
+  /** The bridge's reports of listeners that cannot serve, and of binds under way (the same maps): for the views. */
+  private final Map<String, String> listenerErrors;
+  private final Map<String, io.fiberlb.controlplane.model.Enums.ProvisioningStatus> binding;
 
   // Transient: what the entity is waiting for. None of it is state; after a crash the journal says what to redo.
-  private final List<ActorRef<Reply>> waiters = new ArrayList<>();
-  private PendingWrite pending;
-  private boolean stepInFlight;
-  private Rejection compensating;
-  private int attempt;
   private String projectTag = "";
 
-  /**
-   * A write that waits for another entity's answer before it is persisted: the event, from the VIP the steps took
-   * (a restore's); with {@code dryRun} it is answered from the state it would make and never persisted.
-   */
-  private record PendingWrite(Function<String, LoadBalancerEvent> event, ActorRef<Reply> replyTo,
-      Function<LoadBalancerState, Reply> reply, boolean dryRun) {}
 
-  private final RestoreSteps restoreSteps;
+  private final LifecycleSagas sagas;
+  private final CheckedWrites checked;
 
   /** The shard was asked to stop this entity: a stop that comes after a restore must start it again. */
   private boolean passivationAsked;
@@ -356,12 +125,12 @@ public final class LoadBalancerEntity
       passivationAsked = true;
       passivate.run();
     };
-    this.dataPlane = dataPlane;
-    this.reports = dataPlane == null ? null : ctx.messageAdapter(DataPlaneReport.class, FromDataPlane::new);
-    // Before recovery: the runtime serves what it served last meanwhile (fiberlb.dataplane.serve-before-recovery);
-    // recovery then publishes the journal's configuration to it, or removes it.
-    if (dataPlane != null) runtime = ctx.spawn(dataPlane.runtime(lbId, reports), "runtime");
-    this.restoreSteps = new RestoreSteps(lbId, directory, settings, ctx.getSystem(), ctx.getExecutionContext());
+    this.bridge = new DataPlaneBridge(lbId, ctx, dataPlane,
+        dataPlane == null ? null : ctx.messageAdapter(DataPlaneReport.class, FromDataPlane::new));
+    this.listenerErrors = bridge.listenerErrors();
+    this.binding = bridge.binding();
+    this.sagas = new LifecycleSagas(lbId, ctx, timers, directory, settings, bridge, this, Effect());
+    this.checked = new CheckedWrites(lbId, ctx, directory, settings, bridge, this, Effect());
   }
 
   @Override
@@ -423,13 +192,13 @@ public final class LoadBalancerEntity
     projectTag = projectTagOf(state);
     publish(state);
     if (state instanceof Creating c) {
-      runCreationSteps(c);
+      sagas.resume(c);
     } else if (state instanceof Deleted d) {
       if (d.cleanedUp()) {
-        restoreSteps.releaseLeftovers(d.info());
+        checked.releaseLeftovers(d.info());
         scheduleIdle(); // not at once: it may have been woken to be restored
       } else {
-        runCleanup(d);
+        sagas.resume(d);
       }
     } else if (state instanceof Active a) {
       // Heals a project count left high by a crash between a quota reservation and its event.
@@ -448,19 +217,16 @@ public final class LoadBalancerEntity
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onCommand(LoadBalancerState state, Command cmd) {
     // Every event persisted from here on is tagged with the project of the state it applies to.
     projectTag = projectTagOf(state);
-    if (cmd instanceof StepsDone d) return onStepsDone(state, d);
-    if (cmd instanceof CompensationDone d) return onCompensationDone(state, d);
-    if (cmd instanceof CleanupDone d) return onCleanupDone(state, d);
-    if (cmd instanceof CheckDone d) return onCheckDone(state, d);
-    if (cmd instanceof Retry) return onRetry(state);
+    if (LifecycleSagas.owns(cmd)) return sagas.handle(state, cmd);
+    if (cmd instanceof CheckedWrites.CheckDone d) return checked.onCheckDone(state, d);
     if (cmd instanceof FromDataPlane r) return onDataPlaneReport(state, r.report());
     if (cmd instanceof Resume) return Effect().noReply();
     if (cmd instanceof Idle) {
       boolean holdsNothing = state instanceof NotCreated || (state instanceof Deleted d && d.cleanedUp());
-      if (holdsNothing && pending == null && waiters.isEmpty()) passivate.run();
+      if (holdsNothing && checked.idle() && sagas.nobodyWaits()) passivate.run();
       return Effect().noReply();
     }
-    if (pending != null) return Effect().stash();
+    if (!checked.idle()) return Effect().stash();
     if (cmd instanceof Stop) return onStop(state);
     if (state instanceof NotCreated s) return notCreated(s, cmd);
     if (state instanceof Creating s) return creating(s, cmd);
@@ -487,77 +253,13 @@ public final class LoadBalancerEntity
     if (cmd instanceof CreateLoadBalancer c && !c.validateOnly()) {
       Optional<Rejection> reused = CreateRules.reusedRequestId(s.requestId(), s.requestHash(), c.requestHash());
       if (reused.isPresent()) return reject(c.replyTo(), reused.get());
-      waiters.add(c.replyTo());
+      sagas.await(c.replyTo());
       return Effect().noReply();
     }
     if (cmd instanceof GetLoadBalancer c) return Effect().reply(c.replyTo(), new LoadBalancerReply(s.view()));
     if (cmd instanceof GetStatus c) return Effect().reply(c.replyTo(), new StatusReply(s.view(), List.of(), node()));
     // Everything else waits until the load balancer exists (or has failed to).
     return Effect().stash();
-  }
-
-  private void runCreationSteps(Creating c) {
-    if (stepInFlight) return;
-    stepInFlight = true;
-    String range = settings.vipRange();
-    var project = directory.project(c.info().orgId(), c.info().projectId());
-    CompletionStage<StepsDone> steps =
-        this.<ProjectEntity.Command, ProjectEntity.Reply>ask(project, r -> new ProjectEntity.Register(lbId, c.info().name(), r))
-            .thenComposeAsync(reply -> {
-              if (reply instanceof ProjectEntity.Refused r) {
-                return CompletableFuture.completedFuture(new StepsDone("", "", r.rejection(), null));
-              }
-              return this.<VipPoolEntity.Command, VipPoolEntity.Reply>ask(directory.vipPool(range),
-                      r -> new VipPoolEntity.Allocate(lbId, c.requestedVip(), r))
-                  .thenApply(v -> new StepsDone(v.address(), range, v.rejection(), null));
-            }, ctx.getExecutionContext());
-    ctx.pipeToSelf(steps, (ok, err) -> ok != null ? ok : new StepsDone("", "", null, String.valueOf(err)));
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onStepsDone(LoadBalancerState state, StepsDone d) {
-    stepInFlight = false;
-    if (!(state instanceof Creating c)) return Effect().noReply();
-    if (d.failure() != null) return retryLater("create steps: " + d.failure());
-    if (d.rejection() != null) {
-      compensating = d.rejection();
-      runCompensation(c);
-      return Effect().noReply();
-    }
-    attempt = 0;
-    var meta = EventMeta.system(c.requestId(), "CreateLoadBalancer",
-        "name registered with the project and VIP " + d.vip() + " allocated from " + d.vipPool());
-    return unstashing(persist(new LoadBalancerEvent.Created(d.vip(), d.vipPool(), meta))
-        .thenRun((Active a) -> replyToWaiters(new LoadBalancerReply(a.view(listenerErrors, binding))))
-        .thenUnstashAll());
-  }
-
-  /** A create step was refused: give back whatever the earlier steps took, then record the failure. */
-  private void runCompensation(Creating c) {
-    if (stepInFlight) return;
-    stepInFlight = true;
-    var project = directory.project(c.info().orgId(), c.info().projectId());
-    CompletionStage<CompensationDone> undo =
-        this.<ProjectEntity.Command, ProjectEntity.Reply>ask(project, r -> new ProjectEntity.Unregister(lbId, r))
-            .thenComposeAsync(x -> this.<VipPoolEntity.Command, VipPoolEntity.Reply>ask(
-                directory.vipPool(settings.vipRange()), r -> new VipPoolEntity.Release(lbId, r)), ctx.getExecutionContext())
-            .thenApply(x -> new CompensationDone(null));
-    ctx.pipeToSelf(undo, (ok, err) -> ok != null ? ok : new CompensationDone(String.valueOf(err)));
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onCompensationDone(LoadBalancerState state, CompensationDone d) {
-    stepInFlight = false;
-    if (!(state instanceof Creating c) || compensating == null) return Effect().noReply();
-    if (d.failure() != null) return retryLater("undo create: " + d.failure());
-    Rejection why = compensating;
-    compensating = null;
-    attempt = 0;
-    var meta = EventMeta.system(c.requestId(), "CreateLoadBalancer", "create refused and undone: " + why.message());
-    return unstashing(persist(new LoadBalancerEvent.CreationFailed(why, meta))
-        .thenRun(() -> {
-          replyToWaiters(new Rejected(why));
-          scheduleIdle();
-        })
-        .thenUnstashAll());
   }
 
   // ------------------------------------------------------------------ active
@@ -583,19 +285,22 @@ public final class LoadBalancerEntity
     if (cmd instanceof ListChildren c) return onListChildren(s, c);
     if (cmd instanceof UpdateChild c) return carryOut(s, writes(c).updateChild(s, c), c);
     if (cmd instanceof DeleteChild c) return carryOut(s, writes(c).deleteChild(s, c), c);
-    if (cmd instanceof RollBack c) return onRollBack(s, c);
+    if (cmd instanceof RollBack c) return checked.rollBack(s, c);
     throw new IllegalArgumentException("unknown command " + cmd.getClass().getSimpleName());
   }
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onListChildren(Active s, ListChildren c) {
-    if (!c.poolId().isEmpty() && s.find(Kind.POOL, c.poolId()).isEmpty()) {
-      return reject(c.replyTo(), Rejection.notFound("pool_id: no pool " + c.poolId() + " in load balancer " + lbId));
+    Kind parent = c.kind().parent;
+    if (!c.parentId().isEmpty() && (parent == null || s.find(parent, c.parentId()).isEmpty())) {
+      String field = parent == null ? "parent_id" : c.kind().parentField;
+      return reject(c.replyTo(), Rejection.notFound(field + ": no " + (parent == null ? "parent" : parent.noun()) + " "
+          + c.parentId() + " in load balancer " + lbId));
     }
     var items = new ArrayList<ChildView>();
     long next = 0;
     for (Child ch : s.children().values()) {
       if (ch.kind() != c.kind() || ch.createdVersion() <= c.after()) continue;
-      if (!c.poolId().isEmpty() && !((Backend) ch).poolId().equals(c.poolId())) continue;
+      if (!c.parentId().isEmpty() && !ch.parentId().equals(c.parentId())) continue;
       if (items.size() == c.limit()) {
         next = items.get(items.size() - 1).child().createdVersion();
         break;
@@ -605,98 +310,21 @@ public final class LoadBalancerEntity
     return Effect().reply(c.replyTo(), new ChildrenReply(items, next));
   }
 
-  // ------------------------------------------------------------------ rollback and restore
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onRollBack(Active s, RollBack c) {
-    Optional<Rejection> stale = checkVersion(c.expectedVersion(), s.version(), "load balancer");
-    if (stale.isPresent()) return reject(c.replyTo(), stale.get());
-    if (c.newVip()) {
-      return reject(c.replyTo(), Rejection.precondition("new_vip: load balancer " + lbId
-          + " is not deleted; a live load balancer keeps its VIP"));
-    }
-    var outcome = Rollback.plan(s, c.target(), c.toVersion(), "", "", EventMeta.of(c.caller(), c.command()));
-    if (outcome.rejection() != null) return reject(c.replyTo(), outcome.rejection());
-    if (outcome.event() == null) return Effect().reply(c.replyTo(), new RolledBackReply(s, s, c.dryRun(), stats().stats()));
-    Active after = outcome.after();
-    var check = ask(directory.project(s.info().orgId(), s.info().projectId()),
-        (ActorRef<ProjectEntity.Reply> r) -> new ProjectEntity.Adopt(lbId, after.info().name(), after.usage(), c.dryRun(), r));
-    return checkThenPersist(check, vip -> outcome.event(), c.replyTo(),
-        ns -> new RolledBackReply(s, (Active) ns, c.dryRun(), stats().stats()), c.dryRun());
-  }
-
-  /**
-   * A deleted load balancer brought back: its VIP first (the old one unless a new one is asked for), then its name
-   * and quotas in the project; a refusal of the second gives the VIP back. Then one event, as a rollback's.
-   */
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onRestore(Deleted s, RollBack c) {
-    Optional<Rejection> stale = checkVersion(c.expectedVersion(), s.version(), "load balancer");
-    if (stale.isPresent()) return reject(c.replyTo(), stale.get());
-    if (!s.cleanedUp()) {
-      return reject(c.replyTo(), Rejection.unavailable("load balancer " + lbId
-          + " is still giving back its VIP and name after its delete; nothing was changed, retry in a moment"));
-    }
-    String old = s.info().vipAddress();
-    String range = c.newVip() || s.info().vipPool().isEmpty() ? settings.vipRange() : s.info().vipPool();
-    String wanted = c.newVip() ? "" : old;
-    var meta = EventMeta.of(c.caller(), c.command());
-    // Planned with the old VIP to check the tree; the event is made again with the VIP the steps took.
-    var outcome = Rollback.plan(s, c.target(), c.toVersion(), old, range, meta);
-    if (outcome.rejection() != null) return reject(c.replyTo(), outcome.rejection());
-    Active after = outcome.after();
-    CompletionStage<CheckDone> steps = restoreSteps.run(s.info(), range, wanted, after.info().name(), after.usage(),
-        c.dryRun()).thenApply(r -> new CheckDone(r.refused(), null, r.vip()));
-    var base = outcome.event();
-    Function<String, LoadBalancerEvent> event = vip -> new LoadBalancerEvent.RolledBack(base.fromVersion(),
-        base.toVersion(), base.name(), base.description(), base.adminStateUp(), base.tags(), base.children(),
-        base.removedChildIds(), vip, range, base.meta());
-    return stepsThenPersist(steps, event, c.replyTo(),
-        ns -> new RolledBackReply(s, (Active) ns, c.dryRun(), stats().stats()), c.dryRun());
-  }
-
   // ------------------------------------------------------------------ deleted
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> deleted(Deleted s, Command cmd) {
     Caller caller = callerOf(cmd);
     if (cmd instanceof DeleteLoadBalancer c && caller.owns(s.info()) && !s.cleanedUp()) {
       if (c.validateOnly()) return carryOut(s, Decision.answer(new DeletedReply(s.version())), c);
-      waiters.add(c.replyTo());
+      sagas.await(c.replyTo());
       return Effect().noReply();
     }
     if (cmd instanceof CreateLoadBalancer c && caller.owns(s.info())) {
       return reject(c.replyTo(), Rejection.precondition("request_id: already used to create load balancer " + lbId
           + ", which has since been deleted; use a new request_id"));
     }
-    if (cmd instanceof RollBack c && caller.owns(s.info())) return onRestore(s, c);
+    if (cmd instanceof RollBack c && caller.owns(s.info())) return checked.restore(s, c);
     return replyNotFound(cmd);
-  }
-
-  private void runCleanup(Deleted d) {
-    if (stepInFlight) return;
-    stepInFlight = true;
-    LoadBalancerInfo info = d.info();
-    String range = info.vipPool().isEmpty() ? settings.vipRange() : info.vipPool();
-    CompletionStage<CleanupDone> steps =
-        this.<VipPoolEntity.Command, VipPoolEntity.Reply>ask(directory.vipPool(range), r -> new VipPoolEntity.Release(lbId, r))
-            .thenComposeAsync(x -> this.<ProjectEntity.Command, ProjectEntity.Reply>ask(
-                directory.project(info.orgId(), info.projectId()), r -> new ProjectEntity.Unregister(lbId, r)),
-                ctx.getExecutionContext())
-            .thenApply(x -> new CleanupDone(null));
-    ctx.pipeToSelf(steps, (ok, err) -> ok != null ? ok : new CleanupDone(String.valueOf(err)));
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onCleanupDone(LoadBalancerState state, CleanupDone d) {
-    stepInFlight = false;
-    if (!(state instanceof Deleted del) || del.cleanedUp()) return Effect().noReply();
-    if (d.failure() != null) return retryLater("delete cleanup: " + d.failure());
-    attempt = 0;
-    var meta = EventMeta.system(del.requestId(), "DeleteLoadBalancer",
-        "VIP " + del.info().vipAddress() + " released and name unregistered after delete");
-    return persist(new LoadBalancerEvent.CleanedUp(meta))
-        .thenRun((Deleted done) -> {
-          replyToWaiters(new DeletedReply(done.version()));
-          scheduleIdle(); // a restore may follow soon: leave memory only when idle, as an unknown id does
-        })
-        .thenNoReply();
   }
 
   // ------------------------------------------------------------------ data plane
@@ -704,91 +332,23 @@ public final class LoadBalancerEntity
   /**
    * Every persisted change of configuration goes through here, so replay (onRecovered) and live changes reach the
    * data plane by one path: it is handed what should run and converges on it. Health transitions do not: see
-   * {@link #onHealthTransition}.
+   * {@link DataPlaneBridge#report}.
    */
-  private org.apache.pekko.persistence.typed.javadsl.EffectBuilder<LoadBalancerEvent, LoadBalancerState> persist(
+  @Override
+  public org.apache.pekko.persistence.typed.javadsl.EffectBuilder<LoadBalancerEvent, LoadBalancerState> persist(
       LoadBalancerEvent event) {
     return Effect().persist(event).thenRun(this::publish);
   }
 
   private void publish(LoadBalancerState state) {
-    if (dataPlane == null) return;
-    if (!(state instanceof Active a)) {
-      if (runtime == null) return;
-      runtime.tell(new RuntimeCommand.Remove()); // it stops itself and its listeners drain
-      runtime = null;
-      published = null;
-      publishedNames = null;
-      listenerErrors.clear();
-      binding.clear();
-      return;
-    }
-    DesiredLoadBalancer desired = DesiredStates.of(a);
-    if (runtime == null) {
-      // A restore can follow a delete before the removed runtime has stopped and given its name back.
-      runtime = ctx.getChild("runtime").isPresent() ? ctx.spawnAnonymous(dataPlane.runtime(lbId, reports))
-          : ctx.spawn(dataPlane.runtime(lbId, reports), "runtime");
-    }
-    // Descriptions, tags, health verdicts: nothing the running data plane needs. Names only label its metrics.
-    if (!desired.sameConfiguration(published)) {
-      noteBinds(published, desired);
-      runtime.tell(new RuntimeCommand.Apply(desired));
-      published = desired;
-    }
-    RuntimeCommand.Names names = DesiredStates.names(a);
-    if (!names.equals(publishedNames)) {
-      runtime.tell(names);
-      publishedNames = names;
-    }
-  }
-
-  /**
-   * Which listeners the runtime will (re)bind for {@code next}: each reports its outcome once it has one (bound,
-   * or why not), and is pending until then. The same rule as the runtime's: enabled and not yet running, or
-   * running on another port or protocol.
-   */
-  private void noteBinds(DesiredLoadBalancer before, DesiredLoadBalancer next) {
-    var was = new java.util.HashMap<String, io.fiberlb.port.DesiredListener>();
-    if (before != null && before.adminStateUp()) {
-      before.listeners().stream().filter(io.fiberlb.port.DesiredListener::adminStateUp).forEach(l -> was.put(l.id(), l));
-    }
-    var now = new java.util.HashSet<String>();
-    for (var l : next.listeners()) {
-      if (!next.adminStateUp() || !l.adminStateUp()) continue;
-      now.add(l.id());
-      var old = was.get(l.id());
-      if (old == null || old.protocolPort() != l.protocolPort() || old.protocol() != l.protocol()) {
-        boolean known = before != null && before.listeners().stream().anyMatch(o -> o.id().equals(l.id()));
-        binding.put(l.id(), known ? io.fiberlb.controlplane.model.Enums.ProvisioningStatus.PENDING_UPDATE
-            : io.fiberlb.controlplane.model.Enums.ProvisioningStatus.PENDING_CREATE);
-      }
-    }
-    binding.keySet().retainAll(now);
+    bridge.publish(state);
   }
 
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onDataPlaneReport(LoadBalancerState state,
       DataPlaneReport report) {
-    if (report instanceof DataPlaneReport.HealthTransition t) return onHealthTransition(state, t);
-    var l = (DataPlaneReport.ListenerStatus) report;
-    if (l.error().isEmpty()) listenerErrors.remove(l.listenerId());
-    else listenerErrors.put(l.listenerId(), l.error());
-    binding.remove(l.listenerId());
-    return Effect().noReply();
-  }
-
-  /**
-   * Journals a backend's new verdict, and publishes nothing: the runtime applied the transition itself before it
-   * reported it, and health is not configuration, so a flapping backend never makes the data plane diff anything.
-   */
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onHealthTransition(LoadBalancerState state,
-      DataPlaneReport.HealthTransition r) {
-    if (!(state instanceof Active a) || !(a.children().get(r.backendId()) instanceof Backend)) return Effect().noReply();
-    LoadBalancerState.Health known = a.health().get(r.backendId());
-    boolean knownUp = known == null || known.up();
-    if (knownUp == r.up()) return Effect().noReply();
-    var meta = EventMeta.system("", "HealthCheck", "backend " + r.backendId() + (r.up() ? " up: " : " down: ") + r.reason());
-    return Effect().persist(new LoadBalancerEvent.BackendHealthChanged(r.backendId(), r.up(), r.reason(), meta))
-        .thenNoReply();
+    return bridge.report(state, report)
+        .map(event -> Effect().persist(event).thenNoReply())
+        .orElseGet(() -> Effect().noReply());
   }
 
   private String node() {
@@ -796,7 +356,7 @@ public final class LoadBalancerEntity
   }
 
   private StatsReply stats() {
-    return new StatsReply(dataPlane == null ? StatsSnapshot.none() : dataPlane.stats(lbId));
+    return new StatsReply(bridge.stats());
   }
 
   // ------------------------------------------------------------------ carrying out writes
@@ -821,25 +381,17 @@ public final class LoadBalancerEntity
     if (event instanceof LoadBalancerEvent.CreationStarted) {
       timers.cancel("idle");
       return persist(event)
-          .thenRun((Creating created) -> {
-            waiters.add(c.replyTo());
-            attempt = 0;
-            runCreationSteps(created);
-          })
+          .thenRun((Creating created) -> sagas.started(created, c.replyTo()))
           .thenNoReply();
     }
     if (event instanceof LoadBalancerEvent.Deleted) {
       return persist(event)
-          .thenRun((Deleted deleted) -> {
-            waiters.add(c.replyTo());
-            attempt = 0;
-            runCleanup(deleted);
-          })
+          .thenRun((Deleted deleted) -> sagas.deleted(deleted, c.replyTo()))
           .thenNoReply();
     }
     if (w.project() != null) {
       LoadBalancerInfo info = ((Active) s).info();
-      return checkThenPersist(ask(directory.project(info.orgId(), info.projectId()), r -> w.project().take(lbId, r)),
+      return checked.checkThenPersist(ask(directory.project(info.orgId(), info.projectId()), r -> w.project().take(lbId, r)),
           vip -> event, c.replyTo(), w.reply(), false);
     }
     if (event instanceof ChildDeleted) {
@@ -851,115 +403,16 @@ public final class LoadBalancerEntity
     return persist(event).thenReply(c.replyTo(), w.reply()::apply);
   }
 
-  /**
-   * A write's dry run: the event is applied to the state, never persisted, and nothing else is told anything. What
-   * another entity must agree to is asked with its changes-nothing variant (quota, name, the VIP a create would
-   * get). The answer is worked out off the actor (tables for the disruption estimate) from immutable values.
-   */
+  /** A write's dry run ({@link DryRuns#answer}): answered off the actor; nothing persisted, nothing told. */
   private ReplyEffect<LoadBalancerEvent, LoadBalancerState> dryRun(LoadBalancerState s, Decision d, WriteCommand c) {
-    StatsSnapshot stats = stats().stats();
-    Map<String, String> errors = Map.copyOf(listenerErrors);
-    CompletionStage<Reply> answer;
-    if (d instanceof Decision.Answer a) {
-      answer = CompletableFuture.completedFuture(DryRuns.of(s, s, a.reply(), stats, errors));
-    } else {
-      var w = (Decision.Write) d;
-      CompletionStage<LoadBalancerState> after;
-      if (w.event() instanceof LoadBalancerEvent.CreationStarted started) {
-        String range = settings.vipRange();
-        after = this.<VipPoolEntity.Command, VipPoolEntity.Reply>ask(directory.vipPool(range),
-                r -> new VipPoolEntity.CheckAllocate(lbId, started.requestedVip(), r))
-            .thenApply(v -> {
-              if (v.rejection() != null) throw new DryRuns.Refused(v.rejection());
-              return s.apply(started).apply(new LoadBalancerEvent.Created(v.address(), range,
-                  EventMeta.system(c.caller().requestId(), "CreateLoadBalancer", "dry run")));
-            });
-      } else if (w.project() != null) {
-        LoadBalancerInfo info = ((Active) s).info();
-        after = this.<ProjectEntity.Command, ProjectEntity.Reply>ask(directory.project(info.orgId(), info.projectId()),
-                r -> w.project().ask(lbId, r))
-            .thenApply(reply -> {
-              if (reply instanceof ProjectEntity.Refused f) throw new DryRuns.Refused(f.rejection());
-              return s.apply(w.event());
-            });
-      } else {
-        after = CompletableFuture.completedFuture(s.apply(w.event()));
-      }
-      answer = after.thenApplyAsync(ns -> DryRuns.of(s, ns, w.reply().apply(ns), stats, errors),
-          ctx.getExecutionContext());
-    }
     ActorRef<Reply> replyTo = c.replyTo();
-    answer.whenComplete((reply, err) -> replyTo.tell(reply != null ? reply : new Rejected(DryRuns.rejection(err))));
+    DryRuns.answer(lbId, s, d, c, bridge.stats(), Map.copyOf(listenerErrors), directory, settings, ctx.getSystem(),
+            ctx.getExecutionContext())
+        .whenComplete((reply, err) -> replyTo.tell(reply != null ? reply : new Rejected(DryRuns.rejection(err))));
     return Effect().noReply();
   }
 
   // ------------------------------------------------------------------ shared machinery
-
-  /**
-   * Ask another entity, then persist {@code event} if it agreed. Every other command is stashed until the answer
-   * comes, so the event is still right for the state when it is persisted.
-   */
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> checkThenPersist(CompletionStage<ProjectEntity.Reply> check,
-      Function<String, LoadBalancerEvent> event, ActorRef<Reply> replyTo, Function<LoadBalancerState, Reply> reply,
-      boolean dryRun) {
-    return stepsThenPersist(check.thenApply(r -> new CheckDone(
-        r instanceof ProjectEntity.Refused f ? f.rejection() : null, null, "")), event, replyTo, reply, dryRun);
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> stepsThenPersist(CompletionStage<CheckDone> check,
-      Function<String, LoadBalancerEvent> event, ActorRef<Reply> replyTo, Function<LoadBalancerState, Reply> reply,
-      boolean dryRun) {
-    pending = new PendingWrite(event, replyTo, reply, dryRun);
-    ctx.pipeToSelf(check, (r, err) -> err != null ? new CheckDone(null, String.valueOf(err), "") : r);
-    return Effect().noReply();
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onCheckDone(LoadBalancerState state, CheckDone d) {
-    PendingWrite p = pending;
-    pending = null;
-    if (p == null) return Effect().noReply();
-    if (d.failure() != null || d.rejection() != null) {
-      Rejection why = d.rejection() != null ? d.rejection()
-          : Rejection.unavailable("the project directory did not answer in time (" + d.failure() + "); nothing was changed, retry");
-      p.replyTo().tell(new Rejected(why));
-      return unstashing(Effect().none().thenUnstashAll());
-    }
-    if (p.dryRun()) { // the state the event would make, by the same pure handler; nothing persisted
-      p.replyTo().tell(p.reply().apply(state.apply(p.event().apply(d.vip()))));
-      return unstashing(Effect().none().thenUnstashAll());
-    }
-    return unstashing(persist(p.event().apply(d.vip())).thenRun(ns -> p.replyTo().tell(p.reply().apply(ns)))
-        .thenUnstashAll());
-  }
-
-  /**
-   * Pekko's Java DSL types {@code thenUnstashAll()} as a plain Effect, but the object it returns is the same
-   * EffectImpl that implements ReplyEffect. With enforced replies the handler must return a ReplyEffect; the
-   * replies of these effects are sent by their side effects (or were sent already).
-   */
-  @SuppressWarnings("unchecked")
-  private static ReplyEffect<LoadBalancerEvent, LoadBalancerState> unstashing(Effect<LoadBalancerEvent, LoadBalancerState> e) {
-    return (ReplyEffect<LoadBalancerEvent, LoadBalancerState>) e;
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> onRetry(LoadBalancerState state) {
-    if (state instanceof Creating c) {
-      if (compensating != null) runCompensation(c);
-      else runCreationSteps(c);
-    } else if (state instanceof Deleted d && !d.cleanedUp()) {
-      runCleanup(d);
-    }
-    return Effect().noReply();
-  }
-
-  private ReplyEffect<LoadBalancerEvent, LoadBalancerState> retryLater(String what) {
-    long min = settings.retryBackoffMin().toMillis();
-    long delay = Math.min(settings.retryBackoffMax().toMillis(), min << Math.min(attempt, 10));
-    attempt++;
-    ctx.getLog().warn("load balancer {}: {}; retrying in {} ms", lbId, what, delay);
-    timers.startSingleTimer("retry", new Retry(what), Duration.ofMillis(delay));
-    return Effect().noReply();
-  }
 
   /**
    * Stopping by the shard's request. An entity with an unfinished create or delete wakes itself up again through
@@ -972,13 +425,9 @@ public final class LoadBalancerEntity
     return Effect().stop().thenNoReply();
   }
 
-  private void scheduleIdle() {
+  @Override
+  public void scheduleIdle() {
     timers.startSingleTimer("idle", new Idle(System.currentTimeMillis()), settings.idlePassivation());
-  }
-
-  private void replyToWaiters(Reply reply) {
-    waiters.forEach(w -> w.tell(reply));
-    waiters.clear();
   }
 
   private <Req, Res> CompletionStage<Res> ask(RecipientRef<Req> target,
@@ -996,11 +445,6 @@ public final class LoadBalancerEntity
     return reject(replyTo, Rejection.notFound("load balancer " + lbId + " not found"));
   }
 
-  private static Optional<Rejection> checkVersion(Long expected, long actual, String what) {
-    if (expected == null || expected == actual) return Optional.empty();
-    return Optional.of(Rejection.aborted("expected_version: " + what + " is at version " + actual + ", not " + expected
-        + "; read it again and retry"));
-  }
 
   private static Caller callerOf(Command cmd) {
     return cmd instanceof UserCommand u ? u.caller() : null;

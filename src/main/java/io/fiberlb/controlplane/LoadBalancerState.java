@@ -11,9 +11,9 @@ import io.fiberlb.controlplane.Views.ChildView;
 import io.fiberlb.controlplane.Views.LoadBalancerView;
 import io.fiberlb.controlplane.model.Backend;
 import io.fiberlb.controlplane.model.Child;
-import io.fiberlb.controlplane.model.Enums.HealthCheckType;
-import io.fiberlb.controlplane.model.Enums.Protocol;
 import io.fiberlb.controlplane.model.HealthCheck;
+import io.fiberlb.controlplane.model.L7Policy;
+import io.fiberlb.controlplane.model.Tree;
 import io.fiberlb.controlplane.model.Enums.Kind;
 import io.fiberlb.controlplane.model.Enums.OperatingStatus;
 import io.fiberlb.controlplane.model.Enums.ProvisioningStatus;
@@ -111,7 +111,7 @@ public sealed interface LoadBalancerState extends CborSerializable {
    */
   record Active(LoadBalancerInfo info, long version, Map<String, Child> children, Map<String, String> requestIds,
       Map<String, Health> health, Map<String, String> requestHashes)
-      implements LoadBalancerState {
+      implements LoadBalancerState, Tree {
 
     @JsonCreator
     public Active {
@@ -139,8 +139,7 @@ public sealed interface LoadBalancerState extends CborSerializable {
         return new Active(lb, next, children, requestIds, health, requestHashes);
       }
       if (event instanceof ChildCreated e) {
-        var kids = new LinkedHashMap<>(children);
-        kids.put(e.child().id(), e.child());
+        var kids = positioned(children, e.child());
         Map<String, String> ids = requestIds;
         Map<String, String> hashes = requestHashes;
         if (!e.requestId().isEmpty()) {
@@ -154,8 +153,7 @@ public sealed interface LoadBalancerState extends CborSerializable {
         return new Active(info, next, kids, ids, health, hashes);
       }
       if (event instanceof ChildUpdated e) {
-        var kids = new LinkedHashMap<>(children);
-        kids.put(e.child().id(), e.child());
+        var kids = positioned(children, e.child());
         Map<String, Health> h = health;
         if (e.child() instanceof Backend b && health.containsKey(b.id()) && children.get(b.id()) instanceof Backend old
             && !(old.address().equals(b.address()) && probePort(old) == probePort(b))) {
@@ -177,11 +175,18 @@ public sealed interface LoadBalancerState extends CborSerializable {
         });
         var h = new LinkedHashMap<>(health);
         h.keySet().removeAll(gone);
-        return new Active(info, next, kids, ids, h, hashes);
+        return new Active(info, next, L7Policy.renumber(kids, null), ids, h, hashes);
       }
       if (event instanceof LoadBalancerEvent.Deleted e) return new Deleted(info, next, false, e.meta().requestId());
       if (event instanceof LoadBalancerEvent.RolledBack e) return Rollback.apply(this, e);
       throw new IllegalStateException("unexpected " + event.getClass().getSimpleName() + " on an active load balancer");
+    }
+
+    /** The children with {@code written} put in (L7 policies: in its place among its listener's, renumbered). */
+    private static Map<String, Child> positioned(Map<String, Child> children, Child written) {
+      var kids = new LinkedHashMap<>(children);
+      kids.put(written.id(), written);
+      return written instanceof L7Policy p ? L7Policy.renumber(kids, p) : kids;
     }
 
     // ------------------------------------------------------------ reads
@@ -208,11 +213,6 @@ public sealed interface LoadBalancerState extends CborSerializable {
           binding.isEmpty() ? ProvisioningStatus.ACTIVE : ProvisioningStatus.PENDING_UPDATE,
           operating(listenerErrors).status());
     }
-    public Optional<Child> find(Kind kind, String id) {
-      Child c = children.get(id);
-      return c != null && c.kind() == kind ? Optional.of(c) : Optional.empty();
-    }
-
     public List<Child> all(Kind kind) {
       var out = new ArrayList<Child>();
       for (Child c : children.values()) if (c.kind() == kind) out.add(c);
@@ -220,16 +220,9 @@ public sealed interface LoadBalancerState extends CborSerializable {
     }
 
     public Usage usage() {
-      int l = 0, p = 0, b = 0, h = 0;
-      for (Child c : children.values()) {
-        switch (c.kind()) {
-          case LISTENER -> l++;
-          case POOL -> p++;
-          case BACKEND -> b++;
-          case HEALTH_CHECK -> h++;
-        }
-      }
-      return new Usage(l, p, b, h);
+      Usage u = Usage.NONE;
+      for (Child c : children.values()) u = u.plus(Usage.one(c.kind()));
+      return u;
     }
 
     public ChildView view(Child c) {
@@ -335,91 +328,55 @@ public sealed interface LoadBalancerState extends CborSerializable {
 
     // ------------------------------------------------------------ rules that need the whole tree
 
-    /** Uniqueness and references of a child about to be written; {@code before} is null on create. */
+    @Override
+    public String lbId() {
+      return info.id();
+    }
+
+    /**
+     * Uniqueness and references of a child about to be written; {@code before} is null on create. Names are unique
+     * per kind here; the rest is the kind's own ({@link Child#checkTree}).
+     */
     public Optional<Rejection> checkTree(Child candidate, Child before) {
       String field = candidate.kind().field;
       for (Child other : children.values()) {
         if (other.id().equals(candidate.id()) || other.kind() != candidate.kind()) continue;
         if (!candidate.name().isEmpty() && candidate.name().equals(other.name())) {
           return Optional.of(Rejection.exists(field + ".name: '" + candidate.name() + "' is already used by "
-              + field.replace('_', ' ') + " " + other.id() + " in this load balancer"));
-        }
-        // One listener per (transport, port): a TCP and a UDP listener may share a port number, as in Octavia.
-        if (candidate instanceof Listener l && other instanceof Listener o && o.protocolPort() == l.protocolPort()
-            && o.protocol().datagram() == l.protocol().datagram()) {
-          return Optional.of(Rejection.exists("listener.protocol_port: port " + l.protocolPort()
-              + " is already used by listener " + other.id() + " on this load balancer ("
-              + (l.protocol().datagram() ? "UDP" : "TCP") + ")"));
-        }
-        if (candidate instanceof Backend b && other instanceof Backend o && o.poolId().equals(b.poolId())
-            && o.address().equalsIgnoreCase(b.address()) && o.protocolPort() == b.protocolPort()) {
-          return Optional.of(Rejection.exists("backend.address: " + b.address() + ":" + b.protocolPort()
-              + " is already backend " + o.id() + " of pool " + b.poolId()));
+              + candidate.kind().noun() + " " + other.id() + " in this load balancer"));
         }
       }
-      if (candidate instanceof Listener l && !l.defaultPoolId().isEmpty()) {
-        Optional<Child> pool = find(Kind.POOL, l.defaultPoolId());
-        if (pool.isEmpty()) {
-          return Optional.of(Rejection.notFound("listener.default_pool_id: no pool " + l.defaultPoolId()
-              + " in load balancer " + info.id()));
-        }
-        Protocol pp = ((Pool) pool.get()).protocol();
-        if (pp != l.protocol()) { // Octavia: ListenerPoolProtocolMismatch, 409
-          return Optional.of(Rejection.precondition("listener.default_pool_id: pool " + l.defaultPoolId() + " is a "
-              + pp + " pool; a " + l.protocol() + " listener needs a " + l.protocol() + " pool"));
-        }
-      }
-      if (candidate instanceof Pool p && !p.healthCheckId().isEmpty()) {
-        Optional<Child> hc = find(Kind.HEALTH_CHECK, p.healthCheckId());
-        if (hc.isEmpty()) {
-          return Optional.of(Rejection.notFound("pool.health_check_id: no health check " + p.healthCheckId()
-              + " in load balancer " + info.id()));
-        }
-        HealthCheckType type = ((HealthCheck) hc.get()).type();
-        if (!type.probes(p.protocol())) {
-          return Optional.of(Rejection.precondition("pool.health_check_id: health check " + p.healthCheckId()
-              + " is " + type + ", which cannot probe a " + p.protocol() + " pool (" + fitting(p.protocol()) + ")"));
-        }
-      }
-      if (candidate instanceof HealthCheck h) {
-        for (Child other : children.values()) {
-          if (other instanceof Pool p && p.healthCheckId().equals(h.id()) && !h.type().probes(p.protocol())) {
-            return Optional.of(Rejection.precondition("health_check.type: " + h.type() + " cannot probe " + p.protocol()
-                + " pool " + p.id() + ", which uses this health check (" + fitting(p.protocol()) + ")"));
-          }
-        }
-      }
-      return Optional.empty();
+      return candidate.checkTree(this, before);
     }
 
-    /** The health check types a pool of {@code protocol} takes, for error messages. */
-    private static String fitting(Protocol protocol) {
-      return protocol == Protocol.UDP ? "a UDP pool takes UDP_CONNECT" : "a " + protocol + " pool takes TCP or HTTP";
-    }
-
-    /** A pool that a listener uses, or a health check that a pool uses, stays until the user lets go of it. */
+    /** A child that another one refers to stays until the user lets go of it (its own dependents aside). */
     public Optional<Rejection> checkDelete(Child c) {
+      var going = new HashSet<>(dependents(c));
+      going.add(c.id());
       for (Child other : children.values()) {
-        if (c.kind() == Kind.POOL && other instanceof Listener l && l.defaultPoolId().equals(c.id())) {
-          return Optional.of(Rejection.precondition("pool " + c.id() + " is the default pool of listener " + l.id()
-              + "; change the listener's default_pool_id or delete the listener first"));
-        }
-        if (c.kind() == Kind.HEALTH_CHECK && other instanceof Pool p && p.healthCheckId().equals(c.id())) {
-          return Optional.of(Rejection.precondition("health check " + c.id() + " is used by pool " + p.id()
-              + "; change the pool's health_check_id or delete the pool first"));
-        }
+        if (going.contains(other.id())) continue;
+        Optional<Rejection> held = other.holds(c);
+        if (held.isPresent()) return held;
       }
       return Optional.empty();
     }
 
-    /** Ids of the children deleted along with {@code c}: a pool takes its backends with it. */
+    /**
+     * Ids of the children deleted along with {@code c}: those that live in it, and theirs (a pool's backends, a
+     * listener's L7 policies and their rules), in creation order.
+     */
     public List<String> dependents(Child c) {
-      var out = new ArrayList<String>();
-      if (c.kind() == Kind.POOL) {
+      var gone = new HashSet<String>();
+      gone.add(c.id());
+      boolean grew = true;
+      while (grew) {
+        grew = false;
         for (Child other : children.values()) {
-          if (other instanceof Backend b && b.poolId().equals(c.id())) out.add(b.id());
+          if (!other.parentId().isEmpty() && gone.contains(other.parentId()) && gone.add(other.id())) grew = true;
         }
       }
+      var out = new ArrayList<String>();
+      for (Child other : children.values()) if (!other.id().equals(c.id()) && gone.contains(other.id())) out.add(other.id());
       return out;
     }
   }

@@ -1,14 +1,14 @@
 package io.fiberlb.controlplane;
 
-import io.fiberlb.controlplane.LoadBalancerEntity.ChildReply;
-import io.fiberlb.controlplane.LoadBalancerEntity.CreateChild;
-import io.fiberlb.controlplane.LoadBalancerEntity.CreateLoadBalancer;
-import io.fiberlb.controlplane.LoadBalancerEntity.DeleteChild;
-import io.fiberlb.controlplane.LoadBalancerEntity.DeleteLoadBalancer;
-import io.fiberlb.controlplane.LoadBalancerEntity.DeletedReply;
-import io.fiberlb.controlplane.LoadBalancerEntity.LoadBalancerReply;
-import io.fiberlb.controlplane.LoadBalancerEntity.UpdateChild;
-import io.fiberlb.controlplane.LoadBalancerEntity.UpdateLoadBalancer;
+import io.fiberlb.controlplane.LoadBalancerProtocol.ChildReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.CreateChild;
+import io.fiberlb.controlplane.LoadBalancerProtocol.CreateLoadBalancer;
+import io.fiberlb.controlplane.LoadBalancerProtocol.DeleteChild;
+import io.fiberlb.controlplane.LoadBalancerProtocol.DeleteLoadBalancer;
+import io.fiberlb.controlplane.LoadBalancerProtocol.DeletedReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.LoadBalancerReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.UpdateChild;
+import io.fiberlb.controlplane.LoadBalancerProtocol.UpdateLoadBalancer;
 import io.fiberlb.controlplane.LoadBalancerEvent.ChildCreated;
 import io.fiberlb.controlplane.LoadBalancerEvent.ChildDeleted;
 import io.fiberlb.controlplane.LoadBalancerEvent.ChildUpdated;
@@ -105,21 +105,21 @@ record Writes(String lbId, Map<String, String> listenerErrors,
         return Decision.answer(new ChildReply(s.view(s.find(kind, existing).get(), listenerErrors)));
       }
     }
-    if (kind == Kind.BACKEND && s.find(Kind.POOL, c.poolId()).isEmpty()) {
-      return Decision.refuse(Rejection.notFound("pool_id: no pool " + c.poolId() + " in load balancer " + lbId));
+    if (kind.parent != null && s.find(kind.parent, c.parentId()).isEmpty()) {
+      return Decision.refuse(Rejection.notFound(kind.parentField + ": no " + kind.parent.noun() + " " + c.parentId()
+          + " in load balancer " + lbId));
     }
     List<String> missing = c.patch().missingForCreate();
     if (!missing.isEmpty()) return Decision.refuse(Rejection.invalid(missing.get(0) + ": is required"));
     long version = s.version() + 1;
     Instant now = Instant.now();
-    Child base = ChildPatch.defaults(kind, UUID.randomUUID().toString(), c.poolId(), version, now);
+    Child base = kind.defaults(UUID.randomUUID().toString(), kind.parent == null ? "" : c.parentId(), version, now);
     Child candidate = c.patch().applyTo(base, version, now);
     Optional<Rejection> bad = Validation.child(candidate, null).or(() -> s.checkTree(candidate, null));
     if (bad.isPresent()) return Decision.refuse(bad.get());
     var event = new ChildCreated(candidate, c.requestId(), EventMeta.of(c.caller(), "Create" + kind.typeName),
         c.requestId().isEmpty() ? null : c.requestHash());
-    return new Decision.Write(event, new Decision.Reserve(s.usage().plus(one(kind))),
-        ns -> new ChildReply(((Active) ns).view(candidate, listenerErrors, binding)));
+    return new Decision.Write(event, new Decision.Reserve(s.usage().plus(Usage.one(kind))), written(candidate));
   }
 
   Decision updateChild(Active s, UpdateChild c) {
@@ -134,7 +134,7 @@ record Writes(String lbId, Map<String, String> listenerErrors,
     if (bad.isPresent()) return Decision.refuse(bad.get());
     if (sameContent(candidate, cur)) return Decision.answer(new ChildReply(s.view(cur, listenerErrors, binding)));
     return Decision.write(new ChildUpdated(candidate, EventMeta.of(c.caller(), "Update" + c.kind().typeName)),
-        ns -> new ChildReply(((Active) ns).view(candidate, listenerErrors, binding)));
+        written(candidate));
   }
 
   Decision deleteChild(Active s, DeleteChild c) {
@@ -148,11 +148,17 @@ record Writes(String lbId, Map<String, String> listenerErrors,
         EventMeta.of(c.caller(), "Delete" + c.kind().typeName)), ns -> new DeletedReply(((Active) ns).version()));
   }
 
+  /** The reply to a child write: the child as the new state holds it (an L7 policy's position is renumbered there). */
+  private java.util.function.Function<LoadBalancerState, LoadBalancerEntity.Reply> written(Child candidate) {
+    return ns -> new ChildReply(((Active) ns).view(((Active) ns).children().get(candidate.id()), listenerErrors,
+        binding));
+  }
+
   Rejection childNotFound(Kind kind, String id) {
     return Rejection.notFound(kind.noun() + " " + id + " not found in load balancer " + lbId);
   }
 
-  private static Optional<Rejection> checkVersion(Long expected, long actual, String what) {
+  static Optional<Rejection> checkVersion(Long expected, long actual, String what) {
     if (expected == null || expected == actual) return Optional.empty();
     return Optional.of(Rejection.aborted("expected_version: " + what + " is at version " + actual + ", not " + expected
         + "; read it again and retry"));
@@ -160,17 +166,8 @@ record Writes(String lbId, Map<String, String> listenerErrors,
 
   /** Equal but for version and updatedAt: an update that changes nothing is answered without an event. */
   static boolean sameContent(Child a, Child b) {
-    ChildPatch none = ChildPatch.empty(a.kind());
+    ChildPatch none = a.kind().emptyPatch();
     return none.applyTo(a, 0, Instant.EPOCH).equals(none.applyTo(b, 0, Instant.EPOCH));
-  }
-
-  private static Usage one(Kind kind) {
-    return switch (kind) {
-      case LISTENER -> new Usage(1, 0, 0, 0);
-      case POOL -> new Usage(0, 1, 0, 0);
-      case BACKEND -> new Usage(0, 0, 1, 0);
-      case HEALTH_CHECK -> new Usage(0, 0, 0, 1);
-    };
   }
 
   private static <T> T orElse(T value, T fallback) {

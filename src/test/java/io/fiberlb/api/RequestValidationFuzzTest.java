@@ -62,10 +62,10 @@ class RequestValidationFuzzTest {
       return;
     }
     ChildPatch patch = null;
-    if (request instanceof CreateListenerRequest r) patch = ProtoMapper.patch(r.getListener());
-    if (request instanceof CreatePoolRequest r) patch = ProtoMapper.patch(r.getPool());
-    if (request instanceof CreateBackendRequest r) patch = ProtoMapper.patch(r.getBackend());
-    if (request instanceof CreateHealthCheckRequest r) patch = ProtoMapper.patch(r.getHealthCheck());
+    if (request instanceof CreateListenerRequest r) patch = ListenerServiceImpl.patch(r.getListener());
+    if (request instanceof CreatePoolRequest r) patch = PoolServiceImpl.patch(r.getPool());
+    if (request instanceof CreateBackendRequest r) patch = BackendServiceImpl.patch(r.getBackend());
+    if (request instanceof CreateHealthCheckRequest r) patch = HealthCheckServiceImpl.patch(r.getHealthCheck());
     if (request instanceof ListEventsRequest r) {
       if (r.hasFromTime()) WireTime.instant(r.getFromTime(), "from_time");
       if (r.hasToTime()) WireTime.instant(r.getToTime(), "to_time");

@@ -1,5 +1,7 @@
 package io.fiberlb.cli;
 
+import io.fiberlb.api.v1.ListL7PoliciesRequest;
+import io.fiberlb.api.v1.ListL7RulesRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
@@ -15,6 +17,7 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -236,5 +239,70 @@ class CliAgainstServerTest {
     Result r = exec("--server", "127.0.0.1:" + port, "lb", "list");
     assertThat(r.code()).isEqualTo(3);
     assertThat(r.err()).contains("127.0.0.1:" + port).contains("bin/fiberlb server");
+  }
+
+  @Test
+  void l7PoliciesAndRulesAndTheNewListenerAndPoolFlags() {
+    var api = server.as("cli-l7");
+    String lb = api.createLb("l7").getId();
+    Result pool = fiberlb("cli-l7", "pool", "create", "--lb", "l7", "--name", "web", "--protocol", "HTTP",
+        "--session-persistence", "APP_COOKIE", "--cookie-name", "SESSION", "-f", "value", "-c", "id");
+    assertThat(pool.code()).as(pool.err()).isZero();
+    Result refused = fiberlb("cli-l7", "pool", "create", "--lb", "l7", "--protocol", "HTTP",
+        "--session-persistence", "APP_COOKIE");
+    assertThat(refused.code()).isEqualTo(1);
+    assertThat(refused.err()).contains("pool.session_persistence.cookie_name");
+    Result listener = fiberlb("cli-l7", "listener", "create", "--lb", "l7", "--name", "http", "--protocol", "HTTP",
+        "--protocol-port", "8080", "--default-pool-id", "web", "--insert-headers",
+        "X-Forwarded-For=true,X-Forwarded-Proto=true", "-f", "json");
+    assertThat(listener.code()).as(listener.err()).isZero();
+    assertThat(listener.out()).contains("\"X-Forwarded-For\": \"true\"");
+    Result tls = fiberlb("cli-l7", "listener", "create", "--lb", "l7", "--protocol", "TCP", "--protocol-port",
+        "8443", "--sni-container-refs", UUID.randomUUID().toString());
+    assertThat(tls.code()).isEqualTo(1);
+    assertThat(tls.err()).contains("listener.sni_container_refs");
+    Result hc = fiberlb("cli-l7", "healthcheck", "create", "--lb", "l7", "--type", "HTTPS", "--domain-name",
+        "api.example.com", "--http-version", "1.1", "-f", "value", "-c", "domain_name");
+    assertThat(hc.code()).as(hc.err()).isZero();
+    assertThat(hc.out().trim()).isEqualTo("api.example.com");
+
+    Result first = fiberlb("cli-l7", "l7policy", "create", "--lb", "l7", "--listener", "http", "--name", "old",
+        "--action", "REDIRECT_PREFIX", "--redirect-prefix", "https://www.example.com", "--redirect-http-code", "301");
+    assertThat(first.code()).as(first.err()).isZero();
+    Result second = fiberlb("cli-l7", "l7policy", "create", "--lb", "l7", "--listener", "http", "--name", "api",
+        "--action", "REDIRECT_TO_POOL", "--redirect-pool-id", "web", "--position", "1", "--dry-run");
+    assertThat(second.code()).as(second.err()).isZero();
+    assertThat(api.call(api.l7policies().listL7Policies(), ListL7PoliciesRequest.newBuilder().setLoadBalancerId(lb)
+        .build()).getL7PoliciesCount()).isEqualTo(1);
+    second = fiberlb("cli-l7", "l7policy", "create", "--lb", "l7", "--listener", "http", "--name", "api",
+        "--action", "REDIRECT_TO_POOL", "--redirect-pool-id", "web", "--position", "1", "--wait");
+    assertThat(second.code()).as(second.err()).isZero();
+    Result positions = fiberlb("cli-l7", "l7policy", "list", "--lb", "l7", "--listener", "http", "-f", "value",
+        "-c", "name", "-c", "position");
+    assertThat(positions.out().lines().toList()).containsExactly("old 2", "api 1");
+
+    Result rule = fiberlb("cli-l7", "l7rule", "create", "--lb", "l7", "--policy", "api", "--type", "HEADER",
+        "--rule-key", "X-Env", "--compare-type", "REGEX", "--value", "^prod-[0-9]+$", "-f", "value", "-c", "id");
+    assertThat(rule.code()).as(rule.err()).isZero();
+    String ruleId = rule.out().trim();
+    Result badRegex = fiberlb("cli-l7", "l7rule", "create", "--lb", "l7", "--policy", "api", "--type", "PATH",
+        "--compare-type", "REGEX", "--value", "/a(");
+    assertThat(badRegex.code()).isEqualTo(1);
+    assertThat(badRegex.err()).contains("l7rule.value", "not a valid regular expression");
+    Result updated = fiberlb("cli-l7", "l7rule", "update", "--lb", "l7", ruleId, "--invert", "true", "-f", "value",
+        "-c", "invert");
+    assertThat(updated.out().trim()).isEqualTo("true");
+    Result byName = fiberlb("cli-l7", "l7rule", "get", "--lb", "l7", "some-name");
+    assertThat(byName.code()).isEqualTo(1);
+    assertThat(byName.err()).contains("an L7 rule has no name");
+    Result rules = fiberlb("cli-l7", "l7rule", "list", "--lb", "l7", "--policy", "api", "-f", "value", "-c", "key");
+    assertThat(rules.out().trim()).isEqualTo("X-Env");
+
+    Result deleted = fiberlb("cli-l7", "l7policy", "delete", "--lb", "l7", "api");
+    assertThat(deleted.code()).as(deleted.err()).isZero();
+    assertThat(api.call(api.l7rules().listL7Rules(), ListL7RulesRequest.newBuilder().setLoadBalancerId(lb).build())
+        .getL7RulesCount()).isZero();
+    assertThat(fiberlb("cli-l7", "l7policy", "get", "--lb", "l7", "old", "-f", "value", "-c", "position").out().trim())
+        .isEqualTo("1");
   }
 }

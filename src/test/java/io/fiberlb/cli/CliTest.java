@@ -102,11 +102,13 @@ class CliTest {
   @Test
   void udpIsOfferedAndExplainedInTheHelp() {
     assertThat(run("listener", "create", "--help").out().replaceAll("\\s+", " "))
-        .contains("One of TCP, UDP, HTTP, TERMINATED_HTTPS", "TCP and UDP are served", "UDP needs the netty engine");
+        .contains("One of TCP, UDP, HTTP, TERMINATED_HTTPS", "UDP needs the netty engine",
+            "--default-tls-container-ref", "--insert-headers");
     assertThat(run("pool", "create", "--help").out().replaceAll("\\s+", " "))
         .contains("A UDP pool serves UDP listeners and takes UDP_CONNECT health checks");
     assertThat(run("healthcheck", "create", "--help").out().replaceAll("\\s+", " "))
-        .contains("One of TCP, HTTP, UDP_CONNECT.", "UDP_CONNECT (UDP pools only)", "ICMP port unreachable");
+        .contains("One of TCP, HTTP, UDP_CONNECT, HTTPS, TLS_HELLO.", "UDP_CONNECT (UDP pools only)",
+            "ICMP port unreachable", "--domain-name");
     // The examples of each resource show a UDP create.
     assertThat(run("listener", "--help").out()).contains("--protocol UDP");
     assertThat(run("pool", "--help").out()).contains("--protocol UDP");

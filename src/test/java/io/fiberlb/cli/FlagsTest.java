@@ -148,14 +148,15 @@ class FlagsTest {
     assertThat(new Flags.ProtocolValue().convert("Terminated-HTTPS")).isEqualTo(Protocol.TERMINATED_HTTPS);
     assertThat(new Flags.LbAlgorithmValue().convert("maglev")).isEqualTo(LbAlgorithm.MAGLEV);
     assertThat(new Flags.HealthCheckTypeValue().convert("HTTP")).isEqualTo(HealthCheck.Type.HTTP);
-    assertThat(new Flags.SessionPersistenceValue()).containsExactly("NONE", "SOURCE_IP");
-    assertThat(new Flags.ProtocolValue()).containsExactly("TCP", "UDP", "HTTP", "TERMINATED_HTTPS");
+    assertThat(new Flags.SessionPersistenceValue()).containsExactly("NONE", "SOURCE_IP", "HTTP_COOKIE", "APP_COOKIE");
+    assertThat(new Flags.ProtocolValue())
+        .containsExactly("TCP", "UDP", "HTTP", "TERMINATED_HTTPS", "PROXY", "PROXYV2");
 
     assertThatThrownBy(() -> new Flags.ProtocolValue().convert("protocol_unspecified"))
         .isInstanceOf(TypeConversionException.class);
     assertThatThrownBy(() -> new Flags.HealthCheckTypeValue().convert("icmp"))
         .isInstanceOf(TypeConversionException.class)
-        .hasMessage("'icmp' is not a health check type; use one of TCP, HTTP, UDP_CONNECT");
+        .hasMessage("'icmp' is not a health check type; use one of TCP, HTTP, UDP_CONNECT, HTTPS, TLS_HELLO");
   }
 
   @Test

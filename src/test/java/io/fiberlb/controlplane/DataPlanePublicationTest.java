@@ -5,15 +5,15 @@ import static io.fiberlb.controlplane.LoadBalancerEntityTest.healthCheck;
 import static io.fiberlb.controlplane.LoadBalancerEntityTest.listener;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fiberlb.controlplane.LoadBalancerEntity.ChildReply;
-import io.fiberlb.controlplane.LoadBalancerEntity.Command;
-import io.fiberlb.controlplane.LoadBalancerEntity.Reply;
-import io.fiberlb.controlplane.LoadBalancerEntity.StatsReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.ChildReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.Command;
+import io.fiberlb.controlplane.LoadBalancerProtocol.Reply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.StatsReply;
 import io.fiberlb.controlplane.Views.ChildView;
 import io.fiberlb.controlplane.model.Caller;
 import io.fiberlb.controlplane.model.ChildPatch;
-import io.fiberlb.controlplane.model.ChildPatch.ListenerPatch;
-import io.fiberlb.controlplane.model.ChildPatch.PoolPatch;
+import io.fiberlb.controlplane.model.Listener;
+import io.fiberlb.controlplane.model.Pool;
 import io.fiberlb.controlplane.model.Enums.Kind;
 import io.fiberlb.controlplane.model.Enums.OperatingStatus;
 import io.fiberlb.controlplane.model.LoadBalancerPatch;
@@ -151,7 +151,7 @@ class DataPlanePublicationTest {
     String[] tree() {
       create();
       String hc = child("", healthCheck());
-      String pool = child("", new PoolPatch("p", null, null, null, null, null, hc, null, null));
+      String pool = child("", new Pool.Patch("p", null, null, null, null, null, hc, null, null));
       String b = child(pool, backend("10.0.0.1", 80));
       String l = child("", listener(8080, pool));
       return new String[] {pool, b, l};
@@ -191,7 +191,7 @@ class DataPlanePublicationTest {
 
     // The next thing the runtime hears is the next configuration change, with the verdict journaled meanwhile.
     h.ask(r -> new LoadBalancerEntity.UpdateChild(h.caller, Kind.LISTENER, listener,
-        new ListenerPatch(null, null, null, null, null, 10, null, null, null, null, null, null), null, r));
+        new Listener.Patch(null, null, null, null, null, 10, null, null, null, null, null, null), null, r));
     DesiredLoadBalancer next = h.port.nextApply();
     assertThat(next.listeners().get(0).connectionLimit()).isEqualTo(10);
     assertThat(next.journaledHealth()).isEqualTo(Map.of(backend, true));

@@ -4,24 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.fiberlb.controlplane.LoadBalancerEntity.ChildReply;
-import io.fiberlb.controlplane.LoadBalancerEntity.Command;
-import io.fiberlb.controlplane.LoadBalancerEntity.LoadBalancerReply;
-import io.fiberlb.controlplane.LoadBalancerEntity.Rejected;
-import io.fiberlb.controlplane.LoadBalancerEntity.Reply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.ChildReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.Command;
+import io.fiberlb.controlplane.LoadBalancerProtocol.LoadBalancerReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.Rejected;
+import io.fiberlb.controlplane.LoadBalancerProtocol.Reply;
 import io.fiberlb.controlplane.LoadBalancerState.Active;
 import io.fiberlb.controlplane.LoadBalancerState.Deleted;
 import io.fiberlb.controlplane.LoadBalancerState.NotCreated;
 import io.fiberlb.controlplane.model.Backend;
 import io.fiberlb.controlplane.model.Caller;
 import io.fiberlb.controlplane.model.ChildPatch;
-import io.fiberlb.controlplane.model.ChildPatch.BackendPatch;
-import io.fiberlb.controlplane.model.ChildPatch.HealthCheckPatch;
-import io.fiberlb.controlplane.model.ChildPatch.ListenerPatch;
-import io.fiberlb.controlplane.model.ChildPatch.PoolPatch;
+import io.fiberlb.controlplane.model.HealthCheck;
+import io.fiberlb.controlplane.model.Listener;
+import io.fiberlb.controlplane.model.Pool;
 import io.fiberlb.controlplane.model.Enums;
 import io.fiberlb.controlplane.model.Enums.Kind;
-import io.fiberlb.controlplane.model.Listener;
 import io.fiberlb.controlplane.model.LoadBalancerPatch;
 import io.fiberlb.controlplane.model.Rejection;
 import java.time.Duration;
@@ -130,20 +128,20 @@ class LoadBalancerEntityTest {
     }
   }
 
-  static ListenerPatch listener(int port, String poolId) {
-    return new ListenerPatch(null, null, null, port, poolId, null, null, null, null, null, null, null);
+  static Listener.Patch listener(int port, String poolId) {
+    return new Listener.Patch(null, null, null, port, poolId, null, null, null, null, null, null, null);
   }
 
-  static PoolPatch pool(String name) {
-    return new PoolPatch(name, null, null, Enums.LbAlgorithm.MAGLEV, null, null, null, null, null);
+  static Pool.Patch pool(String name) {
+    return new Pool.Patch(name, null, null, Enums.LbAlgorithm.MAGLEV, null, null, null, null, null);
   }
 
-  static BackendPatch backend(String address, int port) {
-    return new BackendPatch(null, address, port, null, null, null, null, null);
+  static Backend.Patch backend(String address, int port) {
+    return new Backend.Patch(null, address, port, null, null, null, null, null);
   }
 
-  static HealthCheckPatch healthCheck() {
-    return new HealthCheckPatch(null, Enums.HealthCheckType.HTTP, 2000L, 1000L, null, null, null, "/health", null, null, null);
+  static HealthCheck.Patch healthCheck() {
+    return new HealthCheck.Patch(null, Enums.HealthCheckType.HTTP, 2000L, 1000L, null, null, null, "/health", null, null, null);
   }
 
   private static Rejection rejection(Reply r) {
@@ -253,7 +251,7 @@ class LoadBalancerEntityTest {
     var h = new Harness();
     h.create("web");
     String hc = h.createChild("", healthCheck());
-    String pool = h.createChild("", new PoolPatch("p", null, null, null, null, null, hc, null, null));
+    String pool = h.createChild("", new Pool.Patch("p", null, null, null, null, null, hc, null, null));
     String b1 = h.createChild(pool, backend("10.0.0.1", 80));
     var listenerResult = h.child("", listener(80, pool));
     assertThat(listenerResult.events()).singleElement().isInstanceOf(LoadBalancerEvent.ChildCreated.class);
@@ -274,7 +272,7 @@ class LoadBalancerEntityTest {
 
     // Update: weight 0 drains.
     var drained = h.kit.<Reply>runCommand(r -> new LoadBalancerEntity.UpdateChild(h.caller, Kind.BACKEND, b1,
-        new BackendPatch(null, null, null, 0, null, null, null, null), null, r));
+        new Backend.Patch(null, null, null, 0, null, null, null, null), null, r));
     assertThat(((ChildReply) drained.reply()).child().operating()).isEqualTo(Enums.OperatingStatus.DRAINING);
     assertThat(((Backend) h.active().children().get(b1)).weight()).isZero();
     assertThat(drained.events()).singleElement().isInstanceOf(LoadBalancerEvent.ChildUpdated.class);

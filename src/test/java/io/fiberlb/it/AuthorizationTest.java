@@ -110,6 +110,7 @@ class AuthorizationTest {
     Set<String> served = new TreeSet<>();
     for (ServiceDescription d : List.of(LoadBalancerService.description, ListenerService.description,
         PoolService.description, BackendService.description, HealthCheckService.description,
+        io.fiberlb.api.v1.L7PolicyService.description, io.fiberlb.api.v1.L7RuleService.description,
         AuditService.description, io.fiberlb.api.v1.HistoryService.description,
         io.fiberlb.api.v1.ClusterService.description, io.fiberlb.api.v1.QuotaService.description,
         io.fiberlb.api.v1.CertificateService.description)) {

@@ -39,11 +39,13 @@ final class BadInputCorpus {
   }
 
   /** Existing resources the bases refer to, so that only the mutated field is wrong. */
-  record Ids(String lb, String listener, String pool, String backend, String hc) {}
+  record Ids(String lb, String listener, String pool, String backend, String hc, String httpListener, String policy,
+      String rule) {}
 
   static final List<ServiceDescription> SERVICES = List.of(LoadBalancerService.description,
       ListenerService.description, PoolService.description, BackendService.description,
-      HealthCheckService.description, AuditService.description, io.fiberlb.api.v1.HistoryService.description,
+      HealthCheckService.description, io.fiberlb.api.v1.L7PolicyService.description,
+      io.fiberlb.api.v1.L7RuleService.description, AuditService.description, io.fiberlb.api.v1.HistoryService.description,
       io.fiberlb.api.v1.ClusterService.description, io.fiberlb.api.v1.QuotaService.description,
       io.fiberlb.api.v1.CertificateService.description);
 
@@ -103,11 +105,15 @@ final class BadInputCorpus {
       String id = switch (f.getName()) {
         case "load_balancer_id" -> ids.lb();
         case "pool_id" -> service.equals("BackendService") ? ids.pool() : null;
+        case "listener_id" -> ids.httpListener();
+        case "l7policy_id" -> ids.policy();
         case "id" -> switch (service) {
           case "ListenerService" -> ids.listener();
           case "PoolService" -> ids.pool();
           case "BackendService" -> ids.backend();
           case "HealthCheckService" -> ids.hc();
+          case "L7PolicyService" -> ids.policy();
+          case "L7RuleService" -> ids.rule();
           default -> ids.lb();
         };
         default -> null;
@@ -119,6 +125,8 @@ final class BadInputCorpus {
       case "CreateListener" -> spec(b, "listener", Map.of("protocol_port", 8081));
       case "CreateBackend" -> spec(b, "backend", Map.of("address", "10.9.9.9", "protocol_port", 8080));
       case "CreateHealthCheck" -> spec(b, "health_check", Map.of("type", "TCP"));
+      case "CreateL7Policy" -> spec(b, "l7policy", Map.of("action", "REJECT"));
+      case "CreateL7Rule" -> spec(b, "l7rule", Map.of("type", "PATH", "compare_type", "STARTS_WITH", "value", "/x"));
       case "SetQuota" -> spec(b, "quota", Map.of("health_checks", 5000));
       case "CreatePool", "UpdatePool" -> {
         FieldDescriptor pool = in.findFieldByName("pool");

@@ -67,7 +67,13 @@ class BadInputCorpusTest {
     api.createPool(lb, "pool-b");
     String listener = api.createListener(lb, 80, pool).getId();
     String backend = api.createBackend(lb, pool, "10.0.0.1", 80).getId();
-    ids = new BadInputCorpus.Ids(lb, listener, pool, backend, hc);
+    String httpListener = api.createHttpListener(lb, 8088, null).getId();
+    String policy = api.createL7Policy(lb, httpListener, io.fiberlb.api.v1.L7PolicySpec.newBuilder()
+        .setAction(io.fiberlb.api.v1.L7Policy.Action.REJECT)).getId();
+    String rule = api.createL7Rule(lb, policy, io.fiberlb.api.v1.L7RuleSpec.newBuilder()
+        .setType(io.fiberlb.api.v1.L7Rule.Type.PATH).setCompareType(io.fiberlb.api.v1.L7Rule.CompareType.EQUAL_TO)
+        .setValue("/x")).getId();
+    ids = new BadInputCorpus.Ids(lb, listener, pool, backend, hc, httpListener, policy, rule);
     api.call(api.lbs().createLoadBalancer(), CreateLoadBalancerRequest.newBuilder().setRequestId("idem-lb")
         .setLoadBalancer(LoadBalancerSpec.newBuilder().setName("idem")).build());
     api.call(api.pools().createPool(), CreatePoolRequest.newBuilder().setLoadBalancerId(lb).setRequestId("idem-pool")
@@ -276,7 +282,7 @@ class BadInputCorpusTest {
     assertThat(next.getPoolsCount()).isEqualTo(1);
     var listeners = api.call(api.listeners().listListeners(), ListListenersRequest.newBuilder()
         .setLoadBalancerId(ids.lb()).build());
-    assertThat(listeners.getListenersCount()).isEqualTo(1);
+    assertThat(listeners.getListenersCount()).isEqualTo(2); // the TCP one and the HTTP one the L7 bases use
   }
 
   private String idemLb() {

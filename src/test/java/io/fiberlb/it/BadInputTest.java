@@ -161,14 +161,14 @@ class BadInputTest {
             t -> t.createListener(ListenerSpec.newBuilder().setProtocolPort(70000))),
         c("listener port zero", INVALID, "listener.protocol_port: must be 1..65535, got 0",
             t -> t.updateListener(ListenerSpec.newBuilder().setProtocolPort(0))),
-        c("listener protocol HTTP", INVALID, "listener.protocol: HTTP is not supported yet; supported: TCP, UDP",
-            t -> t.createListener(ListenerSpec.newBuilder().setProtocol(Protocol.HTTP).setProtocolPort(53))),
+        c("listener protocol PROXY", INVALID, "listener.protocol: PROXY is a pool protocol",
+            t -> t.createListener(ListenerSpec.newBuilder().setProtocol(Protocol.PROXY).setProtocolPort(53))),
         c("UDP listener with a TCP pool", Status.Code.FAILED_PRECONDITION,
             "listener.default_pool_id: pool %POOL% is a TCP pool; a UDP listener needs a UDP pool",
             t -> t.createListener(ListenerSpec.newBuilder().setProtocol(Protocol.UDP).setProtocolPort(53)
                 .setDefaultPoolId(t.pool))),
         c("TCP listener with a UDP pool", Status.Code.FAILED_PRECONDITION,
-            "is a UDP pool; a TCP listener needs a TCP pool",
+            "is a UDP pool; a TCP listener takes TCP, HTTP, PROXY or PROXYV2 pools",
             t -> t.updateListener(ListenerSpec.newBuilder().setDefaultPoolId(t.udpPool))),
         c("UDP listener port taken", Status.Code.ALREADY_EXISTS,
             "listener.protocol_port: port 80 is already used by listener",
@@ -199,8 +199,8 @@ class BadInputTest {
             t -> t.api.call(t.api.listeners().getListener(), GetListenerRequest.newBuilder().setLoadBalancerId(t.lb)
                 .setId(MISSING).build())),
         // pool
-        c("pool protocol HTTP", INVALID, "pool.protocol: HTTP is not supported yet",
-            t -> t.createPool(PoolSpec.newBuilder().setProtocol(Protocol.HTTP))),
+        c("pool protocol TERMINATED_HTTPS", INVALID, "pool.protocol: a pool is TCP, UDP, HTTP, PROXY or PROXYV2",
+            t -> t.createPool(PoolSpec.newBuilder().setProtocol(Protocol.TERMINATED_HTTPS))),
         c("pool algorithm unset", INVALID, "pool.lb_algorithm: must be one of ROUND_ROBIN",
             t -> t.createPool(PoolSpec.newBuilder().setLbAlgorithm(LbAlgorithm.LB_ALGORITHM_UNSPECIFIED))),
         c("pool persistence timeout", INVALID, "pool.session_persistence.timeout: must be 1s..24h, got 500ms",
@@ -212,7 +212,7 @@ class BadInputTest {
             t -> t.updatePool(PoolSpec.newBuilder().setHealthCheckId(MISSING))),
         c("pool UDP_CONNECT check on a TCP pool", Status.Code.FAILED_PRECONDITION,
             "pool.health_check_id: health check %UDPHC% is UDP_CONNECT, which cannot probe a TCP pool (a TCP pool"
-                + " takes TCP or HTTP)",
+                + " takes TCP, HTTP, HTTPS or TLS_HELLO)",
             t -> t.updatePool(PoolSpec.newBuilder().setHealthCheckId(t.udpHc))),
         c("pool TCP check on a UDP pool", Status.Code.FAILED_PRECONDITION,
             "pool.health_check_id: health check %HC% is TCP, which cannot probe a UDP pool (a UDP pool takes"

@@ -37,7 +37,8 @@ class ReflectionTest {
         List<String> services = CollectionConverters.asJava(listed.getListServicesResponse().service()).stream()
             .map(s -> s.name()).toList();
         assertThat(services).contains("fiberlb.v1.LoadBalancerService", "fiberlb.v1.ListenerService",
-            "fiberlb.v1.PoolService", "fiberlb.v1.BackendService", "fiberlb.v1.HealthCheckService");
+            "fiberlb.v1.PoolService", "fiberlb.v1.BackendService", "fiberlb.v1.HealthCheckService",
+            "fiberlb.v1.L7PolicyService", "fiberlb.v1.L7RuleService");
 
         ServerReflectionResponse file = ask(client, system,
             ServerReflectionRequest$.MODULE$.defaultInstance().withFileContainingSymbol("fiberlb.v1.LoadBalancerService"));

@@ -39,6 +39,9 @@ final class RpcTable {
     final String backend;
     final String hc;
     final String certificate;
+    final String httpListener;
+    final String policy;
+    final String rule;
 
     Fixture(Api owner) {
       this.owner = owner;
@@ -48,6 +51,18 @@ final class RpcTable {
       this.backend = owner.createBackend(lb, pool, "10.0.0.5", 8080).getId();
       this.hc = owner.createHealthCheck(lb).getId();
       this.certificate = freshCertificate();
+      this.httpListener = owner.createHttpListener(lb, ports.incrementAndGet(), null).getId();
+      this.policy = freshPolicy();
+      this.rule = freshRule();
+    }
+
+    String freshPolicy() {
+      return owner.createL7Policy(lb, httpListener, L7PolicySpec.newBuilder().setAction(L7Policy.Action.REJECT)).getId();
+    }
+
+    String freshRule() {
+      return owner.createL7Rule(lb, policy, L7RuleSpec.newBuilder().setType(L7Rule.Type.PATH)
+          .setCompareType(L7Rule.CompareType.STARTS_WITH).setValue("/api")).getId();
     }
 
     /** A certificate of the owner's project (ECDSA P-256, made for the call). */
@@ -176,6 +191,33 @@ final class RpcTable {
               .setHealthCheck(HealthCheckSpec.newBuilder().setName("changed")).build())),
       write("HealthCheckService/DeleteHealthCheck", (a, f) -> a.callAsync(a.healthChecks().deleteHealthCheck(),
           DeleteHealthCheckRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.freshHealthCheck()).build())),
+
+      write("L7PolicyService/CreateL7Policy", (a, f) -> a.callAsync(a.l7policies().createL7Policy(),
+          CreateL7PolicyRequest.newBuilder().setLoadBalancerId(f.lb).setListenerId(f.httpListener)
+              .setL7Policy(L7PolicySpec.newBuilder().setAction(L7Policy.Action.REJECT)).build())),
+      read("L7PolicyService/GetL7Policy", (a, f) -> a.callAsync(a.l7policies().getL7Policy(),
+          GetL7PolicyRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.policy).build())),
+      read("L7PolicyService/ListL7Policies", (a, f) -> a.callAsync(a.l7policies().listL7Policies(),
+          ListL7PoliciesRequest.newBuilder().setLoadBalancerId(f.lb).build())),
+      write("L7PolicyService/UpdateL7Policy", (a, f) -> a.callAsync(a.l7policies().updateL7Policy(),
+          UpdateL7PolicyRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.policy)
+              .setL7Policy(L7PolicySpec.newBuilder().setName("changed")).build())),
+      write("L7PolicyService/DeleteL7Policy", (a, f) -> a.callAsync(a.l7policies().deleteL7Policy(),
+          DeleteL7PolicyRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.freshPolicy()).build())),
+
+      write("L7RuleService/CreateL7Rule", (a, f) -> a.callAsync(a.l7rules().createL7Rule(),
+          CreateL7RuleRequest.newBuilder().setLoadBalancerId(f.lb).setL7PolicyId(f.policy)
+              .setL7Rule(L7RuleSpec.newBuilder().setType(L7Rule.Type.HOST_NAME)
+                  .setCompareType(L7Rule.CompareType.EQUAL_TO).setValue("api.example.com")).build())),
+      read("L7RuleService/GetL7Rule", (a, f) -> a.callAsync(a.l7rules().getL7Rule(),
+          GetL7RuleRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.rule).build())),
+      read("L7RuleService/ListL7Rules", (a, f) -> a.callAsync(a.l7rules().listL7Rules(),
+          ListL7RulesRequest.newBuilder().setLoadBalancerId(f.lb).build())),
+      write("L7RuleService/UpdateL7Rule", (a, f) -> a.callAsync(a.l7rules().updateL7Rule(),
+          UpdateL7RuleRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.rule)
+              .setL7Rule(L7RuleSpec.newBuilder().setInvert(true)).build())),
+      write("L7RuleService/DeleteL7Rule", (a, f) -> a.callAsync(a.l7rules().deleteL7Rule(),
+          DeleteL7RuleRequest.newBuilder().setLoadBalancerId(f.lb).setId(f.freshRule()).build())),
 
       read("AuditService/ListEvents", (a, f) -> a.callAsync(a.audit().listEvents(),
           ListEventsRequest.newBuilder().setLoadBalancerId(f.lb).build())),

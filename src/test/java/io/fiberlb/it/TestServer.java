@@ -206,6 +206,14 @@ public final class TestServer implements AutoCloseable {
       return cached("hc", () -> HealthCheckServiceClient.create(settings, clientSystem));
     }
 
+    public io.fiberlb.api.v1.L7PolicyServiceClient l7policies() {
+      return cached("l7policy", () -> io.fiberlb.api.v1.L7PolicyServiceClient.create(settings, clientSystem));
+    }
+
+    public io.fiberlb.api.v1.L7RuleServiceClient l7rules() {
+      return cached("l7rule", () -> io.fiberlb.api.v1.L7RuleServiceClient.create(settings, clientSystem));
+    }
+
     private final Map<String, Object> clients = new HashMap<>();
 
     @SuppressWarnings("unchecked")
@@ -257,6 +265,26 @@ public final class TestServer implements AutoCloseable {
     public Backend createBackend(String lbId, String poolId, String address, int port) {
       return call(backends().createBackend(), CreateBackendRequest.newBuilder().setLoadBalancerId(lbId)
           .setPoolId(poolId).setBackend(BackendSpec.newBuilder().setAddress(address).setProtocolPort(port)).build());
+    }
+
+    /** An HTTP listener (its pool, when given, must be an HTTP or PROXY pool). */
+    public Listener createHttpListener(String lbId, int port, String poolId) {
+      var spec = ListenerSpec.newBuilder().setProtocol(Protocol.HTTP).setProtocolPort(port);
+      if (poolId != null) spec.setDefaultPoolId(poolId);
+      return call(listeners().createListener(), CreateListenerRequest.newBuilder().setLoadBalancerId(lbId)
+          .setListener(spec).build());
+    }
+
+    public io.fiberlb.api.v1.L7Policy createL7Policy(String lbId, String listenerId,
+        io.fiberlb.api.v1.L7PolicySpec.Builder spec) {
+      return call(l7policies().createL7Policy(), io.fiberlb.api.v1.CreateL7PolicyRequest.newBuilder()
+          .setLoadBalancerId(lbId).setListenerId(listenerId).setL7Policy(spec).build());
+    }
+
+    public io.fiberlb.api.v1.L7Rule createL7Rule(String lbId, String policyId,
+        io.fiberlb.api.v1.L7RuleSpec.Builder spec) {
+      return call(l7rules().createL7Rule(), io.fiberlb.api.v1.CreateL7RuleRequest.newBuilder()
+          .setLoadBalancerId(lbId).setL7PolicyId(policyId).setL7Rule(spec).build());
     }
 
     public HealthCheck createHealthCheck(String lbId) {

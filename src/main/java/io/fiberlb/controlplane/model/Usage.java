@@ -2,7 +2,11 @@ package io.fiberlb.controlplane.model;
 
 import io.fiberlb.CborSerializable;
 
-/** How many child resources of each kind a load balancer holds: what project quotas count. */
+/**
+ * How many child resources of each counted kind a load balancer holds: what project quotas count. L7 policies and
+ * rules are not counted (no quota of their own; the shape is journaled by the project entity, so adding counts is a
+ * new optional field, not a change).
+ */
 public record Usage(int listeners, int pools, int backends, int healthChecks) implements CborSerializable {
   public static final Usage NONE = new Usage(0, 0, 0, 0);
 
@@ -12,6 +16,18 @@ public record Usage(int listeners, int pools, int backends, int healthChecks) im
       case POOL -> pools;
       case BACKEND -> backends;
       case HEALTH_CHECK -> healthChecks;
+      case L7_POLICY, L7_RULE -> 0;
+    };
+  }
+
+  /** One child of {@code kind}. */
+  public static Usage one(Enums.Kind kind) {
+    return switch (kind) {
+      case LISTENER -> new Usage(1, 0, 0, 0);
+      case POOL -> new Usage(0, 1, 0, 0);
+      case BACKEND -> new Usage(0, 0, 1, 0);
+      case HEALTH_CHECK -> new Usage(0, 0, 0, 1);
+      case L7_POLICY, L7_RULE -> NONE;
     };
   }
 

@@ -2,19 +2,19 @@ package io.fiberlb.bench.audit;
 
 import io.fiberlb.FiberLb;
 import io.fiberlb.controlplane.LoadBalancerEntity;
-import io.fiberlb.controlplane.LoadBalancerEntity.ChildReply;
-import io.fiberlb.controlplane.LoadBalancerEntity.Command;
-import io.fiberlb.controlplane.LoadBalancerEntity.DeletedReply;
-import io.fiberlb.controlplane.LoadBalancerEntity.LoadBalancerReply;
-import io.fiberlb.controlplane.LoadBalancerEntity.Rejected;
-import io.fiberlb.controlplane.LoadBalancerEntity.Reply;
-import io.fiberlb.controlplane.LoadBalancerEntity.StatusReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.ChildReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.Command;
+import io.fiberlb.controlplane.LoadBalancerProtocol.DeletedReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.LoadBalancerReply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.Rejected;
+import io.fiberlb.controlplane.LoadBalancerProtocol.Reply;
+import io.fiberlb.controlplane.LoadBalancerProtocol.StatusReply;
 import io.fiberlb.controlplane.model.Caller;
 import io.fiberlb.controlplane.model.ChildPatch;
-import io.fiberlb.controlplane.model.ChildPatch.BackendPatch;
-import io.fiberlb.controlplane.model.ChildPatch.HealthCheckPatch;
-import io.fiberlb.controlplane.model.ChildPatch.ListenerPatch;
-import io.fiberlb.controlplane.model.ChildPatch.PoolPatch;
+import io.fiberlb.controlplane.model.Backend;
+import io.fiberlb.controlplane.model.HealthCheck;
+import io.fiberlb.controlplane.model.Listener;
+import io.fiberlb.controlplane.model.Pool;
 import io.fiberlb.controlplane.model.Enums.HealthCheckType;
 import io.fiberlb.controlplane.model.Enums.Kind;
 import io.fiberlb.controlplane.model.Enums.LbAlgorithm;
@@ -303,7 +303,7 @@ public final class AuditGen {
       });
       for (int h = 0; h < 2; h++) {
         int hh = h;
-        s = s.thenCompose(x -> createChild("", new HealthCheckPatch("hc-" + hh, hh == 0 ? HealthCheckType.TCP
+        s = s.thenCompose(x -> createChild("", new HealthCheck.Patch("hc-" + hh, hh == 0 ? HealthCheckType.TCP
             : HealthCheckType.HTTP, 5000L, 2000L, 2, 3, "GET", "/healthz", "200-299", true, List.of())))
             .thenAccept(c -> {
               healthChecks.add(c);
@@ -312,14 +312,14 @@ public final class AuditGen {
       }
       for (int p = 0; p < 4; p++) {
         int pp = p;
-        s = s.thenCompose(x -> createChild("", new PoolPatch("pool-" + pp, "pool " + pp, Protocol.TCP,
+        s = s.thenCompose(x -> createChild("", new Pool.Patch("pool-" + pp, "pool " + pp, Protocol.TCP,
             ALGORITHMS[0], SessionPersistenceType.NONE, null, healthChecks.get(pp % 2), true, List.of("tier:web"))))
             .thenAccept(pools::add);
       }
       int[] ports = {80, 443, 8080, 8443};
       for (int l = 0; l < 4; l++) {
         int ll = l;
-        s = s.thenCompose(x -> createChild("", new ListenerPatch("listener-" + ll, "port " + ports[ll],
+        s = s.thenCompose(x -> createChild("", new Listener.Patch("listener-" + ll, "port " + ports[ll],
             Protocol.TCP, ports[ll], pools.get(ll), -1, 50_000L, 5_000L, 50_000L, List.of("0.0.0.0/0"), true,
             List.of()))).thenAccept(c -> {
               listeners.add(c);
@@ -351,7 +351,7 @@ public final class AuditGen {
       String address = "10." + (index & 0xff) + "." + ((n >> 8) & 0xff) + "." + (n & 0xff);
       String poolId = pools.get(pool);
       int weight = 1 + rnd.nextInt(100);
-      return createChild(poolId, new BackendPatch("backend-" + n, address, 8080, weight, true, false,
+      return createChild(poolId, new Backend.Patch("backend-" + n, address, 8080, weight, true, false,
           0, List.of("zone:" + (char) ('a' + n % 3)))).thenAccept(id -> {
             backendIds.add(id);
             backendPools.add(poolId);
@@ -388,44 +388,44 @@ public final class AuditGen {
       int dice = rnd.nextInt(100);
       if (dice < 70) { // a backend's weight
         int i = rnd.nextInt(backendIds.size());
-        return updateBackend(i, new BackendPatch(null, null, null, newWeight(i), null, null, null, null));
+        return updateBackend(i, new Backend.Patch(null, null, null, newWeight(i), null, null, null, null));
       }
       if (dice < 74) { // drain / undrain via admin state
         int i = rnd.nextInt(backendIds.size());
         boolean up = backendState.get(i)[1] == 0;
         backendState.get(i)[1] = up ? 1 : 0;
-        return updateBackend(i, new BackendPatch(null, null, null, null, up, null, null, null));
+        return updateBackend(i, new Backend.Patch(null, null, null, null, up, null, null, null));
       }
       if (dice < 76) { // monitor port
         int i = rnd.nextInt(backendIds.size());
         int port = backendState.get(i)[2] == 0 ? 9100 : 0;
         backendState.get(i)[2] = port;
-        return updateBackend(i, new BackendPatch(null, null, null, null, null, null, port, null));
+        return updateBackend(i, new Backend.Patch(null, null, null, null, null, null, port, null));
       }
       if (dice < 84) { // a listener's limits or timeouts or allowed CIDRs
         int l = rnd.nextInt(4);
-        ListenerPatch p;
+        Listener.Patch p;
         int what = rnd.nextInt(3);
         if (what == 0) {
           listenerLimit[l] = listenerLimit[l] == -1 ? 1000 + rnd.nextInt(9000) : -1;
-          p = new ListenerPatch(null, null, null, null, null, listenerLimit[l], null, null, null, null, null, null);
+          p = new Listener.Patch(null, null, null, null, null, listenerLimit[l], null, null, null, null, null, null);
         } else if (what == 1) {
           int idle = 30_000 + 1000 * rnd.nextInt(60);
           listenerIdle[l] = idle == listenerIdle[l] ? idle + 500 : idle;
-          p = new ListenerPatch(null, null, null, null, null, null, (long) listenerIdle[l], null, null, null, null,
+          p = new Listener.Patch(null, null, null, null, null, null, (long) listenerIdle[l], null, null, null, null,
               null);
         } else {
           var cidrs = List.of("10." + rnd.nextInt(256) + ".0.0/16", "192.168." + rnd.nextInt(256) + ".0/24");
-          p = new ListenerPatch(null, null, null, null, null, null, null, null, null, cidrs, null, null);
+          p = new Listener.Patch(null, null, null, null, null, null, null, null, null, cidrs, null, null);
         }
-        ListenerPatch patch = p;
+        Listener.Patch patch = p;
         return ask(r -> new LoadBalancerEntity.UpdateChild(caller(), Kind.LISTENER, listeners.get(l), patch, null, r))
             .thenApply(this::wrote);
       }
       if (dice < 88) { // a pool's algorithm
         int p = rnd.nextInt(4);
         poolAlgorithm[p] = (poolAlgorithm[p] + 1 + rnd.nextInt(ALGORITHMS.length - 1)) % ALGORITHMS.length;
-        var patch = new PoolPatch(null, null, null, ALGORITHMS[poolAlgorithm[p]], null, null, null, null, null);
+        var patch = new Pool.Patch(null, null, null, ALGORITHMS[poolAlgorithm[p]], null, null, null, null, null);
         return ask(r -> new LoadBalancerEntity.UpdateChild(caller(), Kind.POOL, pools.get(p), patch, null, r))
             .thenApply(this::wrote);
       }
@@ -433,7 +433,7 @@ public final class AuditGen {
         int h = rnd.nextInt(2);
         long interval = 3000 + 1000L * rnd.nextInt(10);
         hcInterval[h] = interval == hcInterval[h] ? interval + 500 : interval;
-        var patch = new HealthCheckPatch(null, null, hcInterval[h], null, null, null, null, null, null, null, null);
+        var patch = new HealthCheck.Patch(null, null, hcInterval[h], null, null, null, null, null, null, null, null);
         return ask(r -> new LoadBalancerEntity.UpdateChild(caller(), Kind.HEALTH_CHECK, healthChecks.get(h), patch,
             null, r)).thenApply(this::wrote);
       }
@@ -464,7 +464,7 @@ public final class AuditGen {
       return w;
     }
 
-    private CompletionStage<Reply> updateBackend(int i, BackendPatch patch) {
+    private CompletionStage<Reply> updateBackend(int i, Backend.Patch patch) {
       String bid = backendIds.get(i);
       return ask(r -> new LoadBalancerEntity.UpdateChild(caller(), Kind.BACKEND, bid, patch, null, r))
           .thenApply(r -> {

@@ -47,7 +47,7 @@ class ValidationTest {
 
   @Test
   void protocolCannotChangeOnUpdate() {
-    var l = Listener.defaults("l", 1, Instant.EPOCH);
+    var l = Listener.defaults("l", "", 1, Instant.EPOCH);
     var before = new Listener("l", "", "", Enums.Protocol.TCP, 80, "", -1, 1, 1, 1, List.of(), true, List.of(), 1, 1,
         Instant.EPOCH, Instant.EPOCH);
     var changed = new Listener("l", "", "", Enums.Protocol.UDP, 80, "", -1, 1, 1, 1, List.of(), true, List.of(), 2, 1,
