@@ -66,6 +66,7 @@ CREATE TABLE IF NOT EXISTS PUBLIC."served_configs" (
   "config" VARCHAR NOT NULL,
   "saved_at" BIGINT NOT NULL,
   PRIMARY KEY ("load_balancer_id")
+);
 -- Not the journal's: certificate material (CertificateService), one row per certificate, really deleted with it. The
 -- chain is public; the private key is sealed with AES-256-GCM under the key-encryption key (fiberlb.certificates,
 -- FIBERLB_KEK_FILE) and never written in the clear; kek_id names that key without revealing it. The journal's
