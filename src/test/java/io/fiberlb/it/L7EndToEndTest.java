@@ -98,6 +98,9 @@ class L7EndToEndTest {
         return res.statusCode() == 200 ? res.body() : null;
       } catch (IOException e) {
         return null;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
       }
     }, b -> b != null);
   }
@@ -141,14 +144,15 @@ class L7EndToEndTest {
             .setDefaultPoolId(web).setDefaultTlsContainerRef(certA).addSniContainerRefs(certB)
             .setSniContainerRefsSet(true)).build());
 
-    SSLContext tls = trusting(ca.cert());
+    // A fresh client context per handshake: the JDK client resumes sessions by host and port, not by SNI name.
     X509Certificate servedForB = Poll.until("the HTTPS listener to answer", Duration.ofSeconds(20),
-        () -> handshake(tls, lb.getVipAddress(), port, "b.example.test"), c -> c != null);
+        () -> handshake(trusting(ca.cert()), lb.getVipAddress(), port, "b.example.test"), c -> c != null);
     assertThat(servedForB).isEqualTo(b.cert());
-    assertThat(handshake(tls, lb.getVipAddress(), port, "a.example.test")).isEqualTo(a.cert());
-    assertThat(handshake(tls, lb.getVipAddress(), port, null)).as("no SNI: the default certificate")
+    assertThat(handshake(trusting(ca.cert()), lb.getVipAddress(), port, "a.example.test")).isEqualTo(a.cert());
+    assertThat(handshake(trusting(ca.cert()), lb.getVipAddress(), port, null)).as("no SNI: the default certificate")
         .isEqualTo(a.cert());
-    assertThat(request(tls, lb.getVipAddress(), port, "b.example.test")).contains("200").contains("tls-web /hello");
+    assertThat(request(trusting(ca.cert()), lb.getVipAddress(), port, "b.example.test")).contains("200")
+        .contains("tls-web /hello");
   }
 
   private static String certificate(TestServer.Api api, String name, CertKit.Made made) {
@@ -157,7 +161,15 @@ class L7EndToEndTest {
         .setPrivateKeyPem(com.google.protobuf.ByteString.copyFromUtf8(made.keyPem())).build()).getId();
   }
 
-  private static SSLContext trusting(X509Certificate ca) throws Exception {
+  private static SSLContext trusting(X509Certificate ca) {
+    try {
+      return trustingOrThrow(ca);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static SSLContext trustingOrThrow(X509Certificate ca) throws Exception {
     KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
     ks.load(null, null);
     ks.setCertificateEntry("ca", ca);
