@@ -32,7 +32,7 @@ class JournalOutageTest {
     settings.put("fiberlb.dataplane.engine", "netty");
     settings.putAll(Map.of("fiberlb.database.kind", "postgres", "fiberlb.database.url",
         "jdbc:postgresql://" + address + "/postgres", "fiberlb.database.user", "postgres",
-        "fiberlb.database.password", ""));
+        "fiberlb.database.password", "", "fiberlb.certificates.kek", Postgres.TEST_KEK));
     return settings;
   }
 

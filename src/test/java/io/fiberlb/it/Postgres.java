@@ -32,6 +32,12 @@ public final class Postgres {
     return address;
   }
 
+  /**
+   * The certificate key-encryption key of test nodes on PostgreSQL (required there: every node of a cluster must read
+   * the same one). A fixed test value, base64 of 32 bytes; never a production key.
+   */
+  public static final String TEST_KEK = "ZmliZXJsYi10ZXN0LWtlay0wMTIzNDU2Nzg5YWJjZGU=";
+
   /** A new empty database; the FiberLB settings that put a node's journal in it. */
   public static Map<String, Object> freshDatabase(String purpose) {
     String address = address();
@@ -47,7 +53,8 @@ public final class Postgres {
         "fiberlb.database.kind", "postgres",
         "fiberlb.database.url", "jdbc:postgresql://" + address + "/" + name,
         "fiberlb.database.user", "postgres",
-        "fiberlb.database.password", "");
+        "fiberlb.database.password", "",
+        "fiberlb.certificates.kek", TEST_KEK);
   }
 
   /** The same settings as environment variables, for a {@code bin/fiberlb server} process. */
@@ -56,6 +63,7 @@ public final class Postgres {
         "FIBERLB_DB_KIND", "postgres",
         "FIBERLB_DB_URL", settings.get("fiberlb.database.url").toString(),
         "FIBERLB_DB_USER", "postgres",
-        "FIBERLB_DB_PASSWORD", "");
+        "FIBERLB_DB_PASSWORD", "",
+        "FIBERLB_KEK", TEST_KEK);
   }
 }
