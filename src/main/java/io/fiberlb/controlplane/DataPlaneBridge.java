@@ -69,6 +69,8 @@ final class DataPlaneBridge {
   void publish(LoadBalancerState state) {
     if (dataPlane == null) return;
     if (!(state instanceof Active a)) {
+      // Never served yet (no row to serve before recovery either): the runtime spawned before recovery waits idle.
+      if (state instanceof LoadBalancerState.NotCreated || state instanceof LoadBalancerState.Creating) return;
       if (runtime == null) return;
       runtime.tell(new RuntimeCommand.Remove()); // it stops itself and its listeners drain
       runtime = null;
