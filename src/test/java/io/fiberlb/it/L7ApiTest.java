@@ -203,7 +203,16 @@ class L7ApiTest {
   @Test
   void listenerPoolAndHealthCheckFieldsOfIssue12() {
     var invalid = Status.Code.INVALID_ARGUMENT;
-    String cert = UUID.randomUUID().toString();
+    // A certificate of this project, made through the Certificate API (listeners' refs are checked against them).
+    CertKit.Made made = CertKit.leaf(CertKit.ca("L7ApiTest CA"), CertKit.Alg.EC, "www.example.test");
+    String cert = api.call(api.certificates().createCertificate(), io.fiberlb.api.v1.CreateCertificateRequest
+        .newBuilder().setName("l7-api-" + System.nanoTime())
+        .setCertificatePem(com.google.protobuf.ByteString.copyFromUtf8(made.certPem()))
+        .setPrivateKeyPem(com.google.protobuf.ByteString.copyFromUtf8(made.keyPem())).build()).getId();
+    refused(Status.Code.NOT_FOUND, "listener.default_tls_container_ref", () -> api.call(api.listeners()
+        .createListener(), CreateListenerRequest.newBuilder().setLoadBalancerId(lb).setListener(ListenerSpec
+            .newBuilder().setProtocol(Protocol.TERMINATED_HTTPS).setProtocolPort(450).setDefaultPoolId(httpPool)
+            .setDefaultTlsContainerRef(UUID.randomUUID().toString())).build()));
     var https = api.call(api.listeners().createListener(), CreateListenerRequest.newBuilder().setLoadBalancerId(lb)
         .setListener(ListenerSpec.newBuilder().setProtocol(Protocol.TERMINATED_HTTPS).setProtocolPort(443)
             .setDefaultPoolId(httpPool).setDefaultTlsContainerRef(cert).addSniContainerRefs(cert)
