@@ -297,16 +297,8 @@ class BadInputCorpusTest {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
-  /** Every row of the journal, of every entity (load balancers, projects, VIP pools). */
   private long journalRows() {
-    String url = "jdbc:h2:file:" + server.dataDir + "/fiberlb;DATABASE_TO_UPPER=false;WRITE_DELAY=0";
-    try (var c = DriverManager.getConnection(url, "fiberlb", "fiberlb");
-        var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM \"event_journal\"")) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (java.sql.SQLException e) {
-      throw new IllegalStateException(e);
-    }
+    return server.journalRows(true);
   }
 
   private static final io.grpc.MethodDescriptor.Marshaller<byte[]> BYTES = new io.grpc.MethodDescriptor.Marshaller<>() {

@@ -42,21 +42,8 @@ class DryRunTest {
     server.close();
   }
 
-  /**
-   * Events of load balancers, projects and VIP pools in the journal. Sharding's own bookkeeping is left out: an
-   * entity started to answer a question (the project asked whether a name is free) is remembered by
-   * remember-entities as for any read.
-   */
   private long journalRows() {
-    String url = "jdbc:h2:file:" + server.dataDir + "/fiberlb;DATABASE_TO_UPPER=false;WRITE_DELAY=0";
-    try (var c = DriverManager.getConnection(url, "fiberlb", "fiberlb");
-        var rs = c.createStatement().executeQuery(
-            "SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" NOT LIKE '/sharding/%'")) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (java.sql.SQLException e) {
-      throw new IllegalStateException(e);
-    }
+    return server.journalRows(false);
   }
 
   private static DryRun dryRunOf(Message m) {

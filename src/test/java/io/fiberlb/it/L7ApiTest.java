@@ -48,15 +48,7 @@ class L7ApiTest {
   }
 
   private long journalRows() {
-    String url = "jdbc:h2:file:" + server.dataDir + "/fiberlb;DATABASE_TO_UPPER=false;WRITE_DELAY=0";
-    try (var c = DriverManager.getConnection(url, "fiberlb", "fiberlb");
-        var rs = c.createStatement().executeQuery(
-            "SELECT COUNT(*) FROM \"event_journal\" WHERE \"persistence_id\" NOT LIKE '/sharding/%'")) {
-      rs.next();
-      return rs.getLong(1);
-    } catch (java.sql.SQLException e) {
-      throw new IllegalStateException(e);
-    }
+    return server.journalRows(false);
   }
 
   /** The call is refused with {@code code}, its message names {@code field}, and nothing is journaled. */

@@ -98,6 +98,23 @@ public final class TestServer implements AutoCloseable {
     node = null;
   }
 
+  /**
+   * Events in this server's H2 journal. {@code withSharding} false leaves sharding's own bookkeeping out (an entity
+   * started to answer a question is remembered by remember-entities as for any read).
+   */
+  public long journalRows(boolean withSharding) {
+    String url = "jdbc:h2:file:" + dataDir + "/fiberlb;DATABASE_TO_UPPER=false;WRITE_DELAY=0";
+    String sql = "SELECT COUNT(*) FROM \"event_journal\""
+        + (withSharding ? "" : " WHERE \"persistence_id\" NOT LIKE '/sharding/%'");
+    try (var c = java.sql.DriverManager.getConnection(url, "fiberlb", "fiberlb");
+        var rs = c.createStatement().executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public FiberLb.Node node() {
     return node;
   }
