@@ -342,7 +342,7 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
                   .groupedWithin(EXPORT_CHUNK, Duration.ofMillis(200))
                   .map(group -> {
                     var line = new AuditJson.Line(group.size() * 1200);
-                    for (Entry e : group) line.event(toWire(e)).newline();
+                    for (Entry e : group) AuditEventLines.event(line, toWire(e)).newline();
                     return chunk(line, group.size(), group.get(group.size() - 1).ordering());
                   }))
           .mapMaterializedValue(m -> NotUsed.getInstance());
@@ -376,7 +376,7 @@ public final class AuditServiceImpl implements AuditServicePowerApi {
       } else {
         Entry e = reader.decode(r);
         if (e.event().meta().at().isBefore(from)) continue;
-        line.event(toWire(e));
+        AuditEventLines.event(line, toWire(e));
       }
       line.newline();
       events++;

@@ -1,29 +1,22 @@
 package io.fiberlb.audit;
 
-import io.fiberlb.api.v1.AuditEvent;
 import io.fiberlb.serialization.IsoInstant;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * An {@link AuditEvent} as one line of JSON, exactly as protobuf's {@code JsonFormat} prints it with proto field
+ * An audit event (the API's {@code AuditEvent}) as one line of JSON, exactly as protobuf's {@code JsonFormat} prints it with proto field
  * names, default values and no insignificant whitespace: the format of {@code audit events --json} (the CLI) and of
  * {@code ExportEvents} (the server renders the lines of an export); {@code OutputTest} holds the two to the same
  * bytes. Written by hand because an export prints millions of them and {@code JsonFormat}, which walks descriptors
  * and escapes with Gson, cost more than everything else per event.
  *
  * <p>Lines are written as UTF-8 into a {@link Line} buffer. The export writes the fields of a stored event straight
- * from its journal bytes ({@link StoredEventJson}); everything else goes through {@link #append(AuditEvent,
- * StringBuilder)}. Both use {@link Line#event}, so the layout is in one place.
+ * from its journal bytes ({@link StoredEventJson}); the API's messages go through {@code io.fiberlb.api.AuditEventLines}
+ * (this package knows no API types). Both use {@link Line#event}, so the layout is in one place.
  */
 public final class AuditJson {
   private AuditJson() {}
-
-  /** The line, without its newline. */
-  public static void append(AuditEvent e, StringBuilder out) {
-    var line = new Line(256 + e.getDetailsJson().length()).event(e);
-    out.append(new String(line.bytes(), 0, line.length(), StandardCharsets.UTF_8));
-  }
 
   /** A growing buffer of UTF-8 JSON text. */
   public static final class Line {
@@ -48,16 +41,8 @@ public final class AuditJson {
       len = 0;
     }
 
-    public Line event(AuditEvent e) {
-      byte[] details = e.getDetailsJson().getBytes(StandardCharsets.UTF_8);
-      event(e.getOffset(), e.getLoadBalancerId(), e.getSequenceNr(), e.getVersion(), e.getType(), e.hasTime(),
-          e.getTime().getSeconds(), e.getTime().getNanos(), e.getActor(), e.getPeer(), e.getRequestId(), e.getCommand(),
-          e.getReason(), e.getResourceKind(), e.getResourceId(), details, 0, details.length);
-      return this;
-    }
-
     /**
-     * One event, as {@code JsonFormat} prints an {@link AuditEvent}: every field, 64-bit numbers in quotes, the
+     * One event, as {@code JsonFormat} prints an {@code AuditEvent}: every field, 64-bit numbers in quotes, the
      * time in RFC 3339 (left out if {@code hasTime} is false), {@code details_json} given as UTF-8 JSON text.
      */
     public void event(long offset, String lbId, long sequenceNr, long version, String type, boolean hasTime, long seconds,

@@ -257,7 +257,7 @@ final class Output {
       case JSON -> {
         if (fields.isEmpty()) {
           var line = new StringBuilder(1024);
-          io.fiberlb.audit.AuditJson.append(e, line);
+          io.fiberlb.api.AuditEventLines.append(e, line);
           out.println(line);
         } else {
           out.println(Columns.json(Columns.tree(json(e), fields), false));

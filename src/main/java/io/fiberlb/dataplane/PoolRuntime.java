@@ -44,10 +44,18 @@ public final class PoolRuntime {
   /** APP_COOKIE: application cookie value to the endpoint key it was seen with; null for other persistence types. */
   private final io.fiberlb.dataplane.l7.AppCookieTable appCookies;
 
-  private record CookieIndex(Map<String, Slot> of, Map<String, String> keyByCookie) {}
+  private record CookieIndex(Map<String, Slot> of, Map<String, String> keyByCookie, Map<String, String> cookieByBackend) {}
+
+  /** Prefix of FiberLB's own persistence cookie (HTTP_COOKIE); the pool id's hash follows. */
+  public static final String HTTP_COOKIE_PREFIX = "FIBERLB_";
+  private static final long SEED_COOKIE = 0x636f6f6b69657631L; // "cookiev1"
+  /** HTTP_COOKIE: this pool's cookie name, so that pools behind one host do not clash. */
+  private final String httpCookieName;
 
   PoolRuntime(DesiredPool pool, List<Endpoint> endpoints) {
     this.poolId = pool.id();
+    this.httpCookieName = HTTP_COOKIE_PREFIX + String.format("%08x",
+        (int) io.fiberlb.balance.Hashing.hash64(poolId.getBytes(java.nio.charset.StandardCharsets.UTF_8), SEED_COOKIE));
     this.algorithm = pool.lbAlgorithm();
     this.persistence = pool.sessionPersistence();
     this.persistenceTimeoutMs = pool.sessionPersistenceTimeoutMs();
@@ -104,20 +112,43 @@ public final class PoolRuntime {
     return appCookies;
   }
 
-  /**
-   * HTTP_COOKIE: the endpoint key whose backend this cookie value names, or null. Values are
-   * {@link io.fiberlb.dataplane.l7.CookiePersistence#valueOf} of the backend id: opaque, stable across nodes.
-   */
+  /** HTTP_COOKIE: the value naming {@code backendId}: opaque (16 hex digits) and the same on every node. */
+  public static String cookieValue(String backendId) {
+    return String.format("%016x", io.fiberlb.balance.Hashing.hash64(
+        backendId.getBytes(java.nio.charset.StandardCharsets.UTF_8), SEED_COOKIE));
+  }
+
+  /** HTTP_COOKIE: the cookie's name for this pool. */
+  public String httpCookieName() {
+    return httpCookieName;
+  }
+
+  /** HTTP_COOKIE: the endpoint key whose backend this cookie value names, or null. */
   public String endpointKeyForCookie(String value) {
+    return cookies().keyByCookie().get(value);
+  }
+
+  /** HTTP_COOKIE: the cookie value of one of this pool's backends (computed once per configuration). */
+  public String cookieOf(String backendId) {
+    String v = cookies().cookieByBackend().get(backendId);
+    return v != null ? v : cookieValue(backendId);
+  }
+
+  private CookieIndex cookies() {
     Map<String, Slot> s = slots;
     CookieIndex ci = cookieIndex;
     if (ci == null || ci.of() != s) { // rebuilt once per configuration; a race only builds it twice
-      Map<String, String> m = new java.util.HashMap<>();
-      s.forEach((key, slot) -> m.put(io.fiberlb.dataplane.l7.CookiePersistence.valueOf(slot.backendId()), key));
-      ci = new CookieIndex(s, Map.copyOf(m));
+      Map<String, String> byCookie = new java.util.HashMap<>();
+      Map<String, String> byBackend = new java.util.HashMap<>();
+      s.forEach((key, slot) -> {
+        String value = cookieValue(slot.backendId());
+        byCookie.put(value, key);
+        byBackend.put(slot.backendId(), value);
+      });
+      ci = new CookieIndex(s, Map.copyOf(byCookie), Map.copyOf(byBackend));
       cookieIndex = ci;
     }
-    return ci.keyByCookie().get(value);
+    return ci;
   }
 
   public PoolBalancer balancer() {

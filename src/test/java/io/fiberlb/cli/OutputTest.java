@@ -199,7 +199,7 @@ class OutputTest {
     }
     for (var e : events) {
       var mine = new StringBuilder();
-      io.fiberlb.audit.AuditJson.append(e, mine);
+      io.fiberlb.api.AuditEventLines.append(e, mine);
       // Compared as the UTF-8 that reaches a file or a pipe: the lines are written as UTF-8, in which an unpaired
       // surrogate (\ud800 above) becomes '?' whoever prints it.
       assertThat(mine.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))

@@ -335,7 +335,7 @@ class AuditTest {
   static String jsonLines(List<AuditEvent> events) {
     var out = new StringBuilder();
     for (AuditEvent e : events) {
-      io.fiberlb.audit.AuditJson.append(e, out);
+      io.fiberlb.api.AuditEventLines.append(e, out);
       out.append('\n');
     }
     return out.toString();

@@ -1,11 +1,9 @@
 package io.fiberlb.dataplane.l7;
 
-import io.fiberlb.balance.Hashing;
 import io.fiberlb.dataplane.PoolRuntime;
 import io.fiberlb.dataplane.balance.ConnectionKey;
 import io.fiberlb.dataplane.balance.Endpoint;
 import io.fiberlb.port.SessionPersistenceType;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -16,20 +14,13 @@ import java.util.List;
  */
 public final class CookiePersistence {
   /** Prefix of FiberLB's own persistence cookie; the pool id's hash follows, so pools behind one host do not clash. */
-  public static final String COOKIE_PREFIX = "FIBERLB_";
-  private static final long SEED_COOKIE = 0x636f6f6b69657631L; // "cookiev1"
+  public static final String COOKIE_PREFIX = PoolRuntime.HTTP_COOKIE_PREFIX;
 
   private CookiePersistence() {}
 
-  /** The HTTP_COOKIE value naming {@code backendId}: opaque (16 hex digits) and the same on every node. */
-  public static String valueOf(String backendId) {
-    return String.format("%016x", Hashing.hash64(backendId.getBytes(StandardCharsets.UTF_8), SEED_COOKIE));
-  }
-
   /** The name of the HTTP_COOKIE cookie of {@code pool}. */
   public static String cookieName(PoolRuntime pool) {
-    return COOKIE_PREFIX + String.format("%08x",
-        (int) Hashing.hash64(pool.id().getBytes(StandardCharsets.UTF_8), SEED_COOKIE));
+    return pool.httpCookieName();
   }
 
   /**
@@ -77,7 +68,7 @@ public final class CookiePersistence {
   public static String setCookie(PoolRuntime pool, HttpRequestView req, PoolRuntime.Slot served) {
     if (pool.persistence() != SessionPersistenceType.HTTP_COOKIE || served == null) return null;
     String name = cookieName(pool);
-    String value = valueOf(served.backendId());
+    String value = pool.cookieOf(served.backendId());
     if (value.equals(req.cookie(name))) return null;
     return name + "=" + value + "; Path=/; HttpOnly";
   }
