@@ -23,7 +23,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -67,7 +66,6 @@ final class HttpExchange {
   Channel backend;
   BackendConnections.BackendLink link;
   long lastBackend;
-  ScheduledFuture<?> backendTimer;
 
   HttpExchange(HttpFrontend front, HttpServer.Connection conn, boolean h2, Channel client, HttpRequest head) {
     this.front = front;
@@ -103,7 +101,7 @@ final class HttpExchange {
   }
 
   private void connectTo(InetSocketAddress to) {
-    String key = BackendConnections.key(slot, to);
+    BackendConnections.Key key = BackendConnections.key(slot, to);
     Channel pooled = BackendConnections.ofThisLoop().take(key);
     if (pooled != null) {
       reused = true;
@@ -236,7 +234,6 @@ final class HttpExchange {
 
   private void responseEnd() {
     responseDone = true;
-    if (backendTimer != null) backendTimer.cancel(false);
     record(status);
     Channel b = backend;
     releaseEndpoint();
@@ -262,7 +259,6 @@ final class HttpExchange {
   void backendClosed(Channel ch) {
     if (ch != backend) return;
     backend = null;
-    if (backendTimer != null) backendTimer.cancel(false);
     releaseEndpoint();
     if (responseDone) return;
     if (!responseStarted) {
@@ -285,18 +281,19 @@ final class HttpExchange {
 
   private void armBackendIdle() {
     long ms = listener.listener().timeoutBackendIdleMs();
-    if (ms <= 0) return;
-    backendTimer = client.eventLoop().schedule(this::checkBackendIdle, ms, TimeUnit.MILLISECONDS);
+    if (ms > 0) front.armBackendIdle(ms);
   }
 
-  private void checkBackendIdle() {
-    if (backend == null || responseDone) return;
+  /**
+   * The backend idle check ({@link HttpFrontend#armBackendIdle}): the milliseconds until it is due again, or 0 when
+   * nothing waits on the backend any more (or it has just timed out).
+   */
+  long checkBackendIdle() {
+    if (backend == null || responseDone) return 0;
     long ms = listener.listener().timeoutBackendIdleMs();
+    if (ms <= 0) return 0;
     long quiet = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastBackend);
-    if (quiet < ms) {
-      backendTimer = client.eventLoop().schedule(this::checkBackendIdle, ms - quiet, TimeUnit.MILLISECONDS);
-      return;
-    }
+    if (quiet < ms) return ms - quiet;
     Channel b = backend;
     backend = null;
     link.owner = null;
@@ -310,6 +307,7 @@ final class HttpExchange {
       conn.counters().errors.increment();
       client.close();
     }
+    return 0;
   }
 
   private void releaseEndpoint() {
@@ -355,7 +353,6 @@ final class HttpExchange {
   /** The client went away: whatever is held is released, a backend mid-response is closed. */
   void abandon() {
     for (HttpContent c; (c = held.poll()) != null; ) c.release();
-    if (backendTimer != null) backendTimer.cancel(false);
     releaseEndpoint();
     if (backend != null) {
       link.owner = null;

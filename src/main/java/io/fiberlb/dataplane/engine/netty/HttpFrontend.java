@@ -48,7 +48,13 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
   /** The client has sent its FIN: the connection closes once what it sent before has been answered. */
   private boolean inputClosed;
   private long lastActive;
+  /**
+   * The client idle timer and the backend idle timer of the exchange in progress: one of each at most, re-armed
+   * lazily from the last activity instead of cancelled and scheduled again per request (a scheduled task per request
+   * is a priority-queue insert and removal on the loop's hot path).
+   */
   private ScheduledFuture<?> idleTimer;
+  private ScheduledFuture<?> backendTimer;
 
   HttpFrontend(HttpServer.Connection conn, boolean h2) {
     this.conn = conn;
@@ -93,7 +99,6 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
   }
 
   private void startRequest(HttpRequest req, boolean bodyless) {
-    if (idleTimer != null) idleTimer.cancel(false);
     ex = new HttpExchange(this, conn, h2, client, req);
     if (req.decoderResult().isFailure()) {
       Throwable cause = req.decoderResult().cause();
@@ -194,6 +199,7 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     if (idleTimer != null) idleTimer.cancel(false);
+    if (backendTimer != null) backendTimer.cancel(false);
     for (Object m; (m = pipelined.poll()) != null; ) ReferenceCountUtil.release(m);
     if (ex != null) ex.abandon();
     ex = null;
@@ -223,18 +229,30 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
 
   private void armClientIdle() {
     long ms = conn.admission().config().listener().timeoutClientIdleMs();
-    if (ms <= 0 || h2) return;
-    if (idleTimer != null) idleTimer.cancel(false);
+    if (ms <= 0 || h2 || (idleTimer != null && !idleTimer.isDone())) return;
     idleTimer = client.eventLoop().schedule(this::checkClientIdle, ms, TimeUnit.MILLISECONDS);
   }
 
   private void checkClientIdle() {
-    if (!client.isActive() || ex != null) return;
+    idleTimer = null;
+    if (!client.isActive() || ex != null) return; // a request in progress: finished() arms it again
     long ms = conn.admission().config().listener().timeoutClientIdleMs();
     long quiet = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastActive);
     if (quiet >= ms) client.close();
     else idleTimer = client.eventLoop().schedule(this::checkClientIdle, ms - quiet, TimeUnit.MILLISECONDS);
   }
 
-  // ------------------------------------------------------------------ one request
+  /** The exchange in progress waits on its backend: its idle check runs within {@code ms}. */
+  void armBackendIdle(long ms) {
+    if (backendTimer != null && !backendTimer.isDone()) return;
+    backendTimer = client.eventLoop().schedule(this::checkBackendIdle, ms, TimeUnit.MILLISECONDS);
+  }
+
+  private void checkBackendIdle() {
+    backendTimer = null; // this run is over: what it leads to (an answer, the next request) may arm it again
+    HttpExchange e = ex;
+    if (e == null) return;
+    long next = e.checkBackendIdle();
+    if (next > 0) backendTimer = client.eventLoop().schedule(this::checkBackendIdle, next, TimeUnit.MILLISECONDS);
+  }
 }
