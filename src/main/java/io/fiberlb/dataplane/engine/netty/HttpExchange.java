@@ -212,8 +212,10 @@ final class HttpExchange {
     backendReusable = framed && HttpUtil.isKeepAlive(r);
     HttpMessages.stripHopByHop(r.headers());
     if (pool != null) {
-      for (String sc : r.headers().getAll(HttpHeaderNames.SET_COOKIE)) {
-        CookiePersistence.learn(pool, sc, endpoint.key());
+      if (pool.persistence() == io.fiberlb.port.SessionPersistenceType.APP_COOKIE) {
+        for (String sc : r.headers().getAll(HttpHeaderNames.SET_COOKIE)) {
+          CookiePersistence.learn(pool, sc, endpoint.key());
+        }
       }
       String mine = CookiePersistence.setCookie(pool, view, slot);
       if (mine != null) r.headers().add(HttpHeaderNames.SET_COOKIE, mine);

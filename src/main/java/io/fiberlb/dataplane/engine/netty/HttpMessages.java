@@ -41,21 +41,30 @@ final class HttpMessages {
    * extension headers (x-http2-*) added by Netty's conversion go too.
    */
   static void stripHopByHop(HttpHeaders h) {
-    for (String c : h.getAll(HttpHeaderNames.CONNECTION)) {
-      for (String token : c.split(",")) {
-        String name = token.trim();
-        if (!name.isEmpty() && !name.equalsIgnoreCase("transfer-encoding")) h.remove(name);
+    if (h.contains(HttpHeaderNames.CONNECTION)) {
+      for (String c : h.getAll(HttpHeaderNames.CONNECTION)) {
+        for (String token : c.split(",")) {
+          String name = token.trim();
+          if (!name.isEmpty() && !name.equalsIgnoreCase("transfer-encoding")) h.remove(name);
+        }
       }
+      h.remove(HttpHeaderNames.CONNECTION);
     }
-    h.remove(HttpHeaderNames.CONNECTION);
     h.remove(HttpHeaderNames.KEEP_ALIVE);
     h.remove(HttpHeaderNames.PROXY_CONNECTION);
     h.remove(HttpHeaderNames.TE);
     h.remove(HttpHeaderNames.UPGRADE);
-    if (!h.isEmpty()) {
-      List<String> ext = h.names().stream().filter(n -> n.regionMatches(true, 0, "x-http2-", 0, 8)).toList();
-      ext.forEach(h::remove);
+    // HTTP/2's extension headers (x-http2-stream-id ...): one pass over the names as they are, nothing allocated
+    // unless one is there (this runs for every request and response).
+    List<CharSequence> ext = null;
+    for (var it = h.iteratorCharSequence(); it.hasNext(); ) {
+      CharSequence n = it.next().getKey();
+      if (n.length() >= 8 && io.netty.util.AsciiString.regionMatches(n, true, 0, "x-http2-", 0, 8)) {
+        if (ext == null) ext = new java.util.ArrayList<>(2);
+        ext.add(n);
+      }
     }
+    if (ext != null) ext.forEach(h::remove);
   }
 
   /**
