@@ -135,6 +135,13 @@ public class EventCompatibilityTest {
     out.put("Certificate.State", new CertificateEntity.State(new LinkedHashMap<>(Map.of("c-1",
         new CertificateEntity.Certificate("c-1", "web", "front", facts, t, t, 3))), Map.of("web", "c-1")));
     l7Samples(out, t, meta);
+    // v6-l7-quota: the L7 policy, L7 rule and certificate limits, and the L7 counts of a load balancer's usage.
+    var l7Quota = new QuotaOverrides(null, 5, null, null, null, 20, -1, 0);
+    out.put("Project.QuotaSetL7", new ProjectEntity.QuotaSet(l7Quota, meta));
+    out.put("Project.UsageRecordedL7", new ProjectEntity.UsageRecorded("lb-2", new Usage(1, 1, 0, 1, 2, 3)));
+    out.put("Project.StateWithL7Quota", new ProjectEntity.State(Map.of("lb-2",
+        new ProjectEntity.Entry("l7", 2, new Usage(1, 1, 0, 1, 2, 3))), Map.of("l7", "lb-2"), 2,
+        new Usage(1, 1, 0, 1, 2, 3), ProjectQuota.NONE.set(quotaSet, meta).set(l7Quota, meta)));
     return out;
   }
 
