@@ -9,6 +9,7 @@ import io.fiberlb.api.v1.GetCertificateRequest;
 import io.fiberlb.api.v1.ListCertificatesRequest;
 import io.fiberlb.api.v1.ListCertificatesResponse;
 import io.fiberlb.api.v1.UpdateCertificateRequest;
+import io.fiberlb.controlplane.ProjectEntity;
 import io.fiberlb.controlplane.certificate.CertificateEntity;
 import io.fiberlb.controlplane.certificate.CertificateEntity.Found;
 import io.fiberlb.controlplane.certificate.CertificateEntity.Material;
@@ -52,8 +53,12 @@ public final class CertificateServiceImpl implements CertificateServicePowerApi 
       Material material = material(in.getType(), in.getCertificatePem().toStringUtf8(),
           in.getPrivateKeyPem().toStringUtf8());
       String id = UUID.randomUUID().toString();
-      return ask(caller, r -> new CertificateEntity.Create(id, in.getName(), in.getDescription(), material, caller,
-          in.getValidateOnly(), r)).thenApply(f -> answer(f, in.getValidateOnly()));
+      // The quota in force, then the create: the certificate entity counts (it alone writes the certificates).
+      return gw.askProject(caller, ProjectEntity.GetQuota::new, false).thenComposeAsync(q -> {
+        int limit = ((ProjectEntity.QuotaView) q).effective().certificates();
+        return ask(caller, r -> new CertificateEntity.Create(id, in.getName(), in.getDescription(), material, caller,
+            in.getValidateOnly(), limit, r));
+      }, gw.executor()).thenApply(f -> answer(f, in.getValidateOnly()));
     });
   }
 

@@ -8,6 +8,7 @@ import io.fiberlb.controlplane.LoadBalancerProtocol.Command;
 import io.fiberlb.controlplane.LoadBalancerProtocol.Reply;
 import io.fiberlb.controlplane.ProjectEntity;
 import io.fiberlb.controlplane.VipPoolEntity;
+import io.fiberlb.controlplane.certificate.CertificateEntity;
 import io.fiberlb.controlplane.model.Caller;
 import io.fiberlb.util.Hashes;
 import java.nio.charset.StandardCharsets;
@@ -147,6 +148,17 @@ public final class ControlPlaneGateway {
    * Ask the caller's project entity; a Refused reply fails the future with its status. A write ({@code write}) is
    * refused at once with UNAVAILABLE while the journal database does not answer, as load balancer writes are.
    */
+  /** How many certificates the caller's project holds (its certificate entity counts them). */
+  public CompletionStage<Integer> certificatesHeld(Caller caller) {
+    return sharding.entityRefFor(CertificateEntity.TYPE_KEY,
+            CertificateEntity.entityId(caller.orgId(), caller.projectId()))
+        .<CertificateEntity.Reply>ask(CertificateEntity.ListAll::new, timeout)
+        .handleAsync((reply, err) -> {
+          if (err != null) throw asRuntime(Errors.translate(err, "the project's certificates"));
+          return ((CertificateEntity.Listing) reply).certificates().size();
+        }, executor);
+  }
+
   public CompletionStage<ProjectEntity.Reply> askProject(Caller caller,
       Function<ActorRef<ProjectEntity.Reply>, ProjectEntity.Command> message, boolean write) {
     String down = write ? journalDown.get() : null;

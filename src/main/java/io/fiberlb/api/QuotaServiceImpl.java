@@ -35,8 +35,14 @@ public final class QuotaServiceImpl implements QuotaServicePowerApi {
   public CompletionStage<Quota> getQuota(GetQuotaRequest in, Metadata md) {
     return ControlPlaneGateway.guard(in, () -> {
       Caller caller = gw.caller(md, "");
-      return gw.askProject(caller, ProjectEntity.GetQuota::new, false).thenApply(r -> quota(caller, (QuotaView) r));
+      return withCertificates(caller, gw.askProject(caller, ProjectEntity.GetQuota::new, false));
     });
+  }
+
+  /** The quota of {@code view}, with the certificates the project holds (counted by its certificate entity). */
+  private CompletionStage<Quota> withCertificates(Caller caller, CompletionStage<ProjectEntity.Reply> view) {
+    return view.thenCombine(gw.certificatesHeld(caller), (r, certificates) -> quota(caller, (QuotaView) r,
+        certificates));
   }
 
   @Override
@@ -47,9 +53,8 @@ public final class QuotaServiceImpl implements QuotaServicePowerApi {
       change.problem("quota.").ifPresent(r -> {
         throw Errors.toStatus(r);
       });
-      return gw.askProject(caller, r -> new ProjectEntity.SetQuota(change, caller, in.getValidateOnly(), r),
-              !in.getValidateOnly())
-          .thenApply(r -> quota(caller, (QuotaView) r));
+      return withCertificates(caller, gw.askProject(caller,
+          r -> new ProjectEntity.SetQuota(change, caller, in.getValidateOnly(), r), !in.getValidateOnly()));
     });
   }
 
@@ -57,9 +62,8 @@ public final class QuotaServiceImpl implements QuotaServicePowerApi {
   public CompletionStage<Quota> resetQuota(ResetQuotaRequest in, Metadata md) {
     return ControlPlaneGateway.guard(in, () -> {
       Caller caller = gw.caller(md, in.getRequestId());
-      return gw.askProject(caller, r -> new ProjectEntity.ResetQuota(caller, in.getValidateOnly(), r),
-              !in.getValidateOnly())
-          .thenApply(r -> quota(caller, (QuotaView) r));
+      return withCertificates(caller, gw.askProject(caller,
+          r -> new ProjectEntity.ResetQuota(caller, in.getValidateOnly(), r), !in.getValidateOnly()));
     });
   }
 
@@ -79,7 +83,9 @@ public final class QuotaServiceImpl implements QuotaServicePowerApi {
   static QuotaOverrides overrides(QuotaSpec s) {
     return new QuotaOverrides(s.hasLoadBalancers() ? s.getLoadBalancers() : null,
         s.hasListeners() ? s.getListeners() : null, s.hasPools() ? s.getPools() : null,
-        s.hasBackends() ? s.getBackends() : null, s.hasHealthChecks() ? s.getHealthChecks() : null);
+        s.hasBackends() ? s.getBackends() : null, s.hasHealthChecks() ? s.getHealthChecks() : null,
+        s.hasL7Policies() ? s.getL7Policies() : null, s.hasL7Rules() ? s.getL7Rules() : null,
+        s.hasCertificates() ? s.getCertificates() : null);
   }
 
   static QuotaSpec spec(QuotaOverrides o) {
@@ -89,21 +95,27 @@ public final class QuotaServiceImpl implements QuotaServicePowerApi {
     if (o.pools() != null) b.setPools(o.pools());
     if (o.backends() != null) b.setBackends(o.backends());
     if (o.healthChecks() != null) b.setHealthChecks(o.healthChecks());
+    if (o.l7Policies() != null) b.setL7Policies(o.l7Policies());
+    if (o.l7Rules() != null) b.setL7Rules(o.l7Rules());
+    if (o.certificates() != null) b.setCertificates(o.certificates());
     return b.build();
   }
 
-  static Quota quota(Caller caller, QuotaView v) {
+  static Quota quota(Caller caller, QuotaView v, int certificatesHeld) {
     Quotas q = v.effective();
     Quotas d = v.defaults();
     var b = Quota.newBuilder().setOrg(caller.orgId()).setProject(caller.projectId())
         .setLoadBalancers(q.loadBalancers()).setListeners(q.listeners()).setPools(q.pools())
-        .setBackends(q.backends()).setHealthChecks(q.healthChecks())
+        .setBackends(q.backends()).setHealthChecks(q.healthChecks()).setL7Policies(q.l7Policies())
+        .setL7Rules(q.l7Rules()).setCertificates(q.certificates())
         .addAllOverridden(v.overrides().names())
         .setDefaults(QuotaCounts.newBuilder().setLoadBalancers(d.loadBalancers()).setListeners(d.listeners())
-            .setPools(d.pools()).setBackends(d.backends()).setHealthChecks(d.healthChecks()))
+            .setPools(d.pools()).setBackends(d.backends()).setHealthChecks(d.healthChecks())
+            .setL7Policies(d.l7Policies()).setL7Rules(d.l7Rules()).setCertificates(d.certificates()))
         .setInUse(QuotaCounts.newBuilder().setLoadBalancers(v.loadBalancersInUse())
             .setListeners(v.inUse().listeners()).setPools(v.inUse().pools()).setBackends(v.inUse().backends())
-            .setHealthChecks(v.inUse().healthChecks()));
+            .setHealthChecks(v.inUse().healthChecks()).setL7Policies(v.inUse().l7Policies())
+            .setL7Rules(v.inUse().l7Rules()).setCertificates(certificatesHeld));
     if (!v.changes().isEmpty()) {
       ProjectQuota.Change last = v.changes().get(v.changes().size() - 1);
       b.setUpdatedAt(ProtoMapper.ts(last.meta().at())).setUpdatedBy(last.meta().actor());

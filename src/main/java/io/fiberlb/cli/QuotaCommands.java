@@ -16,14 +16,15 @@ import picocli.CommandLine.Option;
 /** {@code fiberlb quota ...}: a project's limits, as {@code openstack loadbalancer quota}. */
 @Command(name = "quota",
     description = {
-        "Show and change a project's quotas: how many load balancers, listeners, pools, backends and health checks"
-            + " it may hold. -1 is unlimited; a limit not set for the project is the server's default"
+        "Show and change a project's quotas: how many load balancers, listeners, pools, backends, health checks,"
+            + " L7 policies, L7 rules and certificates it may hold. -1 is unlimited; a limit not set for the project is the server's default"
             + " (fiberlb.quotas, FIBERLB_QUOTA_*). Setting and resetting need the admin role (local mode acts as"
             + " admin); the project is --org/--project. Every change is journaled with who made it: quota changes."},
     footerHeading = "%nExamples:%n",
     footer = {
         "  fiberlb quota show",
         "  fiberlb quota set --project web --load-balancers 10 --backends -1",
+        "  fiberlb quota set --project web --l7-policies 20 --l7-rules 100 --certificates 5",
         "  fiberlb quota reset --project web",
         "  fiberlb quota changes --project web"})
 final class QuotaCommands extends ResourceCommands<QuotaServiceClient> {
@@ -50,6 +51,16 @@ final class QuotaCommands extends ResourceCommands<QuotaServiceClient> {
     @Option(names = "--health-checks", order = 14, paramLabel = "N", description = "Health checks; -1 unlimited.")
     Integer healthChecks;
 
+    @Option(names = "--l7-policies", order = 15, paramLabel = "N",
+        description = "L7 policies over all its listeners; -1 unlimited.")
+    Integer l7Policies;
+
+    @Option(names = "--l7-rules", order = 16, paramLabel = "N", description = "L7 rules; -1 unlimited.")
+    Integer l7Rules;
+
+    @Option(names = "--certificates", order = 17, paramLabel = "N", description = "Certificates; -1 unlimited.")
+    Integer certificates;
+
     @Option(names = "--request-id", order = 90, paramLabel = "ID",
         description = "Ties the change to your request in the journal. Default: one is made up.")
     String requestId = "";
@@ -61,6 +72,9 @@ final class QuotaCommands extends ResourceCommands<QuotaServiceClient> {
       set(pools, b::setPools);
       set(backends, b::setBackends);
       set(healthChecks, b::setHealthChecks);
+      set(l7Policies, b::setL7Policies);
+      set(l7Rules, b::setL7Rules);
+      set(certificates, b::setCertificates);
       return b.build();
     }
   }

@@ -30,7 +30,7 @@ public record ControlPlaneSettings(
         c.getInt("snapshot-every"),
         VipPoolEntity.canonicalRange(root.getString("fiberlb.vip-range")),
         new Quotas(q.getInt("load-balancers"), q.getInt("listeners"), q.getInt("pools"), q.getInt("backends"),
-            q.getInt("health-checks")),
+            q.getInt("health-checks"), q.getInt("l7-policies"), q.getInt("l7-rules"), q.getInt("certificates")),
         c.getDuration("retry-backoff-min"),
         c.getDuration("retry-backoff-max"),
         c.getDuration("idle-passivation"),

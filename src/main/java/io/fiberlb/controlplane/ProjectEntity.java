@@ -343,11 +343,22 @@ public final class ProjectEntity
     if (e == null) return Optional.of(Rejection.notFound("load balancer " + lbId));
     if (usage.fitsWithin(e.usage())) return Optional.empty();
     Usage after = s.total().minus(e.usage()).plus(usage);
-    Usage limits = effective(s).childLimits();
+    return childProblem(effective(s), e.usage(), after, usage);
+  }
+
+  /**
+   * The first count a load balancer going from {@code held} to {@code usage} takes past its limit, the project
+   * holding {@code after} in all; only counts that grow are refused (a limit lowered below what is held removes
+   * nothing and refuses nothing else).
+   */
+  static Optional<Rejection> childProblem(Quotas quotas, Usage held, Usage after, Usage usage) {
+    Usage limits = quotas.childLimits();
     for (var kind : io.fiberlb.controlplane.model.Enums.Kind.values()) {
-      if (after.of(kind) > limits.of(kind) && usage.of(kind) > e.usage().of(kind)) {
-        return Optional.of(Rejection.exhausted("quota: the project would have " + after.of(kind) + " "
-            + kind.noun() + "s, its limit is " + limits.of(kind) + " (quota " + kind.field + "s)"));
+      if (after.of(kind) > limits.of(kind) && usage.of(kind) > held.of(kind)) {
+        String noun = kind.noun();
+        String nouns = noun.endsWith("y") ? noun.substring(0, noun.length() - 1) + "ies" : noun + "s";
+        return Optional.of(Rejection.exhausted("quota: the project would have " + after.of(kind) + " " + nouns
+            + ", its limit is " + limits.of(kind) + " (quota " + Usage.quotaName(kind) + ")"));
       }
     }
     return Optional.empty();
@@ -366,15 +377,7 @@ public final class ProjectEntity
           + " load balancers, its limit is " + quotas.loadBalancers() + " (quota load_balancers)"));
     } else {
       Usage held = e == null ? Usage.NONE : e.usage();
-      Usage after = s.total().minus(held).plus(c.usage());
-      Usage limits = quotas.childLimits();
-      for (var kind : io.fiberlb.controlplane.model.Enums.Kind.values()) {
-        if (after.of(kind) > limits.of(kind) && c.usage().of(kind) > held.of(kind)) {
-          problem = Optional.of(Rejection.exhausted("quota: the project would have " + after.of(kind) + " "
-              + kind.noun() + "s, its limit is " + limits.of(kind) + " (quota " + kind.field + "s)"));
-          break;
-        }
-      }
+      problem = childProblem(quotas, held, s.total().minus(held).plus(c.usage()), c.usage());
     }
     if (problem.isPresent()) return Effect().reply(c.replyTo(), new Refused(problem.get()));
     var events = new ArrayList<Event>();

@@ -1,5 +1,6 @@
 package io.fiberlb.controlplane;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import io.fiberlb.CborSerializable;
 import io.fiberlb.controlplane.model.Rejection;
 import java.util.ArrayList;
@@ -9,22 +10,37 @@ import java.util.Optional;
 /**
  * The limits set for one project, each null where the project takes the server's default ({@code fiberlb.quotas}).
  * -1 is unlimited, as in Octavia. Also the shape of one SetQuota: the limits it sets, null for those it leaves.
+ * Journaled (QuotaSet): {@code l7Policies}, {@code l7Rules} and {@code certificates} came with the L7 quotas and read
+ * as null (the default) from older events.
  */
 public record QuotaOverrides(Integer loadBalancers, Integer listeners, Integer pools, Integer backends,
-    Integer healthChecks) implements CborSerializable {
+    Integer healthChecks, Integer l7Policies, Integer l7Rules, Integer certificates) implements CborSerializable {
 
   public static final QuotaOverrides NONE = new QuotaOverrides(null, null, null, null, null);
 
   /** The wire names, in the order of the fields: how messages and {@code overridden} name each limit. */
-  public static final List<String> NAMES = List.of("load_balancers", "listeners", "pools", "backends", "health_checks");
+  public static final List<String> NAMES = List.of("load_balancers", "listeners", "pools", "backends", "health_checks",
+      "l7_policies", "l7_rules", "certificates");
+
+  @JsonCreator
+  public QuotaOverrides {}
+
+  /** The limits before L7 quotas (the shape of older events). */
+  public QuotaOverrides(Integer loadBalancers, Integer listeners, Integer pools, Integer backends,
+      Integer healthChecks) {
+    this(loadBalancers, listeners, pools, backends, healthChecks, null, null, null);
+  }
 
   private List<Integer> values() {
-    var out = new ArrayList<Integer>(5);
+    var out = new ArrayList<Integer>(NAMES.size());
     out.add(loadBalancers);
     out.add(listeners);
     out.add(pools);
     out.add(backends);
     out.add(healthChecks);
+    out.add(l7Policies);
+    out.add(l7Rules);
+    out.add(certificates);
     return out;
   }
 
@@ -45,13 +61,16 @@ public record QuotaOverrides(Integer loadBalancers, Integer listeners, Integer p
   /** These limits, and {@code defaults} where none is set. */
   public Quotas over(Quotas defaults) {
     return new Quotas(or(loadBalancers, defaults.loadBalancers()), or(listeners, defaults.listeners()),
-        or(pools, defaults.pools()), or(backends, defaults.backends()), or(healthChecks, defaults.healthChecks()));
+        or(pools, defaults.pools()), or(backends, defaults.backends()), or(healthChecks, defaults.healthChecks()),
+        or(l7Policies, defaults.l7Policies()), or(l7Rules, defaults.l7Rules()),
+        or(certificates, defaults.certificates()));
   }
 
   /** These limits with those {@code change} sets put over them. */
   public QuotaOverrides with(QuotaOverrides change) {
     return new QuotaOverrides(or(change.loadBalancers, loadBalancers), or(change.listeners, listeners),
-        or(change.pools, pools), or(change.backends, backends), or(change.healthChecks, healthChecks));
+        or(change.pools, pools), or(change.backends, backends), or(change.healthChecks, healthChecks),
+        or(change.l7Policies, l7Policies), or(change.l7Rules, l7Rules), or(change.certificates, certificates));
   }
 
   /**

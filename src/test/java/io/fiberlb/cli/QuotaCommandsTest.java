@@ -91,6 +91,6 @@ class QuotaCommandsTest {
     var help = CliAgainstServerTest.exec("quota", "set", "--help");
     assertThat(help.code()).isZero();
     assertThat(help.out()).contains("--load-balancers", "--listeners", "--pools", "--backends", "--health-checks",
-        "-1 unlimited");
+        "--l7-policies", "--l7-rules", "--certificates", "-1 unlimited");
   }
 }

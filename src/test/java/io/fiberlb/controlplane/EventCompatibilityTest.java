@@ -6,9 +6,12 @@ import com.typesafe.config.ConfigFactory;
 import io.fiberlb.controlplane.certificate.CertificateEntity;
 import io.fiberlb.controlplane.certificate.CertificateFacts;
 import io.fiberlb.controlplane.model.Backend;
+import io.fiberlb.controlplane.model.Child;
 import io.fiberlb.controlplane.model.Enums;
 import io.fiberlb.controlplane.model.EventMeta;
 import io.fiberlb.controlplane.model.HealthCheck;
+import io.fiberlb.controlplane.model.L7Policy;
+import io.fiberlb.controlplane.model.L7Rule;
 import io.fiberlb.controlplane.model.Listener;
 import io.fiberlb.controlplane.model.LoadBalancerInfo;
 import io.fiberlb.controlplane.model.Pool;
@@ -131,7 +134,86 @@ public class EventCompatibilityTest {
     out.put("Certificate.Deleted", new CertificateEntity.CertificateDeleted("c-1", "web", "ab".repeat(32), meta));
     out.put("Certificate.State", new CertificateEntity.State(new LinkedHashMap<>(Map.of("c-1",
         new CertificateEntity.Certificate("c-1", "web", "front", facts, t, t, 3))), Map.of("web", "c-1")));
+    l7Samples(out, t, meta);
+    // v6-l7-quota: the L7 policy, L7 rule and certificate limits, and the L7 counts of a load balancer's usage.
+    var l7Quota = new QuotaOverrides(null, 5, null, null, null, 20, -1, 0);
+    out.put("Project.QuotaSetL7", new ProjectEntity.QuotaSet(l7Quota, meta));
+    out.put("Project.UsageRecordedL7", new ProjectEntity.UsageRecorded("lb-2", new Usage(1, 1, 0, 1, 2, 3)));
+    out.put("Project.StateWithL7Quota", new ProjectEntity.State(Map.of("lb-2",
+        new ProjectEntity.Entry("l7", 2, new Usage(1, 1, 0, 1, 2, 3))), Map.of("l7", "lb-2"), 2,
+        new Usage(1, 1, 0, 1, 2, 3), ProjectQuota.NONE.set(quotaSet, meta).set(l7Quota, meta)));
     return out;
+  }
+
+  /**
+   * v6-l7: the shapes issue 12 added to load balancers: L7 policies (every action) and rules (every type and
+   * comparison) created, updated and deleted; listener, pool and health check fields of L7, TLS and PROXY; and a
+   * state holding them. {@code L7.Active} and the {@code L7.*} events also replay in order in
+   * {@link #l7PolicyEventsReplayIntoTheSamePositions}, so that Octavia's renumbering still gives the same positions.
+   */
+  private static void l7Samples(Map<String, Object> out, Instant t, EventMeta meta) {
+    var https = new Listener("l-2", "https", "tls", Enums.Protocol.TERMINATED_HTTPS, 443, "p-2", 2000, 40_000, 3_000,
+        30_000, List.of("192.0.2.0/24"), true, List.of("web"), 6, 5, t, t,
+        new LinkedHashMap<>(Map.of("X-Forwarded-For", "true", "X-Forwarded-Port", "false")), "c-1",
+        List.of("c-2", "c-3"), List.of("TLSv1.2", "TLSv1.3"), "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256",
+        List.of("h2", "http/1.1"), "c-ca", Enums.ClientAuthentication.MANDATORY, true);
+    var http = new Listener("l-3", "http", "", Enums.Protocol.HTTP, 80, "p-2", -1, 50_000, 5_000, 50_000, List.of(),
+        true, List.of(), 7, 7, t, t, Map.of("X-Request-Id", "true"), "", List.of(), List.of(), "", List.of("http/1.1"),
+        "", Enums.ClientAuthentication.OPTIONAL, false);
+    var cookiePool = new Pool("p-2", "app", "", Enums.Protocol.HTTP, Enums.LbAlgorithm.ROUND_ROBIN,
+        Enums.SessionPersistenceType.APP_COOKIE, 120_000, "h-2", true, List.of(), 4, 4, t, t, "JSESSIONID");
+    var proxyPool = new Pool("p-3", "proxy", "", Enums.Protocol.PROXY, Enums.LbAlgorithm.LEAST_CONNECTIONS,
+        Enums.SessionPersistenceType.HTTP_COOKIE, 60_000, "", true, List.of(), 8, 8, t, t);
+    var proxyV2Pool = new Pool("p-4", "proxy2", "", Enums.Protocol.PROXYV2, Enums.LbAlgorithm.SOURCE_IP,
+        Enums.SessionPersistenceType.NONE, 60_000, "", false, List.of("v2"), 9, 9, t, t);
+    var httpsCheck = new HealthCheck("h-2", "tls", Enums.HealthCheckType.HTTPS, 3000, 1500, 3, 2, "GET", "/ready",
+        "200,204", true, List.of(), 3, 3, t, t, "api.example.com", "1.1");
+    var helloCheck = new HealthCheck("h-3", "hello", Enums.HealthCheckType.TLS_HELLO, 5000, 2000, 2, 3, "GET", "/",
+        "200", true, List.of(), 10, 10, t, t);
+    out.put("L7.listener.https", new LoadBalancerEvent.ChildCreated(https, "req-l7", meta, "9f8e"));
+    out.put("L7.listener.http", new LoadBalancerEvent.ChildUpdated(http, meta));
+    out.put("L7.pool.appCookie", new LoadBalancerEvent.ChildCreated(cookiePool, "", meta));
+    out.put("L7.pool.proxy", new LoadBalancerEvent.ChildCreated(proxyPool, "", meta));
+    out.put("L7.pool.proxyV2", new LoadBalancerEvent.ChildUpdated(proxyV2Pool, meta));
+    out.put("L7.healthCheck.https", new LoadBalancerEvent.ChildCreated(httpsCheck, "", meta));
+    out.put("L7.healthCheck.tlsHello", new LoadBalancerEvent.ChildUpdated(helloCheck, meta));
+    // A listener with two policies and a rule; then a policy created at position 1, one moved last, one deleted.
+    var reject = new L7Policy("pol-1", "l-3", "deny", "d", Enums.L7Action.REJECT, 1, "", "", "", 302, true,
+        List.of("a"), 11, 11, t, t);
+    var toPool = new L7Policy("pol-2", "l-3", "api", "", Enums.L7Action.REDIRECT_TO_POOL, 2, "", "", "p-2", 302, true,
+        List.of(), 12, 12, t, t);
+    var rule = new L7Rule("r-1", "pol-1", Enums.L7RuleType.HEADER, Enums.L7CompareType.REGEX, "User-Agent", "^curl/.*",
+        true, true, List.of("r"), 13, 13, t, t);
+    var kids = new LinkedHashMap<String, Child>();
+    kids.put("l-3", http);
+    kids.put("p-2", cookiePool);
+    kids.put("h-2", httpsCheck);
+    kids.put("pol-1", reject);
+    kids.put("pol-2", toPool);
+    kids.put("r-1", rule);
+    var lb = new LoadBalancerInfo("lb-2", "org", "proj", "l7", "", "127.0.10.2", "127.0.10.0/24", true, List.of(), t, t);
+    out.put("L7.Active", new LoadBalancerState.Active(lb, 13, kids, new LinkedHashMap<>(Map.of("req-p", "pol-2")),
+        Map.of(), new LinkedHashMap<>(Map.of("req-p", "77aa"))));
+    out.put("L7.policy.created", new LoadBalancerEvent.ChildCreated(new L7Policy("pol-3", "l-3", "moved", "",
+        Enums.L7Action.REDIRECT_TO_URL, 1, "https://example.com/moved?x=1", "", "", 301, true, List.of(), 14, 14, t,
+        t), "req-3", meta, "88bb"));
+    out.put("L7.policy.updated", new LoadBalancerEvent.ChildUpdated(new L7Policy("pol-1", "l-3", "deny", "d",
+        Enums.L7Action.REDIRECT_PREFIX, 9, "", "https://www.example.com:8443", "", 308, false, List.of("a"), 15, 11,
+        t, t.plusSeconds(60)), meta));
+    out.put("L7.rule.created", new LoadBalancerEvent.ChildCreated(new L7Rule("r-2", "pol-2", Enums.L7RuleType.HOST_NAME,
+        Enums.L7CompareType.EQUAL_TO, "", "api.example.com", false, true, List.of(), 16, 16, t, t), "", meta));
+    out.put("L7.rule.updated", new LoadBalancerEvent.ChildUpdated(new L7Rule("r-2", "pol-2", Enums.L7RuleType.PATH,
+        Enums.L7CompareType.STARTS_WITH, "", "/api/", false, true, List.of(), 17, 16, t, t.plusSeconds(60)), meta));
+    out.put("L7.policy.deleted", new LoadBalancerEvent.ChildDeleted(Enums.Kind.L7_POLICY, "pol-3", List.of(), meta));
+    out.put("L7.rule.deleted", new LoadBalancerEvent.ChildDeleted(Enums.Kind.L7_RULE, "r-2", List.of(), meta));
+    out.put("L7.policy.deletedWithRules", new LoadBalancerEvent.ChildDeleted(Enums.Kind.L7_POLICY, "pol-1",
+        List.of("r-1"), meta));
+    // The rule types and comparisons no event above holds.
+    out.put("L7.rule.fileType", new LoadBalancerEvent.ChildCreated(new L7Rule("r-3", "pol-2",
+        Enums.L7RuleType.FILE_TYPE, Enums.L7CompareType.ENDS_WITH, "", "jpg", false, true, List.of(), 18, 18, t, t),
+        "", meta));
+    out.put("L7.rule.cookie", new LoadBalancerEvent.ChildCreated(new L7Rule("r-4", "pol-2", Enums.L7RuleType.COOKIE,
+        Enums.L7CompareType.CONTAINS, "session", "beta", true, false, List.of(), 19, 19, t, t), "", meta));
   }
 
   @Test
@@ -140,14 +222,89 @@ public class EventCompatibilityTest {
     if (!newFile.isEmpty()) write(newFile);
     var expected = samples();
     var seen = new ArrayList<String>();
-    for (String line : fixtureLines()) {
-      String[] f = line.split("\t");
-      Object read = serialization.deserialize(Base64.getDecoder().decode(f[3]), Integer.parseInt(f[1]), f[2]).get();
-      assertThat(read).as(f[0]).isEqualTo(expected.get(f[0]));
-      seen.add(f[0]);
+    for (var e : stored().entrySet()) {
+      assertThat(e.getValue()).as(e.getKey()).isEqualTo(expected.get(e.getKey()));
+      seen.add(e.getKey());
     }
     // Every shape this build writes has a stored ancestor (write a new fixture file when adding a shape).
     assertThat(seen).containsAll(expected.keySet());
+  }
+
+  /**
+   * The stored L7 events, replayed in order on the stored L7 state, give the positions Octavia's renumbering gave
+   * when they were written: a policy created at 1 goes first, one moved to 9 goes last, deletes close the gaps, and a
+   * policy's rules go with it.
+   */
+  @Test
+  void l7PolicyEventsReplayIntoTheSamePositions() throws Exception {
+    var stored = stored();
+    var expected = samples();
+    var state = (LoadBalancerState.Active) stored.get("L7.Active");
+    assertThat(positions(state)).containsExactly(Map.entry("pol-1", 1), Map.entry("pol-2", 2));
+
+    state = replay(state, stored, "L7.policy.created");
+    assertThat(state.version()).isEqualTo(14);
+    assertThat(positions(state)).containsExactly(Map.entry("pol-1", 2), Map.entry("pol-2", 3), Map.entry("pol-3", 1));
+    assertThat(state.requestIds()).containsEntry("req-3", "pol-3");
+    assertThat(state.requestHashes()).containsEntry("req-3", "88bb");
+
+    state = replay(state, stored, "L7.policy.updated");
+    assertThat(positions(state)).containsExactly(Map.entry("pol-1", 3), Map.entry("pol-2", 2), Map.entry("pol-3", 1));
+    var updated = (L7Policy) state.children().get("pol-1");
+    var written = (L7Policy) ((LoadBalancerEvent.ChildUpdated) expected.get("L7.policy.updated")).child();
+    assertThat(updated.action()).isEqualTo(Enums.L7Action.REDIRECT_PREFIX);
+    assertThat(updated.redirectPrefix()).isEqualTo("https://www.example.com:8443");
+    assertThat(updated.redirectHttpCode()).isEqualTo(308);
+    assertThat(updated.adminStateUp()).isFalse();
+    assertThat(updated.createdVersion()).isEqualTo(11);
+    assertThat(updated).usingRecursiveComparison().ignoringFields("position").isEqualTo(written);
+
+    state = replay(state, stored, "L7.rule.created");
+    state = replay(state, stored, "L7.rule.updated");
+    var rule = (L7Rule) state.children().get("r-2");
+    assertThat(rule.type()).isEqualTo(Enums.L7RuleType.PATH);
+    assertThat(rule.compareType()).isEqualTo(Enums.L7CompareType.STARTS_WITH);
+    assertThat(rule.value()).isEqualTo("/api/");
+    assertThat(rule.policyId()).isEqualTo("pol-2");
+    assertThat(rule.createdVersion()).isEqualTo(16);
+    state = replay(state, stored, "L7.rule.deleted");
+    assertThat(state.children()).doesNotContainKey("r-2");
+
+    state = replay(state, stored, "L7.policy.deleted");
+    assertThat(positions(state)).containsExactly(Map.entry("pol-1", 2), Map.entry("pol-2", 1));
+    assertThat(state.requestIds()).doesNotContainKey("req-3");
+    assertThat(state.requestHashes()).doesNotContainKey("req-3");
+
+    state = replay(state, stored, "L7.policy.deletedWithRules");
+    assertThat(state.version()).isEqualTo(20);
+    assertThat(state.children().keySet()).containsExactly("l-3", "p-2", "h-2", "pol-2");
+    var original = (LoadBalancerState.Active) expected.get("L7.Active");
+    assertThat(positions(state)).containsExactly(Map.entry("pol-2", 1));
+    assertThat(state.children().get("pol-2")).usingRecursiveComparison().ignoringFields("position")
+        .isEqualTo(original.children().get("pol-2"));
+    assertThat(state.children().get("l-3")).isEqualTo(original.children().get("l-3"));
+  }
+
+  private static LoadBalancerState.Active replay(LoadBalancerState.Active state, Map<String, Object> stored,
+      String event) {
+    assertThat(stored).as("stored fixture " + event).containsKey(event);
+    return (LoadBalancerState.Active) state.apply((LoadBalancerEvent) stored.get(event));
+  }
+
+  private static Map<String, Integer> positions(LoadBalancerState.Active state) {
+    var out = new java.util.TreeMap<String, Integer>();
+    for (Child c : state.all(Enums.Kind.L7_POLICY)) out.put(c.id(), ((L7Policy) c).position());
+    return out;
+  }
+
+  /** Every stored sample, read with this build. */
+  private Map<String, Object> stored() throws Exception {
+    var out = new LinkedHashMap<String, Object>();
+    for (String line : fixtureLines()) {
+      String[] f = line.split("\t");
+      out.put(f[0], serialization.deserialize(Base64.getDecoder().decode(f[3]), Integer.parseInt(f[1]), f[2]).get());
+    }
+    return out;
   }
 
   public static List<String> fixtureLines() throws Exception {

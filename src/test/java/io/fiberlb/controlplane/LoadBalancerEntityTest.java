@@ -57,7 +57,7 @@ class LoadBalancerEntityTest {
 
   private final ActorTestKit testKit = ActorTestKit.create(CONFIG);
   private final AtomicInteger n = new AtomicInteger();
-  static final Quotas QUOTAS = new Quotas(10, 10, 10, 3, 10);
+  static final Quotas QUOTAS = new Quotas(10, 10, 10, 3, 10, -1, -1, -1);
 
   @AfterAll
   void shutdown() {

@@ -76,8 +76,13 @@ public final class CertificateEntity
     }
   }
 
+  /**
+   * @param limit the project's certificates quota in force (-1 unlimited), read from its {@code ProjectEntity} by
+   *     the caller just before: this entity is the only writer of the project's certificates, so the count it
+   *     checks against the limit is exact even for concurrent creates
+   */
   public record Create(String id, String name, String description, Material material, Caller caller,
-      boolean validateOnly, ActorRef<Reply> replyTo) implements Command {}
+      boolean validateOnly, int limit, ActorRef<Reply> replyTo) implements Command {}
 
   /** Null fields are left as they are; a material rotates the certificate (same id, new chain and key). */
   public record Update(String id, String name, String description, Material material, Caller caller,
@@ -213,6 +218,10 @@ public final class CertificateEntity
     if (problem != null) return Effect().reply(c.replyTo(), new Refused(problem));
     if (s.certificates().containsKey(c.id())) {
       return Effect().reply(c.replyTo(), new Refused(Rejection.exists("certificate " + c.id() + " exists")));
+    }
+    if (c.limit() >= 0 && s.certificates().size() + 1 > c.limit()) {
+      return Effect().reply(c.replyTo(), new Refused(Rejection.exhausted("quota: the project would have "
+          + (s.certificates().size() + 1) + " certificates, its limit is " + c.limit() + " (quota certificates)")));
     }
     var event = new CertificateCreated(c.id(), c.name(), c.description(), c.material().facts(),
         EventMeta.of(c.caller(), "CreateCertificate"));
