@@ -7,7 +7,7 @@ import io.fiberlb.api.CertificateServiceImpl;
 import io.fiberlb.api.v1.CertificateService;
 import io.fiberlb.api.v1.CertificateServicePowerApiHandlerFactory;
 import io.fiberlb.controlplane.certificate.CertificateEntity;
-import io.fiberlb.controlplane.certificate.CertificateUse;
+import io.fiberlb.api.ListenerCertificateUse;
 import io.fiberlb.controlplane.certificate.Certificates;
 import io.fiberlb.metrics.CertificateMetrics;
 import io.fiberlb.api.v1.AuditService;
@@ -263,7 +263,7 @@ public final class FiberLb {
         ClusterServicePowerApiHandlerFactory.partial(new ClusterServiceImpl(system, gw), ClusterService.name, mat, eh, system),
         QuotaServicePowerApiHandlerFactory.partial(new QuotaServiceImpl(gw), QuotaService.name, mat, eh, system),
         CertificateServicePowerApiHandlerFactory.partial(new CertificateServiceImpl(system, gw,
-            config.getDuration("fiberlb.grpc.ask-timeout"), CertificateUse.NOT_TRACKED), CertificateService.name, mat,
+            config.getDuration("fiberlb.grpc.ask-timeout"), new ListenerCertificateUse(gw)), CertificateService.name, mat,
             eh, system),
         HealthHandlerFactory.partial(new HealthServiceImpl(new Readiness(system, Duration.ofSeconds(1)),
             served.stream().map(ServiceDescription::name).collect(Collectors.toSet())), Health.name, system),
