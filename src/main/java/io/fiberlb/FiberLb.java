@@ -7,7 +7,7 @@ import io.fiberlb.api.CertificateServiceImpl;
 import io.fiberlb.api.v1.CertificateService;
 import io.fiberlb.api.v1.CertificateServicePowerApiHandlerFactory;
 import io.fiberlb.controlplane.certificate.CertificateEntity;
-import io.fiberlb.controlplane.certificate.CertificateUse;
+import io.fiberlb.api.ListenerCertificateUse;
 import io.fiberlb.controlplane.certificate.Certificates;
 import io.fiberlb.metrics.CertificateMetrics;
 import io.fiberlb.api.v1.AuditService;
@@ -204,14 +204,19 @@ public final class FiberLb {
     // Certificate keys live sealed in their own table (never in the journal); a node without a usable KEK stops here.
     Certificates certificates = Certificates.get(system);
     CertificateEntity.init(system, certificates.store(), settings.snapshotEvery());
+    io.fiberlb.dataplane.tls.TlsTerminations terminations = null;
     if (dataPlane != null) {
       // TERMINATED_HTTPS listeners read their certificates from the key store (never from published configuration).
-      var terminations = io.fiberlb.dataplane.tls.TlsTerminations.from(config.getConfig("fiberlb.dataplane"),
+      terminations = io.fiberlb.dataplane.tls.TlsTerminations.from(config.getConfig("fiberlb.dataplane"),
           certificates.store());
       certificates.store().onChange(terminations::certificateChanged);
       system.getWhenTerminated().thenRun(terminations::close);
       dataPlane.tlsTerminations(new io.fiberlb.dataplane.tls.ListenerTls(terminations)::of);
     }
+    // A rotation or delete through this node reaches the other nodes' TLS listeners at once (cluster pub-sub).
+    var certificateChanges = io.fiberlb.cluster.CertificateChanges.start(system,
+        terminations == null ? null : terminations::certificateChanged);
+    certificates.store().onChange(certificateChanges::publish);
     if (config.getBoolean("fiberlb.management.enabled")) {
       // /alive, /ready and /cluster/members for orchestrators and operators; the contact point for bootstrap.
       PekkoManagement.get(system).start().toCompletableFuture().join();
@@ -263,7 +268,7 @@ public final class FiberLb {
         ClusterServicePowerApiHandlerFactory.partial(new ClusterServiceImpl(system, gw), ClusterService.name, mat, eh, system),
         QuotaServicePowerApiHandlerFactory.partial(new QuotaServiceImpl(gw), QuotaService.name, mat, eh, system),
         CertificateServicePowerApiHandlerFactory.partial(new CertificateServiceImpl(system, gw,
-            config.getDuration("fiberlb.grpc.ask-timeout"), CertificateUse.NOT_TRACKED), CertificateService.name, mat,
+            config.getDuration("fiberlb.grpc.ask-timeout"), new ListenerCertificateUse(gw)), CertificateService.name, mat,
             eh, system),
         HealthHandlerFactory.partial(new HealthServiceImpl(new Readiness(system, Duration.ofSeconds(1)),
             served.stream().map(ServiceDescription::name).collect(Collectors.toSet())), Health.name, system),

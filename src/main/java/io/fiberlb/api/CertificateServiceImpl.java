@@ -111,10 +111,10 @@ public final class CertificateServiceImpl implements CertificateServicePowerApi 
     return ControlPlaneGateway.guard(in, () -> {
       Caller caller = gw.caller(md, "");
       String id = ControlPlaneGateway.id("id", in.getId());
-      return use.usedBy(caller.orgId(), caller.projectId(), id).thenComposeAsync(users -> {
+      return use.usedBy(caller, id).thenComposeAsync(users -> {
         if (!users.isEmpty()) {
           throw new GrpcServiceException(Status.FAILED_PRECONDITION.withDescription("certificate " + id
-              + " is used by " + String.join(", ", users) + "; take it off those listeners first"));
+              + " is used by " + String.join(", ", users) + "; take it off those listeners (or delete them) first"));
         }
         return ask(caller, r -> new CertificateEntity.Delete(id, caller, in.getValidateOnly(), r));
       }, gw.executor()).thenApply(f -> {

@@ -97,7 +97,12 @@ final class ClusterNodes implements AutoCloseable {
 
     /** The LoadBalancer shards this node's region holds (pekko-management's shard view); empty when none. */
     Set<String> shards() {
-      JsonNode details = get("/cluster/shards/LoadBalancer");
+      return shards("LoadBalancer");
+    }
+
+    /** The shards of entity type {@code typeName} this node's region holds with entities in them. */
+    Set<String> shards(String typeName) {
+      JsonNode details = get("/cluster/shards/" + typeName);
       Set<String> ids = new TreeSet<>();
       if (details == null) return ids;
       for (JsonNode r : details.path("regions")) {

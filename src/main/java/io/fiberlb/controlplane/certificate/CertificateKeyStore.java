@@ -23,7 +23,8 @@ import java.util.function.Consumer;
  * ({@link KeyEncryption}). Unlike the event journal, rows are really deleted: deleting a certificate removes its
  * key. The data plane reads it as a {@link CertificateSource}: a read asks the database for the row's fingerprint
  * and decrypts only when it has not decrypted that fingerprint yet; {@link #onChange} tells this node's TLS
- * listeners at once when a certificate is rotated or deleted here (other nodes see it at their next refresh).
+ * listeners, and through the cluster pub-sub the other nodes' (the wiring subscribes it), at once when a certificate
+ * is rotated or deleted here.
  *
  * <p>Thread-safe: one connection of its own, used under this object's lock (writes are rare; reads are one small
  * query).

@@ -79,8 +79,10 @@ public final class SniTlsTermination implements TlsTermination {
   /**
    * Re-reads the certificates and rebuilds when a fingerprint changed; answers whether it did. A certificate that
    * is gone or does not build keeps being served as it was (the failure is thrown for the caller to report).
+   * Synchronized: a periodic refresh and a change notice may run at once, and an older read must not be built after
+   * a newer one.
    */
-  public boolean refresh() {
+  public synchronized boolean refresh() {
     Map<String, CertificateMaterial> now = read();
     Map<String, String> fps = new HashMap<>();
     now.forEach((id, m) -> fps.put(id, m.fingerprint()));

@@ -16,10 +16,11 @@ import org.slf4j.LoggerFactory;
  * Makes the TLS of a node's TERMINATED_HTTPS listeners ({@link SniTlsTermination}) with one provider, and keeps
  * them serving the certificates' current material. How a rotation reaches them: a rotation or delete written
  * through this node's key store calls {@link #certificateChanged} before the API answers, which rebuilds the
- * listeners using that certificate there and then (so the next handshake serves it); every
- * {@code fiberlb.dataplane.tls-refresh-interval} each listener also compares its fingerprints with the store's
- * (one small query per certificate, decrypting only a fingerprint it has not seen), which carries rotations
- * written through other nodes.
+ * listeners using that certificate there and then (so the next handshake serves it); a change written through
+ * another node arrives here the same way, through {@link #certificateChanged}, from the wiring's cluster pub-sub
+ * ({@code io.fiberlb.cluster.CertificateChanges}). Every {@code fiberlb.dataplane.tls-refresh-interval} each
+ * listener also compares its fingerprints with the store's (one small query per certificate, decrypting only a
+ * fingerprint it has not seen): the safety net for a notice a node missed.
  */
 public final class TlsTerminations implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TlsTerminations.class);
@@ -66,7 +67,7 @@ public final class TlsTerminations implements AutoCloseable {
     open.remove(t);
   }
 
-  /** A certificate was rotated or deleted through this node: listeners using it rebuild now (blocking). */
+  /** A certificate was rotated or deleted (through this node or another): listeners using it rebuild now (blocking). */
   public void certificateChanged(String certificateId) {
     for (SniTlsTermination t : open) {
       if (t.certificateIds().contains(certificateId)) refresh(t);
