@@ -17,6 +17,10 @@ import java.util.concurrent.TimeUnit;
  * next request of any client on the same loop. One instance per loop (a {@link FastThreadLocal}), touched only by
  * that loop's thread: no lock, and no byte of a connection ever crosses threads. An idle connection is closed after
  * the listener's backend idle timeout, or when the backend closes it; at most {@link #MAX_IDLE} wait per backend.
+ *
+ * <p>A client connection has an instance of its own too ({@link HttpServer.Connection#own}), for the connections to
+ * backends of a PROXY or PROXYV2 pool: each starts with a PROXY protocol header naming one client, so it serves that
+ * client connection's later requests only (HAProxy marks such connections private) and is closed with it.
  */
 final class BackendConnections {
   /** Idle connections kept per backend per event loop; one more is closed instead. */
@@ -46,6 +50,14 @@ final class BackendConnections {
     return new Key(slot == null ? "" : slot.backendId(), to);
   }
 
+  /** Closes every idle connection (a client connection's own ones, when it closes). */
+  void closeAll() {
+    var all = new java.util.ArrayList<Channel>();
+    idle.values().forEach(all::addAll);
+    idle.clear();
+    all.forEach(Channel::close);
+  }
+
   /** An open idle connection for {@code key}, or null. */
   Channel take(Key key) {
     ArrayDeque<Channel> q = idle.get(key);
@@ -66,6 +78,7 @@ final class BackendConnections {
       return;
     }
     q.addLast(ch);
+    link.home = this;
     link.idleSince = System.nanoTime();
     link.idleMs = idleMs > 0 ? idleMs : DEFAULT_IDLE_MS;
     ch.config().setAutoRead(true); // an idle backend that closes or sends anything is noticed
@@ -93,6 +106,8 @@ final class BackendConnections {
     final PoolRuntime.Slot slot;
     /** The exchange this connection serves now; null while it is idle in the pool. */
     HttpExchange owner;
+    /** The pool it was last given back to (the loop's, or a client connection's own), or null. */
+    BackendConnections home;
     /** Its close has been counted. */
     private boolean closed;
     /** When it last went idle, and how long it may stay so. */
@@ -157,7 +172,7 @@ final class BackendConnections {
     public void channelInactive(ChannelHandlerContext ctx) {
       if (slot != null && !closed) slot.counters().closed();
       closed = true;
-      ofThisLoop().remove(key, ctx.channel());
+      if (home != null) home.remove(key, ctx.channel());
       HttpExchange ex = owner;
       owner = null;
       if (ex != null) ex.backendClosed(ctx.channel());

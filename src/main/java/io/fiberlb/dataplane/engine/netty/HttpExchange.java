@@ -4,6 +4,7 @@ import io.fiberlb.dataplane.PoolRuntime;
 import io.fiberlb.dataplane.balance.Endpoint;
 import io.fiberlb.dataplane.engine.Admission;
 import io.fiberlb.dataplane.engine.ProxiedConnection;
+import io.fiberlb.dataplane.engine.ProxyHeader;
 import io.fiberlb.dataplane.health.HealthMonitor;
 import io.fiberlb.dataplane.l7.CookiePersistence;
 import io.fiberlb.dataplane.listener.ListenerConfig;
@@ -11,6 +12,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
@@ -36,6 +39,7 @@ import java.util.concurrent.TimeUnit;
  * on the client channel's event loop.
  */
 final class HttpExchange {
+  private static final String PROXY_ENCODER = "proxy-protocol-encoder";
   private final HttpFrontend front;
   private final HttpServer.Connection conn;
   private final boolean h2;
@@ -102,7 +106,7 @@ final class HttpExchange {
 
   private void connectTo(InetSocketAddress to) {
     BackendConnections.Key key = BackendConnections.key(slot, to);
-    Channel pooled = BackendConnections.ofThisLoop().take(key);
+    Channel pooled = idleConnections().take(key);
     if (pooled != null) {
       reused = true;
       attach(pooled);
@@ -120,12 +124,29 @@ final class HttpExchange {
     };
     conn.engine().connectBackend(client.eventLoop(), timeout, init, to).addListener((ChannelFutureListener) f -> {
       if (front.current() != this || !client.isActive()) { // the client went away meanwhile: the connection is not needed
-        if (f.isSuccess()) BackendConnections.ofThisLoop().give(key, f.channel(), listener.listener().timeoutBackendIdleMs());
+        if (f.isSuccess() && proxyVersion() == null) {
+          BackendConnections.ofThisLoop().give(key, f.channel(), listener.listener().timeoutBackendIdleMs());
+        } else if (f.isSuccess()) {
+          f.channel().close(); // its header would name this client: of no use to another
+        }
         return;
       }
       if (f.isSuccess()) attach(f.channel());
       else connectFailed(ProxiedConnection.reasonOf(f.cause()));
     });
+  }
+
+  /**
+   * The PROXY protocol version the pool's backends expect first on each connection (PROXY, PROXYV2), or null. Such a
+   * connection is this client connection's own: its header names this client.
+   */
+  private HAProxyProtocolVersion proxyVersion() {
+    return ProxyHeader.versionFor(pool.protocol());
+  }
+
+  /** Where idle connections to this exchange's backend wait: the client connection's own for a PROXY pool. */
+  private BackendConnections idleConnections() {
+    return proxyVersion() == null ? BackendConnections.ofThisLoop() : conn.own();
   }
 
   private void connectFailed(String reason) {
@@ -151,6 +172,13 @@ final class HttpExchange {
     link.owner = this;
     endpoint.connectionOpened();
     inFlight = true;
+    HAProxyProtocolVersion version = proxyVersion();
+    if (version != null && !reused) {
+      // A new connection to a PROXY pool's backend: its header first, through Netty's encoder, which leaves at once.
+      ch.pipeline().addFirst(PROXY_ENCODER, HAProxyMessageEncoder.INSTANCE);
+      ch.write(ProxyHeader.message(version, conn.remote(), conn.destination()), ch.voidPromise());
+      ch.pipeline().remove(PROXY_ENCODER);
+    }
     ch.write(head, ch.voidPromise());
     lastWritten = false;
     for (HttpContent c; (c = held.poll()) != null; ) {
@@ -240,7 +268,7 @@ final class HttpExchange {
     Channel b = backend;
     releaseEndpoint();
     if (backendReusable && requestDone) {
-      BackendConnections.ofThisLoop().give(link.key, b, listener.listener().timeoutBackendIdleMs());
+      idleConnections().give(link.key, b, listener.listener().timeoutBackendIdleMs());
     } else {
       link.owner = null;
       b.close();

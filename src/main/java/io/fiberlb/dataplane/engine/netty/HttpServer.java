@@ -28,8 +28,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * How an HTTP listener's accepted connection is set up, on its own event loop: admission (allowed_cidrs,
- * connection_limit), then for TERMINATED_HTTPS the listener's TLS handler ({@link TlsTermination}) and ALPN ("h2" or
+ * How an HTTP listener's accepted connection is set up, on its own event loop: with accept_proxy_protocol the
+ * client's PROXY protocol header first ({@link ProxyProtocolReader}), then admission (allowed_cidrs,
+ * connection_limit) of the client it names, then for TERMINATED_HTTPS the listener's TLS handler ({@link TlsTermination}) and ALPN ("h2" or
  * "http/1.1"); in clear text the first bytes decide (the HTTP/2 connection preface: h2c with prior knowledge;
  * anything else: HTTP/1.1). HTTP/1.1 runs one {@link HttpFrontend} on the connection; HTTP/2 one per stream, each
  * on a child channel of the same loop.
@@ -43,9 +44,19 @@ final class HttpServer extends ChannelInitializer<Channel> {
   static final int MAX_HEADER_SIZE = 16 * 1024;
   static final int MAX_CHUNK = 64 * 1024;
 
-  /** One admitted client connection: what each of its requests needs to know about it. */
-  record Connection(NettyEngine engine, Admission admission, InetSocketAddress remote, ConnectionKey key,
-      boolean https) {
+  /**
+   * One admitted client connection: what each of its requests needs to know about it. {@code remote} is the client
+   * (the PROXY protocol header's source on a listener with accept_proxy_protocol), {@code destination} where it
+   * connected to (the header's destination there). {@code own} holds the connection's private backend connections:
+   * those of a PROXY or PROXYV2 pool, whose header names this client, so they are never shared with another client.
+   */
+  record Connection(NettyEngine engine, Admission admission, InetSocketAddress remote,
+      InetSocketAddress destination, ConnectionKey key, boolean https, BackendConnections own) {
+    Connection(NettyEngine engine, Admission admission, InetSocketAddress remote, InetSocketAddress destination,
+        boolean https) {
+      this(engine, admission, remote, destination, ConnectionKey.of(remote), https, new BackendConnections());
+    }
+
     TrafficCounters counters() {
       return admission.counters();
     }
@@ -63,17 +74,32 @@ final class HttpServer extends ChannelInitializer<Channel> {
 
   @Override
   protected void initChannel(Channel ch) {
-    InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
+    ch.pipeline().addLast(InputShutdown.INSTANCE);
+    var listener = admission.config().listener();
+    if (listener.acceptProxyProtocol()) {
+      // As HAProxy's accept-proxy: the header comes before anything else (before TLS too); admitted once it has said
+      // who the client is, and closed without a valid one.
+      ProxyProtocolReader.install(ch, listener.id(), NettyEngine.proxyHeaderTimeoutMs(listener), admission.counters(),
+          this::start);
+      return;
+    }
+    start(ch, (InetSocketAddress) ch.remoteAddress(), (InetSocketAddress) ch.localAddress());
+  }
+
+  /** Admits the client {@code remote} (allowed_cidrs, connection_limit) and sets up TLS and the HTTP codec. */
+  private void start(Channel ch, InetSocketAddress remote, InetSocketAddress destination) {
     TlsTermination tls = admission.config().tls();
     if (!admission.admitHttp(remote)) {
       ch.close();
       return;
     }
     open.add(ch);
-    ch.closeFuture().addListener(f -> admission.httpClosed(false));
-    Connection conn = new Connection(engine, admission, remote, ConnectionKey.of(remote), tls != null);
+    Connection conn = new Connection(engine, admission, remote, destination, tls != null);
+    ch.closeFuture().addListener(f -> {
+      conn.own().closeAll();
+      admission.httpClosed(false);
+    });
     ChannelPipeline p = ch.pipeline();
-    p.addLast(InputShutdown.INSTANCE);
     if (tls != null) {
       p.addLast(tls.newHandler(ch.alloc()));
       p.addLast(new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
