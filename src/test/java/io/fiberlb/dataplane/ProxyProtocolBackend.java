@@ -22,22 +22,22 @@ import java.util.concurrent.TimeUnit;
  * decoder, records what it said, and then echoes the client's bytes until the client half-closes. A connection that
  * does not start with a valid header is recorded as such and closed.
  */
-final class ProxyProtocolBackend implements AutoCloseable {
+public final class ProxyProtocolBackend implements AutoCloseable {
   /** What one connection's header said; {@code error} is set (and the rest null) when there was no valid header. */
-  record Seen(String version, String command, String protocol, String source, int sourcePort, String destination,
+  public record Seen(String version, String command, String protocol, String source, int sourcePort, String destination,
       int destinationPort, String error) {}
 
-  final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
+  public final BlockingQueue<Seen> seen = new LinkedBlockingQueue<>();
   private final ServerSocket server;
 
-  ProxyProtocolBackend(InetAddress on) throws IOException {
+  public ProxyProtocolBackend(InetAddress on) throws IOException {
     server = new ServerSocket(0, 50, on);
     Thread t = new Thread(this::acceptLoop, "proxy-protocol-backend");
     t.setDaemon(true);
     t.start();
   }
 
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
@@ -46,7 +46,7 @@ final class ProxyProtocolBackend implements AutoCloseable {
   }
 
   /** The next connection's header, waiting up to 10 s. */
-  Seen next() throws InterruptedException {
+  public Seen next() throws InterruptedException {
     Seen s = seen.poll(10, TimeUnit.SECONDS);
     if (s == null) throw new AssertionError("the backend saw no connection within 10 s");
     return s;
