@@ -35,7 +35,7 @@ public final class ProxyProtocolBackend implements AutoCloseable {
   private final boolean http;
   private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
 
-  ProxyProtocolBackend(InetAddress on) throws IOException {
+  public ProxyProtocolBackend(InetAddress on) throws IOException {
     this(on, false);
   }
 

@@ -82,7 +82,7 @@ public final class CertKit {
         Instant.now().plus(Duration.ofDays(30))), kp.getPrivate());
   }
 
-  /** A leaf valid from an hour ago for 30 days, for these DNS names (the first also its CN). */
+  /** A leaf valid from an hour ago for 30 days, for these DNS names or IPv4 literals (the first also its CN). */
   public static Made leaf(Made ca, Alg alg, String... dnsNames) {
     return leaf(ca, alg, Instant.now().minusSeconds(3600), Instant.now().plus(Duration.ofDays(30)), dnsNames);
   }
@@ -90,7 +90,8 @@ public final class CertKit {
   public static Made leaf(Made ca, Alg alg, Instant notBefore, Instant notAfter, String... dnsNames) {
     KeyPair kp = keys(alg);
     X500Name issuer = X500Name.getInstance(ca.cert().getSubjectX500Principal().getEncoded());
-    List<GeneralName> sans = java.util.Arrays.stream(dnsNames).map(n -> new GeneralName(GeneralName.dNSName, n)).toList();
+    List<GeneralName> sans = java.util.Arrays.stream(dnsNames).map(n -> new GeneralName(
+        n.matches("\\d+\\.\\d+\\.\\d+\\.\\d+") ? GeneralName.iPAddress : GeneralName.dNSName, n)).toList();
     return new Made(build(new X500Name("CN=" + dnsNames[0]), kp, issuer, ca.key(), false, sans, notBefore, notAfter),
         kp.getPrivate());
   }

@@ -1,9 +1,10 @@
 package io.fiberlb.it;
 
+import static io.fiberlb.it.TlsClients.handshake;
+import static io.fiberlb.it.TlsClients.trusting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import io.fiberlb.api.v1.CreateCertificateRequest;
 import io.fiberlb.api.v1.CreateListenerRequest;
 import io.fiberlb.api.v1.CreatePoolRequest;
 import io.fiberlb.api.v1.L7Policy;
@@ -24,17 +25,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.Executors;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -134,8 +130,8 @@ class L7EndToEndTest {
     CertKit.Made ca = CertKit.ca("L7EndToEnd CA");
     CertKit.Made a = CertKit.leaf(ca, CertKit.Alg.EC, "a.example.test");
     CertKit.Made b = CertKit.leaf(ca, CertKit.Alg.RSA, "b.example.test");
-    String certA = certificate(api, "a", a);
-    String certB = certificate(api, "b", b);
+    String certA = api.createCertificate("a", a).getId();
+    String certB = api.createCertificate("b", b).getId();
     LoadBalancer lb = api.createLb("secure");
     String web = pool(api, lb.getId(), "web", backend("tls-web"));
     int port = DataPlaneTest.freePort();
@@ -151,60 +147,7 @@ class L7EndToEndTest {
     assertThat(handshake(trusting(ca.cert()), lb.getVipAddress(), port, "a.example.test")).isEqualTo(a.cert());
     assertThat(handshake(trusting(ca.cert()), lb.getVipAddress(), port, null)).as("no SNI: the default certificate")
         .isEqualTo(a.cert());
-    assertThat(request(trusting(ca.cert()), lb.getVipAddress(), port, "b.example.test")).contains("200")
-        .contains("tls-web /hello");
-  }
-
-  private static String certificate(TestServer.Api api, String name, CertKit.Made made) {
-    return api.call(api.certificates().createCertificate(), CreateCertificateRequest.newBuilder().setName(name)
-        .setCertificatePem(com.google.protobuf.ByteString.copyFromUtf8(made.certPem()))
-        .setPrivateKeyPem(com.google.protobuf.ByteString.copyFromUtf8(made.keyPem())).build()).getId();
-  }
-
-  private static SSLContext trusting(X509Certificate ca) {
-    try {
-      return trustingOrThrow(ca);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static SSLContext trustingOrThrow(X509Certificate ca) throws Exception {
-    KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-    ks.load(null, null);
-    ks.setCertificateEntry("ca", ca);
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ks);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    return ctx;
-  }
-
-  private static SSLSocket connect(SSLContext tls, String host, int port, String sni) throws IOException {
-    var socket = (SSLSocket) tls.getSocketFactory().createSocket();
-    socket.connect(new InetSocketAddress(host, port), 2000);
-    socket.setSoTimeout(5000);
-    var params = socket.getSSLParameters();
-    params.setServerNames(sni == null ? List.of() : List.of(new SNIHostName(sni)));
-    socket.setSSLParameters(params);
-    socket.startHandshake();
-    return socket;
-  }
-
-  /** The leaf certificate the listener served for {@code sni}; null when the handshake did not happen. */
-  private static X509Certificate handshake(SSLContext tls, String host, int port, String sni) {
-    try (SSLSocket s = connect(tls, host, port, sni)) {
-      return (X509Certificate) s.getSession().getPeerCertificates()[0];
-    } catch (IOException e) {
-      return null;
-    }
-  }
-
-  private static String request(SSLContext tls, String host, int port, String sni) throws IOException {
-    try (SSLSocket s = connect(tls, host, port, sni)) {
-      s.getOutputStream().write(("GET /hello HTTP/1.1\r\nHost: " + sni + "\r\nConnection: close\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
-      return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    }
+    assertThat(TlsClients.request(trusting(ca.cert()), lb.getVipAddress(), port, "b.example.test", "/hello"))
+        .contains("200").contains("tls-web /hello");
   }
 }

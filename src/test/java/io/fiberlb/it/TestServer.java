@@ -304,6 +304,13 @@ public final class TestServer implements AutoCloseable {
           .setLoadBalancerId(lbId).setL7PolicyId(policyId).setL7Rule(spec).build());
     }
 
+    /** A server certificate made through the Certificate API from {@code made}'s PEM chain and PKCS#8 key. */
+    public io.fiberlb.api.v1.Certificate createCertificate(String name, CertKit.Made made) {
+      return call(certificates().createCertificate(), io.fiberlb.api.v1.CreateCertificateRequest.newBuilder()
+          .setName(name).setCertificatePem(com.google.protobuf.ByteString.copyFromUtf8(made.certPem()))
+          .setPrivateKeyPem(com.google.protobuf.ByteString.copyFromUtf8(made.keyPem())).build());
+    }
+
     public HealthCheck createHealthCheck(String lbId) {
       return call(healthChecks().createHealthCheck(), CreateHealthCheckRequest.newBuilder().setLoadBalancerId(lbId)
           .setHealthCheck(HealthCheckSpec.newBuilder().setType(HealthCheck.Type.TCP)).build());

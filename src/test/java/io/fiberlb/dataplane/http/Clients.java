@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Real clients for the HTTP tests: the JDK's HttpClient and curl (stopped by its own process when it hangs). */
-final class Clients {
+public final class Clients {
   private Clients() {}
 
   static final HttpClient H1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -32,7 +32,7 @@ final class Clients {
   }
 
   /** The value of line {@code key=} in a backend's echo ("backend", "method", "path", "h:name"), or null. */
-  static String echoed(String body, String key) {
+  public static String echoed(String body, String key) {
     for (String line : body.split("\n")) {
       if (line.startsWith(key + "=")) return line.substring(key.length() + 1);
     }
@@ -40,10 +40,10 @@ final class Clients {
   }
 
   /** curl's answer: its exit code, the body it wrote, and what -w printed. */
-  record Curl(int exit, String body, String written) {}
+  public record Curl(int exit, String body, String written) {}
 
   /** Runs curl with {@code args} (bounded: 20 s), body to a file; -w output after the marker. */
-  static Curl curl(Path dir, String... args) throws IOException, InterruptedException {
+  public static Curl curl(Path dir, String... args) throws IOException, InterruptedException {
     Path out = Files.createTempFile(dir, "curl", ".out");
     List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--max-time", "15", "-o", out.toString()));
     cmd.addAll(List.of(args));

@@ -22,16 +22,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * connections it has seen (by client port) and the requests.
  *
  * <p>Paths: {@code /slow} answers after 3 s; {@code /bytes?n=N} answers N bytes of a known pattern; {@code
- * /login?session=V} sets cookie {@code SESSION=V}.
+ * /login?session=V} (any path ending in /login) sets cookie {@code SESSION=V}.
  */
-final class HttpBackend implements AutoCloseable {
-  final String name;
-  final AtomicInteger requests = new AtomicInteger();
+public final class HttpBackend implements AutoCloseable {
+  public final String name;
+  public final AtomicInteger requests = new AtomicInteger();
   final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
   private final HttpServer server;
   private final ExecutorService threads = Executors.newCachedThreadPool();
 
-  HttpBackend(String name) throws IOException {
+  public HttpBackend(String name) throws IOException {
     this.name = name;
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
     server.createContext("/", this::serve);
@@ -39,16 +39,16 @@ final class HttpBackend implements AutoCloseable {
     server.start();
   }
 
-  int port() {
+  public int port() {
     return server.getAddress().getPort();
   }
 
   /** Connections this backend has accepted (distinct client ports). */
-  int connections() {
+  public int connections() {
     return clientPorts.size();
   }
 
-  static byte[] pattern(int n) {
+  public static byte[] pattern(int n) {
     byte[] b = new byte[n];
     for (int i = 0; i < n; i++) b[i] = (byte) (i * 31 + (i >> 8));
     return b;
@@ -77,7 +77,7 @@ final class HttpBackend implements AutoCloseable {
     } else if (body.length > 0) {
       out = body;
     } else {
-      if (path.equals("/login")) x.getResponseHeaders().add("Set-Cookie", "SESSION=" + query.substring(8) + "; Path=/");
+      if (path.endsWith("/login")) x.getResponseHeaders().add("Set-Cookie", "SESSION=" + query.substring(8) + "; Path=/");
       StringBuilder sb = new StringBuilder("backend=" + name + "\nmethod=" + x.getRequestMethod() + "\npath="
           + x.getRequestURI() + "\n");
       for (Map.Entry<String, List<String>> h : x.getRequestHeaders().entrySet()) {
