@@ -205,13 +205,15 @@ public final class FiberLb {
     Certificates certificates = Certificates.get(system);
     CertificateEntity.init(system, certificates.store(), settings.snapshotEvery());
     io.fiberlb.dataplane.tls.TlsTerminations terminations = null;
+    io.fiberlb.dataplane.tls.ListenerTls listenerTls = null;
     if (dataPlane != null) {
       // TERMINATED_HTTPS listeners read their certificates from the key store (never from published configuration).
       terminations = io.fiberlb.dataplane.tls.TlsTerminations.from(config.getConfig("fiberlb.dataplane"),
           certificates.store());
       certificates.store().onChange(terminations::certificateChanged);
       system.getWhenTerminated().thenRun(terminations::close);
-      dataPlane.tlsTerminations(new io.fiberlb.dataplane.tls.ListenerTls(terminations)::of);
+      listenerTls = new io.fiberlb.dataplane.tls.ListenerTls(terminations);
+      dataPlane.tlsTerminations(listenerTls::of);
     }
     // A rotation or delete through this node reaches the other nodes' TLS listeners at once (cluster pub-sub).
     var certificateChanges = io.fiberlb.cluster.CertificateChanges.start(system,
@@ -228,6 +230,7 @@ public final class FiberLb {
       DataPlaneMetrics.register(metrics.registry(), dataPlane.stats());
       io.fiberlb.metrics.HttpMetrics.register(metrics.registry(), dataPlane.stats());
       InfoMetrics.register(metrics.registry(), dataPlane.stats());
+      io.fiberlb.metrics.TlsMetrics.register(metrics.registry(), dataPlane.stats(), listenerTls.handshakeFailures());
     }
     CertificateMetrics.register(metrics.registry(), certificates.store());
     MetricsEndpoint metricsEndpoint = startMetrics(system, config);

@@ -132,4 +132,29 @@ public final class CertKit {
       throw new IllegalStateException(e);
     }
   }
+
+  /** A client TLS context trusting {@code ca}, presenting {@code clientCert} (client authentication) when not null. */
+  public static javax.net.ssl.SSLContext clientContext(X509Certificate ca, Made clientCert) {
+    try {
+      java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+      trust.load(null, null);
+      trust.setCertificateEntry("ca", ca);
+      var tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      javax.net.ssl.KeyManager[] keys = null;
+      if (clientCert != null) {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("client", clientCert.key(), new char[0], new X509Certificate[] {clientCert.cert()});
+        var kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, new char[0]);
+        keys = kmf.getKeyManagers();
+      }
+      var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+      ctx.init(keys, tmf.getTrustManagers(), null);
+      return ctx;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
 }

@@ -15,7 +15,6 @@ import io.fiberlb.it.CertKit.Alg;
 import io.fiberlb.it.CertKit.Made;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.HashMap;
@@ -24,7 +23,6 @@ import java.util.Map;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -107,12 +105,7 @@ class CertificateRotationClusterTest {
 
   /** The leaf served (a fresh client context per handshake: no resumption); null when the handshake failed. */
   private static X509Certificate handshake(X509Certificate ca, String host, int port) {
-    SSLContext ctx;
-    try {
-      ctx = trusting(ca);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    SSLContext ctx = CertKit.clientContext(ca, null);
     try (var socket = (SSLSocket) ctx.getSocketFactory().createSocket()) {
       socket.connect(new InetSocketAddress(host, port), 2000);
       socket.setSoTimeout(5000);
@@ -124,16 +117,5 @@ class CertificateRotationClusterTest {
     } catch (IOException e) {
       return null;
     }
-  }
-
-  private static SSLContext trusting(X509Certificate ca) throws Exception {
-    KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-    ks.load(null, null);
-    ks.setCertificateEntry("ca", ca);
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ks);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    return ctx;
   }
 }

@@ -24,18 +24,7 @@ public final class TlsClients {
 
   /** A client context trusting {@code ca} only. */
   public static SSLContext trusting(X509Certificate ca) {
-    try {
-      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-      ks.load(null, null);
-      ks.setCertificateEntry("ca", ca);
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(ks);
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, tmf.getTrustManagers(), null);
-      return ctx;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return CertKit.clientContext(ca, null);
   }
 
   /** A finished handshake with {@code sni} (none when null). */

@@ -21,6 +21,7 @@ public final class ListenerTls {
 
   private final TlsTerminations terminations;
   private final Map<String, Open> byListener = new ConcurrentHashMap<>();
+  private final Map<String, HandshakeFailures> failures = new ConcurrentHashMap<>();
 
   public ListenerTls(TlsTerminations terminations) {
     this.terminations = terminations;
@@ -36,7 +37,8 @@ public final class ListenerTls {
     Open current = byListener.get(listener.id());
     if (current != null && current.tls().equals(tls)) return current.termination();
     try {
-      SniTlsTermination opened = terminations.open(tls);
+      SniTlsTermination opened = terminations.open(tls,
+          failures.computeIfAbsent(listener.id(), id -> new HandshakeFailures()));
       Open previous = byListener.put(listener.id(), new Open(tls, opened));
       if (previous != null) terminations.release(previous.termination());
       return opened;
@@ -44,5 +46,13 @@ public final class ListenerTls {
       log.warn("listener {}: TLS not available yet: {}", listener.id(), e.getMessage());
       return null;
     }
+  }
+
+  /**
+   * Each TERMINATED_HTTPS listener's failed handshakes by reason, by listener id: kept across its TLS settings'
+   * changes, for as long as the node runs (the metrics show only the listeners the data plane serves).
+   */
+  public Map<String, HandshakeFailures> handshakeFailures() {
+    return failures;
   }
 }

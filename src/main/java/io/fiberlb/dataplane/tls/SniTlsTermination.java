@@ -6,7 +6,10 @@ import io.fiberlb.port.CertificateSource.CertificateMaterial;
 import io.fiberlb.port.DesiredTls;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerAdapter;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.CipherSuiteConverter;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
@@ -44,6 +47,7 @@ public final class SniTlsTermination implements TlsTermination {
   private final DesiredTls tls;
   private final CertificateSource source;
   private final SslProvider provider;
+  private final HandshakeFailures failures;
   private volatile Contexts current;
 
   /** What one build made: a context per certificate id, and the fingerprints it was made from. */
@@ -52,9 +56,15 @@ public final class SniTlsTermination implements TlsTermination {
 
   /** Builds the contexts now; fails, naming the certificate and the reason, when they cannot be built. */
   public SniTlsTermination(DesiredTls tls, CertificateSource source, SslProvider provider) {
+    this(tls, source, provider, new HandshakeFailures());
+  }
+
+  /** As above, counting failed handshakes in {@code failures} (the listener's, kept across its TLS changes). */
+  public SniTlsTermination(DesiredTls tls, CertificateSource source, SslProvider provider, HandshakeFailures failures) {
     this.tls = tls;
     this.source = source;
     this.provider = provider;
+    this.failures = failures;
     this.current = build(read());
   }
 
@@ -91,10 +101,29 @@ public final class SniTlsTermination implements TlsTermination {
     return true;
   }
 
+  /**
+   * The SNI (or SSL) handler, followed by the listener's {@link HandshakeFailures} counter: one handler that, once
+   * in the pipeline, puts those two in its place (the engine adds one handler and knows nothing of the count).
+   */
   @Override
   public ChannelHandler newHandler(ByteBufAllocator alloc) {
     Contexts c = current;
-    return c.sni() ? new SniHandler(c.byName()) : c.defaultContext().newHandler(alloc);
+    // An SNI handler even without SNI certificates (its mapping then gives the default to every name): it becomes
+    // the SSL handler only once the client has sent its hello, so a connection closed before sending a byte (a port
+    // probe, a TCP health check) is no failed handshake.
+    ChannelHandler tlsHandler = new SniHandler(c.byName());
+    return new ChannelHandlerAdapter() {
+      @Override
+      public void handlerAdded(ChannelHandlerContext ctx) {
+        ctx.pipeline().addAfter(ctx.name(), null, failures.handler());
+        ctx.pipeline().replace(this, null, tlsHandler);
+      }
+    };
+  }
+
+  /** This listener's failed handshakes by reason. */
+  public HandshakeFailures failures() {
+    return failures;
   }
 
   private Map<String, CertificateMaterial> read() {
@@ -124,6 +153,20 @@ public final class SniTlsTermination implements TlsTermination {
     return new Contexts(dflt, mapping.build(), Map.copyOf(fps), !tls.sniCertificateIds().isEmpty());
   }
 
+  /**
+   * tls_ciphers are OpenSSL names (Octavia's); the JDK provider knows Java names only and silently drops any other,
+   * which would leave no cipher at all: there each is converted (TLS 1.3 names are the same in both).
+   */
+  static List<String> ciphers(List<String> openSslNames, SslProvider provider) {
+    if (provider != SslProvider.JDK) return openSslNames;
+    List<String> out = new ArrayList<>();
+    for (String name : openSslNames) {
+      String java = name.startsWith("TLS_") || name.startsWith("SSL_") ? name : CipherSuiteConverter.toJava(name, "TLS");
+      out.add(java == null ? name : java);
+    }
+    return out;
+  }
+
   private SslContext context(String id, CertificateMaterial m, CertificateMaterial ca) {
     if (m.privateKeyPem().isEmpty()) {
       throw new IllegalArgumentException("certificate " + id + " is a CA bundle (no key); a listener serves SERVER"
@@ -133,7 +176,7 @@ public final class SniTlsTermination implements TlsTermination {
       SslContextBuilder b = SslContextBuilder.forServer(stream(m.chainPem()), stream(m.privateKeyPem()))
           .sslProvider(provider)
           .protocols(tls.tlsVersions().isEmpty() ? BOTH_VERSIONS : tls.tlsVersions());
-      if (!tls.tlsCiphers().isEmpty()) b.ciphers(tls.tlsCiphers());
+      if (!tls.tlsCiphers().isEmpty()) b.ciphers(ciphers(tls.tlsCiphers(), provider));
       List<String> alpn = tls.alpnProtocols().isEmpty() ? List.of("http/1.1") : tls.alpnProtocols();
       b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
           ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,

@@ -57,7 +57,12 @@ public final class TlsTerminations implements AutoCloseable {
    * loop. Fails naming the certificate when one is missing or does not build.
    */
   public SniTlsTermination open(DesiredTls tls) {
-    var t = new SniTlsTermination(tls, source, provider);
+    return open(tls, new HandshakeFailures());
+  }
+
+  /** As {@link #open(DesiredTls)}, counting failed handshakes in the listener's {@code failures}. */
+  public SniTlsTermination open(DesiredTls tls, HandshakeFailures failures) {
+    var t = new SniTlsTermination(tls, source, provider, failures);
     open.add(t);
     return t;
   }

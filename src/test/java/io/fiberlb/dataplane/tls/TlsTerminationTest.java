@@ -239,6 +239,48 @@ class TlsTerminationTest {
     }
   }
 
+  /**
+   * A session made under one SNI name is never resumed under another: {@code openssl s_client} saves the session of
+   * a handshake for a ({@code -sess_out}) and offers it ({@code -sess_in}) again for a (resumed: the listener does
+   * resume) and for b, which must get a new session and b's certificate. Each SNI certificate has its own context
+   * (own session cache and ticket keys), so nothing made under a's can be taken under b's. (The JDK client, by
+   * contrast, sends the cached session's own server name when it resumes by host and port: the listener then sees
+   * a, rightly serves a's session, and that client accepts it; a client-side behaviour no server can tell apart.)
+   */
+  @ParameterizedTest
+  @EnumSource(value = SslProvider.class, names = {"JDK", "OPENSSL"})
+  void aSessionIsNeverResumedUnderAnotherSniName(SslProvider provider) throws Exception {
+    Channel server = serve(new SniTlsTermination(tls(List.of("TLSv1.2"), List.of(), "", ClientAuthentication.NONE),
+        store, provider));
+    try {
+      int port = port(server);
+      Path session = dir.resolve("session-" + provider + ".pem");
+      String first = sClientSession(port, "a.example.com", "-sess_out", session);
+      assertThat(first).contains("s:CN=a.example.com").contains("New, ");
+      String again = sClientSession(port, "a.example.com", "-sess_in", session);
+      assertThat(again).as(provider + ": the same name resumes").contains("Reused, ");
+      String other = sClientSession(port, "b.example.com", "-sess_in", session);
+      assertThat(other).as(provider + ": another name gets a new session and its own certificate")
+          .contains("New, ").doesNotContain("Reused, ").contains("CN=b.example.com");
+    } finally {
+      server.close().syncUninterruptibly();
+    }
+  }
+
+  private static String sClientSession(int port, String sni, String sessionFlag, Path session) throws Exception {
+    var cmd = List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-servername", sni, "-tls1_2",
+        sessionFlag, session.toString());
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    try {
+      p.getOutputStream().close();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+      return out.replace("CN = ", "CN=");
+    } finally {
+      if (p.isAlive()) p.destroyForcibly();
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(value = SslProvider.class, names = {"JDK", "OPENSSL"})
   void tlsCiphersLimitWhatIsNegotiated(SslProvider provider) throws Exception {
