@@ -125,6 +125,37 @@ class L7EndToEndTest {
   }
 
   @Test
+  void anHttpListenerAcceptsAClientsProxyHeaderAndSendsOneToAProxyV2Pool() throws Exception {
+    var api = server.as("l7-proxy");
+    LoadBalancer lb = api.createLb("proxied");
+    try (var backend = io.fiberlb.dataplane.ProxyProtocolBackend.http()) {
+      String pool = api.call(api.pools().createPool(), CreatePoolRequest.newBuilder().setLoadBalancerId(lb.getId())
+          .setPool(PoolSpec.newBuilder().setName("v2").setProtocol(Protocol.PROXYV2)).build()).getId();
+      api.createBackend(lb.getId(), pool, "127.0.0.1", backend.port());
+      int port = DataPlaneTest.freePort();
+      api.call(api.listeners().createListener(), CreateListenerRequest.newBuilder().setLoadBalancerId(lb.getId())
+          .setListener(ListenerSpec.newBuilder().setProtocol(Protocol.HTTP).setProtocolPort(port)
+              .setDefaultPoolId(pool).setAcceptProxyProtocol(true).putInsertHeaders("X-Forwarded-For", "true"))
+          .build());
+      byte[] header = "PROXY TCP4 203.0.113.50 198.51.100.9 4321 80\r\n".getBytes(StandardCharsets.US_ASCII);
+      byte[] request = "GET /e2e HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII);
+      String answer = Poll.until("an answer through the proxied listener", Duration.ofSeconds(20), () -> {
+        try (var s = new java.net.Socket(lb.getVipAddress(), port)) {
+          s.setSoTimeout(5_000);
+          s.getOutputStream().write(header);
+          s.getOutputStream().write(request);
+          return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException notYet) {
+          return "";
+        }
+      }, a -> a.startsWith("HTTP/1.1 200"));
+      assertThat(answer).contains("version=V2\n").contains("source=203.0.113.50:4321\n")
+          .contains("h:x-forwarded-for=203.0.113.50\n").contains("path=/e2e\n");
+    }
+  }
+
+  @Test
   void aTerminatedHttpsListenerServesTheCertificatesOfTheApiBySni() throws Exception {
     var api = server.as("l7-https");
     CertKit.Made ca = CertKit.ca("L7EndToEnd CA");

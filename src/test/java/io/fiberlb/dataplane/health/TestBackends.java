@@ -81,6 +81,14 @@ final class TestBackends {
       this.port = listen(0);
     }
 
+    /**
+     * Connections accepted and not yet ended: the script still runs on them. Exact, unlike {@code accepted -
+     * closedByClient}, which stays above zero for good once {@link #stop} has cut a connection the client had open.
+     */
+    int openConnections() {
+      return open.size();
+    }
+
     void stop() throws IOException {
       server.close();
       for (Socket s : open) s.close();
@@ -104,8 +112,8 @@ final class TestBackends {
         while (!ss.isClosed()) {
           try {
             Socket s = ss.accept();
-            accepted.incrementAndGet();
             open.add(s);
+            accepted.incrementAndGet();
             daemon("backend-conn", () -> serve(s));
           } catch (IOException closed) {
             return;

@@ -47,6 +47,8 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
   boolean closing;
   /** The client has sent its FIN: the connection closes once what it sent before has been answered. */
   private boolean inputClosed;
+  /** A request's head has been read and its end not yet (HTTP/1.1). */
+  private boolean midRequest;
   private long lastActive;
   /**
    * The client idle timer and the backend idle timer of the exchange in progress: one of each at most, re-armed
@@ -73,6 +75,8 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     lastActive = System.nanoTime();
+    if (msg instanceof HttpRequest) midRequest = true;
+    if (msg instanceof LastHttpContent) midRequest = false;
     if (closing || (ex != null && ex.requestDone) || !pipelined.isEmpty()) {
       if (closing) ReferenceCountUtil.release(msg);
       else pipelined.add(msg); // HTTP/1.1 pipelining: after the response in progress
@@ -188,9 +192,11 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent && !h2) {
-      // The client sent all it will: answer what is in progress, then close.
+      // The client sent all it will: answer what is in progress, then close. A request whose body stopped short can
+      // never end (the codec ends no body at a premature close): the client is closed at once, and with it the
+      // backend connection, instead of both waiting for the backend idle timeout.
       inputClosed = true;
-      if (ex == null && pipelined.isEmpty()) client.close();
+      if (midRequest || (ex == null && pipelined.isEmpty())) client.close();
       return;
     }
     ctx.fireUserEventTriggered(evt);
