@@ -91,8 +91,10 @@ final class ListenerCommands extends ResourceCommands<ListenerServiceClient> {
 
     @Option(names = "--insert-headers", order = 20, split = ",", paramLabel = "NAME=true|false",
         description = "HTTP and TERMINATED_HTTPS: headers added to each request, like X-Forwarded-For=true; among"
-            + " X-Forwarded-For, X-Forwarded-Port, X-Forwarded-Proto, X-Request-Id. Replaces the whole map;"
-            + " --insert-headers '' adds none.")
+            + " X-Forwarded-For, X-Forwarded-Port, X-Forwarded-Proto, X-Request-Id, and on TERMINATED_HTTPS the"
+            + " client certificate's X-SSL-Client-Verify, X-SSL-Client-Has-Cert, X-SSL-Client-DN, X-SSL-Client-CN,"
+            + " X-SSL-Issuer, X-SSL-Client-SHA1, X-SSL-Client-Not-Before, X-SSL-Client-Not-After. Replaces the whole"
+            + " map; --insert-headers '' adds none.")
     List<String> insertHeaders;
 
     @Option(names = "--default-tls-container-ref", order = 21, paramLabel = "CERT",

@@ -12,7 +12,8 @@ import java.util.Map;
  * @param allowedCidrs client ranges let in; empty lets everyone in
  * @param insertHeaders HTTP and TERMINATED_HTTPS only: headers added to each request, by name (Octavia's
  *     {@code insert_headers}: {@code X-Forwarded-For}, {@code X-Forwarded-Port}, {@code X-Forwarded-Proto},
- *     {@code X-Request-Id}) with the value {@code "true"} to add it; empty adds none
+ *     {@code X-Request-Id}, and on TERMINATED_HTTPS the client certificate's {@code X-SSL-*}) with the value
+ *     {@code "true"} to add it; empty adds none
  * @param l7Policies HTTP and TERMINATED_HTTPS only: the enabled policies in {@code position} order (the first whose
  *     rules all match decides); empty sends every request to {@code defaultPoolId}
  * @param tls TERMINATED_HTTPS only (null otherwise): certificates by id and the handshake's settings

@@ -56,8 +56,10 @@ public record Listener(
     implements Child {
 
   public static final int UNLIMITED = -1;
-  public static final Set<String> INSERT_HEADERS =
-      Set.of("X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto", "X-Request-Id");
+  /** Octavia's insert_headers FiberLB adds (the X-SSL-* ones, of the client certificate, on TERMINATED_HTTPS only). */
+  public static final List<String> INSERT_HEADERS = List.of("X-Forwarded-For", "X-Forwarded-Port",
+      "X-Forwarded-Proto", "X-Request-Id", "X-SSL-Client-Verify", "X-SSL-Client-Has-Cert", "X-SSL-Client-DN",
+      "X-SSL-Client-CN", "X-SSL-Issuer", "X-SSL-Client-SHA1", "X-SSL-Client-Not-Before", "X-SSL-Client-Not-After");
   public static final Set<String> TLS_VERSIONS = Set.of("TLSv1.2", "TLSv1.3");
   public static final Set<String> ALPN_PROTOCOLS = Set.of("h2", "http/1.1", "http/1.0");
   private static final Pattern CIPHERS = Pattern.compile("[A-Za-z0-9_+-]+(:[A-Za-z0-9_+-]+)*");
@@ -129,7 +131,9 @@ public record Listener(
         "applies to HTTP and TERMINATED_HTTPS listeners only, not " + protocol);
     for (var e : insertHeaders.entrySet()) {
       c.rule(INSERT_HEADERS.contains(e.getKey()), "listener.insert_headers",
-          "must be among X-Forwarded-For, X-Forwarded-Port, X-Forwarded-Proto, X-Request-Id, got '" + e.getKey() + "'");
+          "must be among " + String.join(", ", INSERT_HEADERS) + ", got '" + e.getKey() + "'");
+      c.rule(!e.getKey().startsWith("X-SSL-") || protocol == Protocol.TERMINATED_HTTPS, "listener.insert_headers",
+          e.getKey() + " (of the client certificate) applies to TERMINATED_HTTPS listeners only, not " + protocol);
       c.rule(e.getValue().equals("true") || e.getValue().equals("false"), "listener.insert_headers",
           e.getKey() + " must be \"true\" or \"false\", got '" + e.getValue() + "'");
     }

@@ -57,6 +57,7 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
    */
   private ScheduledFuture<?> idleTimer;
   private ScheduledFuture<?> backendTimer;
+  private ClientCertificateHeaders clientCertificate;
 
   HttpFrontend(HttpServer.Connection conn, boolean h2) {
     this.conn = conn;
@@ -148,7 +149,13 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
       HttpUtil.setTransferEncodingChunked(req, true); // an HTTP/2 body of unknown length
     }
     HttpMessages.insert(req.headers(), cfg.listener().insertHeaders(), conn.remote().getAddress().getHostAddress(),
-        cfg.listener().protocolPort(), conn.https());
+        cfg.listener().protocolPort(), conn.https(), this::clientCertificate);
+  }
+
+  /** The client certificate headers of this connection, read from its TLS session once (X-SSL-* insert headers). */
+  private ClientCertificateHeaders clientCertificate() {
+    if (clientCertificate == null) clientCertificate = ClientCertificateHeaders.of(client);
+    return clientCertificate;
   }
 
   private void requestBody(HttpContent c) {

@@ -70,13 +70,17 @@ final class HttpMessages {
   /**
    * Octavia's insert_headers: X-Forwarded-For (the client's address appended to what the request carries),
    * X-Forwarded-Port (the listener's port), X-Forwarded-Proto (http or https), X-Request-Id (a random id when the
-   * request has none). Names are matched case-insensitively; a value other than "true" leaves the header out.
+   * request has none), and on TERMINATED_HTTPS the client certificate's X-SSL-* ({@link ClientCertificateHeaders},
+   * read only when one is asked for; a client's own value of such a header is always replaced or removed). Names are
+   * matched case-insensitively; a value other than "true" leaves the header out.
    */
-  static void insert(HttpHeaders h, Map<String, String> insertHeaders, String clientIp, int port, boolean https) {
+  static void insert(HttpHeaders h, Map<String, String> insertHeaders, String clientIp, int port, boolean https,
+      java.util.function.Supplier<ClientCertificateHeaders> clientCertificate) {
     if (insertHeaders.isEmpty()) return;
     for (Map.Entry<String, String> e : insertHeaders.entrySet()) {
       if (!"true".equalsIgnoreCase(e.getValue().trim())) continue;
-      switch (e.getKey().toLowerCase(Locale.ROOT)) {
+      String name = e.getKey().toLowerCase(Locale.ROOT);
+      switch (name) {
         case "x-forwarded-for" -> {
           String before = String.join(", ", h.getAll("X-Forwarded-For"));
           h.set("X-Forwarded-For", before.isEmpty() ? clientIp : before + ", " + clientIp);
@@ -86,7 +90,13 @@ final class HttpMessages {
         case "x-request-id" -> {
           if (!h.contains("X-Request-Id")) h.set("X-Request-Id", requestId());
         }
-        default -> { } // other Octavia headers (client certificate details) are not inserted yet
+        default -> {
+          if (name.startsWith("x-ssl-")) {
+            String v = https ? clientCertificate.get().value(name) : null;
+            if (v == null) h.remove(e.getKey());
+            else h.set(e.getKey(), v);
+          }
+        }
       }
     }
   }
