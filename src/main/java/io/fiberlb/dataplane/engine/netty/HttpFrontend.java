@@ -37,6 +37,12 @@ import java.util.concurrent.TimeUnit;
 final class HttpFrontend extends ChannelInboundHandlerAdapter {
   /** Request body bytes held while the backend connects; past this the client is not read until it is connected. */
   static final int EARLY_LIMIT = 64 * 1024;
+  /**
+   * Decoded pieces of pipelined requests held while a response is in progress; past this the client is not read.
+   * Reading is not paused per request (an HTTP/1.1 client waits for its answer anyway): pausing and resuming cost two
+   * epoll_ctl calls per request on the keep-alive path.
+   */
+  static final int MAX_PIPELINED = 32;
 
   private final HttpServer.Connection conn;
   private final boolean h2;
@@ -80,7 +86,11 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
     if (msg instanceof LastHttpContent) midRequest = false;
     if (closing || (ex != null && ex.requestDone) || !pipelined.isEmpty()) {
       if (closing) ReferenceCountUtil.release(msg);
-      else pipelined.add(msg); // HTTP/1.1 pipelining: after the response in progress
+      else {
+        pipelined.add(msg); // HTTP/1.1 pipelining: after the response in progress
+        // A client far ahead of its answers is not read further until they catch up (finished() reads again).
+        if (pipelined.size() >= MAX_PIPELINED) client.config().setAutoRead(false);
+      }
       return;
     }
     handle(msg);
@@ -183,7 +193,6 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
       if (last) e.lastWritten = true;
       e.backend.write(c, e.backend.voidPromise());
     }
-    if (last && !h2) client.config().setAutoRead(false); // the next request waits for this response
   }
 
   @Override
