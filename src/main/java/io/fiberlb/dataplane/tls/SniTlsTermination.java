@@ -4,10 +4,7 @@ import io.fiberlb.dataplane.engine.netty.TlsTermination;
 import io.fiberlb.port.CertificateSource;
 import io.fiberlb.port.CertificateSource.CertificateMaterial;
 import io.fiberlb.port.DesiredTls;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerAdapter;
-import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.CipherSuiteConverter;
 import io.netty.handler.ssl.ClientAuth;
@@ -38,7 +35,7 @@ import javax.security.auth.x500.X500Principal;
  * default for no name or an unknown one; a name two SNI certificates cover goes to the first listed). One
  * {@link SslContext} per certificate, built with the listener's versions, ciphers, ALPN protocols and client
  * authentication, and swapped whole when {@link #refresh} finds a fingerprint changed: the next handshake serves
- * the rotated certificate, open connections keep theirs. {@link #newHandler} only reads the current contexts, so it
+ * the rotated certificate, open connections keep theirs. {@link #addHandlers} only reads the current contexts, so it
  * never blocks the event loop; {@link #refresh} reads the {@link CertificateSource} and must run off it.
  */
 public final class SniTlsTermination implements TlsTermination {
@@ -51,8 +48,7 @@ public final class SniTlsTermination implements TlsTermination {
   private volatile Contexts current;
 
   /** What one build made: a context per certificate id, and the fingerprints it was made from. */
-  private record Contexts(SslContext defaultContext, Mapping<String, SslContext> byName, Map<String, String> fingerprints,
-      boolean sni) {}
+  private record Contexts(Mapping<String, SslContext> byName, Map<String, String> fingerprints) {}
 
   /** Builds the contexts now; fails, naming the certificate and the reason, when they cannot be built. */
   public SniTlsTermination(DesiredTls tls, CertificateSource source, SslProvider provider) {
@@ -102,23 +98,14 @@ public final class SniTlsTermination implements TlsTermination {
   }
 
   /**
-   * The SNI (or SSL) handler, followed by the listener's {@link HandshakeFailures} counter: one handler that, once
-   * in the pipeline, puts those two in its place (the engine adds one handler and knows nothing of the count).
+   * The SNI handler, followed by the listener's {@link HandshakeFailures} counter. An SNI handler even without SNI
+   * certificates (its mapping then gives the default to every name): it becomes the SSL handler only once the client
+   * has sent its hello, so a connection closed before sending a byte (a port probe, a TCP health check) is no failed
+   * handshake.
    */
   @Override
-  public ChannelHandler newHandler(ByteBufAllocator alloc) {
-    Contexts c = current;
-    // An SNI handler even without SNI certificates (its mapping then gives the default to every name): it becomes
-    // the SSL handler only once the client has sent its hello, so a connection closed before sending a byte (a port
-    // probe, a TCP health check) is no failed handshake.
-    ChannelHandler tlsHandler = new SniHandler(c.byName());
-    return new ChannelHandlerAdapter() {
-      @Override
-      public void handlerAdded(ChannelHandlerContext ctx) {
-        ctx.pipeline().addAfter(ctx.name(), null, failures.handler());
-        ctx.pipeline().replace(this, null, tlsHandler);
-      }
-    };
+  public void addHandlers(ChannelPipeline pipeline) {
+    pipeline.addLast(new SniHandler(current.byName()), failures.handler());
   }
 
   /** This listener's failed handshakes by reason. */
@@ -150,7 +137,7 @@ public final class SniTlsTermination implements TlsTermination {
     }
     Map<String, String> fps = new HashMap<>();
     materials.forEach((id, m) -> fps.put(id, m.fingerprint()));
-    return new Contexts(dflt, mapping.build(), Map.copyOf(fps), !tls.sniCertificateIds().isEmpty());
+    return new Contexts(mapping.build(), Map.copyOf(fps));
   }
 
   /**

@@ -37,26 +37,26 @@ final class TestBackends {
 
   /** Reads the request head, then answers nothing and waits for the client to give up. */
   static final Script SILENT = s -> {
-    readHead(s.getInputStream());
+    io.fiberlb.dataplane.http.Clients.readHead(s.getInputStream());
     return drain(s);
   };
 
   /** Reads the request head, then resets the connection (SO_LINGER 0). */
   static final Script RESET = s -> {
-    readHead(s.getInputStream());
+    io.fiberlb.dataplane.http.Clients.readHead(s.getInputStream());
     s.setSoLinger(true, 0);
     return false;
   };
 
   /** Reads the request head, then closes without a word. */
   static final Script CLOSE = s -> {
-    readHead(s.getInputStream());
+    io.fiberlb.dataplane.http.Clients.readHead(s.getInputStream());
     return false;
   };
 
   /** Reads the request head, then answers something that is not HTTP. */
   static final Script GARBAGE = s -> {
-    readHead(s.getInputStream());
+    io.fiberlb.dataplane.http.Clients.readHead(s.getInputStream());
     OutputStream out = s.getOutputStream();
     out.write("SSH-2.0-OpenSSH_9.6\r\n".getBytes(StandardCharsets.US_ASCII));
     out.flush();
@@ -203,17 +203,6 @@ final class TestBackends {
       return true;
     } catch (IOException e) {
       return !s.isClosed();
-    }
-  }
-
-  /** Reads up to the blank line that ends an HTTP request head. */
-  private static void readHead(InputStream in) throws IOException {
-    int matched = 0;
-    byte[] end = {'\r', '\n', '\r', '\n'};
-    while (matched < 4) {
-      int b = in.read();
-      if (b < 0) throw new IOException("no request");
-      matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
     }
   }
 

@@ -58,4 +58,25 @@ public final class Clients {
     }
     return new Curl(p.exitValue(), Files.readString(out, StandardCharsets.ISO_8859_1), w);
   }
+
+  /** One line of an HTTP head, without its CR LF; fails when the connection ends first. */
+  public static String readLine(java.io.InputStream in) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (int b; (b = in.read()) != -1; ) {
+      if (b == '\n') return sb.toString();
+      if (b != '\r') sb.append((char) b);
+    }
+    throw new java.io.EOFException("closed mid-line after '" + sb + "'");
+  }
+
+  /** Reads up to the blank line that ends an HTTP head; fails when the connection ends first. */
+  public static void readHead(java.io.InputStream in) throws IOException {
+    int matched = 0;
+    byte[] end = {'\r', '\n', '\r', '\n'};
+    while (matched < 4) {
+      int b = in.read();
+      if (b < 0) throw new IOException("no request");
+      matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+    }
+  }
 }

@@ -171,7 +171,7 @@ class HttpEngineTest {
       for (int i = 0; i < n; i++) {
         int length = -1;
         String status = null;
-        for (String line; !(line = readLine(in)).isEmpty(); ) {
+        for (String line; !(line = Clients.readLine(in)).isEmpty(); ) {
           if (status == null) status = line;
           if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
             length = Integer.parseInt(line.substring(15).trim());
@@ -183,15 +183,6 @@ class HttpEngineTest {
         assertThat(echoed(new String(body, java.nio.charset.StandardCharsets.UTF_8), "path")).isEqualTo("/pipe" + i);
       }
     }
-  }
-
-  private static String readLine(java.io.InputStream in) throws java.io.IOException {
-    StringBuilder sb = new StringBuilder();
-    for (int b; (b = in.read()) != '\n'; ) {
-      if (b == -1) throw new java.io.EOFException("closed mid-answer after '" + sb + "'");
-      if (b != '\r') sb.append((char) b);
-    }
-    return sb.toString();
   }
 
   @Test

@@ -52,7 +52,7 @@ class HttpErrorPathTest {
   @BeforeAll
   void start() throws Exception {
     resetter = new ScriptedBackend(c -> {
-      readHead(c.getInputStream());
+      Clients.readHead(c.getInputStream());
       OutputStream out = c.getOutputStream();
       out.write("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
       out.write(new byte[1000]);
@@ -60,11 +60,11 @@ class HttpErrorPathTest {
       c.setSoLinger(true, 0); // the close below is a reset
     });
     sink = new ScriptedBackend(c -> {
-      readHead(c.getInputStream());
+      Clients.readHead(c.getInputStream());
       if (c.getInputStream().transferTo(OutputStream.nullOutputStream()) >= 0) sinkSawEnd.incrementAndGet();
     });
     streamer = new ScriptedBackend(c -> {
-      readHead(c.getInputStream());
+      Clients.readHead(c.getInputStream());
       OutputStream out = c.getOutputStream();
       out.write("HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
       byte[] chunk = new byte[64 * 1024];
@@ -138,16 +138,6 @@ class HttpErrorPathTest {
         n -> n == 0);
     Poll.until("no backend connection open", WAIT, () -> dp.stats().backends.get("bstream").active.get(),
         n -> n == 0);
-  }
-
-  private static void readHead(InputStream in) throws IOException {
-    int matched = 0;
-    byte[] end = {'\r', '\n', '\r', '\n'};
-    while (matched < 4) {
-      int b = in.read();
-      if (b < 0) throw new IOException("no request");
-      matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
-    }
   }
 
   /** What the peer sends until it closes (a reset counts as a close). */

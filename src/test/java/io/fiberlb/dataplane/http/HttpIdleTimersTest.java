@@ -119,7 +119,7 @@ class HttpIdleTimersTest {
     int length = -1;
     try {
       while (true) {
-        String line = readLine(in);
+        String line = Clients.readLine(in);
         if (line.isEmpty()) break;
         head.append(line).append('\n');
         if (line.toLowerCase().startsWith("content-length:")) length = Integer.parseInt(line.substring(15).trim());
@@ -131,12 +131,4 @@ class HttpIdleTimersTest {
     return new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
   }
 
-  private static String readLine(InputStream in) throws IOException {
-    StringBuilder sb = new StringBuilder();
-    for (int b; (b = in.read()) != -1; ) {
-      if (b == '\n') return sb.toString();
-      if (b != '\r') sb.append((char) b);
-    }
-    throw new IOException("closed mid-answer: " + sb);
-  }
 }

@@ -57,7 +57,7 @@ class HttpsAlpnTest {
             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
             ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
         .build();
-    return ctx::newHandler;
+    return pipeline -> pipeline.addLast(ctx.newHandler(pipeline.channel().alloc()));
   }
 
   private DesiredLoadBalancer config() {

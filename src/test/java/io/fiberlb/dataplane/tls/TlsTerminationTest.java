@@ -120,7 +120,8 @@ class TlsTerminationTest {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(termination.newHandler(ch.alloc()), new ChannelInboundHandlerAdapter() {
+            termination.addHandlers(ch.pipeline());
+            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
               @Override
               public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
                 if (evt instanceof SslHandshakeCompletionEvent e) {

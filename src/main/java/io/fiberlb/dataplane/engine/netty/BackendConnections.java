@@ -52,6 +52,7 @@ final class BackendConnections {
 
   /** Closes every idle connection (a client connection's own ones, when it closes). */
   void closeAll() {
+    if (idle.isEmpty()) return; // the usual case at every client close: nothing of its own was ever kept
     var all = new java.util.ArrayList<Channel>();
     idle.values().forEach(all::addAll);
     idle.clear();

@@ -12,7 +12,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
-import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -39,7 +38,6 @@ import java.util.concurrent.TimeUnit;
  * on the client channel's event loop.
  */
 final class HttpExchange {
-  private static final String PROXY_ENCODER = "proxy-protocol-encoder";
   private final HttpFrontend front;
   private final HttpServer.Connection conn;
   private final boolean h2;
@@ -174,10 +172,8 @@ final class HttpExchange {
     inFlight = true;
     HAProxyProtocolVersion version = proxyVersion();
     if (version != null && !reused) {
-      // A new connection to a PROXY pool's backend: its header first, through Netty's encoder, which leaves at once.
-      ch.pipeline().addFirst(PROXY_ENCODER, HAProxyMessageEncoder.INSTANCE);
-      ch.write(ProxyHeader.message(version, conn.remote(), conn.destination()), ch.voidPromise());
-      ch.pipeline().remove(PROXY_ENCODER);
+      // A new connection to a PROXY pool's backend: its header first, naming this client.
+      ProxyHeaderWriter.write(ch, ProxyHeader.message(version, conn.remote(), conn.destination()));
     }
     ch.write(head, ch.voidPromise());
     lastWritten = false;

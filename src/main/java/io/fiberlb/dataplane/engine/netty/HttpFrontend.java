@@ -64,6 +64,8 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
   private ScheduledFuture<?> idleTimer;
   private ScheduledFuture<?> backendTimer;
   private ClientCertificateHeaders clientCertificate;
+  /** {@link #clientCertificate()} made once per connection, not a method reference per request. */
+  private final java.util.function.Supplier<ClientCertificateHeaders> clientCertificateOnce = this::clientCertificate;
 
   HttpFrontend(HttpServer.Connection conn, boolean h2) {
     this.conn = conn;
@@ -159,7 +161,7 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
       HttpUtil.setTransferEncodingChunked(req, true); // an HTTP/2 body of unknown length
     }
     HttpMessages.insert(req.headers(), cfg.listener().insertHeaders(), conn.remote().getAddress().getHostAddress(),
-        cfg.listener().protocolPort(), conn.https(), this::clientCertificate);
+        cfg.listener().protocolPort(), conn.https(), clientCertificateOnce);
   }
 
   /** The client certificate headers of this connection, read from its TLS session once (X-SSL-* insert headers). */
@@ -275,6 +277,6 @@ final class HttpFrontend extends ChannelInboundHandlerAdapter {
     HttpExchange e = ex;
     if (e == null) return;
     long next = e.checkBackendIdle();
-    if (next > 0) backendTimer = client.eventLoop().schedule(this::checkBackendIdle, next, TimeUnit.MILLISECONDS);
+    if (next > 0) armBackendIdle(next);
   }
 }

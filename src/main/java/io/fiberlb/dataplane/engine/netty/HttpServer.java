@@ -101,7 +101,7 @@ final class HttpServer extends ChannelInitializer<Channel> {
     });
     ChannelPipeline p = ch.pipeline();
     if (tls != null) {
-      p.addLast(tls.newHandler(ch.alloc()));
+      tls.addHandlers(p);
       p.addLast(new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
         @Override
         protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {

@@ -12,7 +12,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
-import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -66,7 +65,6 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
   private int earlyBytes;
   /** Client bytes held while the backend connects; past this the client is not read until it is connected. */
   static final int EARLY_LIMIT = 64 * 1024;
-  private static final String PROXY_ENCODER = "proxy-protocol-encoder";
 
   TcpProxy(NettyEngine engine, ProxiedConnection conn, io.netty.channel.group.ChannelGroup open) {
     this.engine = engine;
@@ -155,10 +153,7 @@ final class TcpProxy extends ChannelInboundHandlerAdapter {
     conn.backendOpened(endpoint);
     HAProxyMessage header = conn.proxyHeader();
     if (header != null) {
-      // A PROXY pool: its header goes first, through Netty's encoder, which leaves the pipeline once it is written.
-      backend.pipeline().addFirst(PROXY_ENCODER, HAProxyMessageEncoder.INSTANCE);
-      backend.write(header, backend.voidPromise());
-      backend.pipeline().remove(PROXY_ENCODER);
+      ProxyHeaderWriter.write(backend, header); // a PROXY pool: its header goes first
       if (early == null) backend.flush();
     }
     if (early != null) {

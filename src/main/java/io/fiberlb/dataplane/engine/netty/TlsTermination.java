@@ -1,17 +1,16 @@
 package io.fiberlb.dataplane.engine.netty;
 
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelPipeline;
 
 /**
- * Where a TERMINATED_HTTPS listener's TLS comes from: the handler that starts each accepted client channel's pipeline
- * (an SNI handler choosing the certificate by the client's server name, or a plain SSL handler), built from the
- * listener's current certificates. A certificate rotated since the last call is served by the next handler, so new
+ * Where a TERMINATED_HTTPS listener's TLS comes from: the handlers that start each accepted client channel's
+ * pipeline (an SNI handler choosing the certificate by the client's server name, and whatever the TLS side wants to
+ * see of the handshake, such as its failure count), built from the listener's current certificates. A certificate rotated since the last call is served by the next handler, so new
  * handshakes see it at once while open connections keep theirs. After the handshake the negotiated ALPN protocol
  * ("h2" or "http/1.1") decides the HTTP codec.
  */
 public interface TlsTermination {
 
-  /** A new handler for one accepted client channel; called on that channel's event loop, must not block. */
-  ChannelHandler newHandler(ByteBufAllocator alloc);
+  /** Adds the TLS handlers of one accepted client channel to its pipeline; on its event loop, must not block. */
+  void addHandlers(ChannelPipeline pipeline);
 }
