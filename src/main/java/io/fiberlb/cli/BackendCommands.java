@@ -10,7 +10,6 @@ import io.fiberlb.api.v1.DeleteBackendRequest;
 import io.fiberlb.api.v1.GetBackendRequest;
 import io.fiberlb.api.v1.ListBackendsRequest;
 import io.fiberlb.api.v1.UpdateBackendRequest;
-import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,50 +26,13 @@ import picocli.CommandLine.Parameters;
         "  fiberlb backend list --lb web --pool web"})
 final class BackendCommands extends ResourceCommands<BackendServiceClient> {
   BackendCommands() {
-    super("backend", BackendServiceClient::create,
-        List.of("id", "name", "pool_id", "address", "protocol_port", "weight", "backup", "operating_status",
-            "operating_status_reason"));
+    super("backend", BackendServiceClient::create, Backend.getDescriptor());
   }
 
-  /** The fields of a BackendSpec. */
-  static final class Fields extends Flags.Common {
-    @Option(names = "--name", order = 10, paramLabel = "NAME",
-        description = "Name, at most 255 characters. Default on create: empty.")
-    String name;
-
-    @Option(names = "--address", order = 11, paramLabel = "ADDRESS",
-        description = "IPv4 or IPv6 address or host name to connect to. Required on create.")
-    String address;
-
-    @Option(names = "--protocol-port", order = 12, paramLabel = "PORT",
-        description = "Port to connect to, 1..65535. Required on create.")
-    Integer protocolPort;
-
-    @Option(names = "--weight", order = 13, paramLabel = "N",
-        description = "Share of the connections relative to the other backends, 0..256; 0 drains it (no new"
-            + " connections, open ones continue). Default on create: 1.")
-    Integer weight;
-
-    @Option(names = "--backup", order = 14, arity = "1", paramLabel = "true|false",
-        description = "true: gets connections only while no other backend of the pool is healthy."
-            + " Default on create: false.")
-    Boolean backup;
-
-    @Option(names = "--monitor-port", order = 15, paramLabel = "PORT",
-        description = "Port the health check probes; 0 probes --protocol-port. Default on create: 0.")
-    Integer monitorPort;
-
-    BackendSpec spec() {
-      var b = BackendSpec.newBuilder();
-      set(name, b::setName);
-      set(address, b::setAddress);
-      set(protocolPort, b::setProtocolPort);
-      set(weight, b::setWeight);
-      set(backup, b::setBackup);
-      set(monitorPort, b::setMonitorPort);
-      set(adminStateUp, b::setAdminStateUp);
-      set(tags(), t -> b.addAllTags(t).setTagsSet(true));
-      return b.build();
+  /** The fields of a BackendSpec: flags from resources.proto (see SpecFlags). */
+  static final class Fields extends SpecFlags<BackendSpec> {
+    Fields() {
+      super(BackendSpec.getDefaultInstance());
     }
   }
 
@@ -91,7 +53,8 @@ final class BackendCommands extends ResourceCommands<BackendServiceClient> {
     var spec = fields.spec();
     String lb = lbId(lbRef.id);
     var request = CreateBackendRequest.newBuilder().setValidateOnly(dryRun.dryRun).setLoadBalancerId(lb)
-        .setPoolId(childId(Names.Kind.POOL, lb, pool)).setBackend(spec).setRequestId(idempotency.requestId).build();
+        .setPoolId(childId(Names.Kind.POOL, lb, pool)).setBackend(resolved(spec, lb))
+        .setRequestId(idempotency.requestId).build();
     Backend created = call(request, BackendServiceClient::createBackend);
     return showWritten(created, lb, wait, () -> read(lb, created.getId()));
   }
@@ -123,7 +86,8 @@ final class BackendCommands extends ResourceCommands<BackendServiceClient> {
     var spec = changes(fields.spec());
     String lb = lbId(lbRef.id);
     String id = childId(Names.Kind.BACKEND, lb, ref);
-    var request = UpdateBackendRequest.newBuilder().setValidateOnly(dryRun.dryRun).setLoadBalancerId(lb).setId(id).setBackend(spec);
+    var request = UpdateBackendRequest.newBuilder().setValidateOnly(dryRun.dryRun).setLoadBalancerId(lb).setId(id)
+        .setBackend(resolved(spec, lb));
     set(precondition.expectedVersion, request::setExpectedVersion);
     return showWritten(call(request.build(), BackendServiceClient::updateBackend), lb, wait, () -> read(lb, id));
   }

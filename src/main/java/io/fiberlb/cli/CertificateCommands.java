@@ -39,8 +39,7 @@ import picocli.CommandLine.Parameters;
         "  fiberlb certificate delete web"})
 final class CertificateCommands extends ResourceCommands<CertificateServiceClient> {
   CertificateCommands() {
-    super("certificate", CertificateServiceClient::create,
-        List.of("id", "name", "type", "subject", "sans", "not_after", "status", "fingerprint"));
+    super("certificate", CertificateServiceClient::create, Certificate.getDescriptor());
   }
 
   private static final String REF = "Id or name of the certificate (names are unique in the project).";

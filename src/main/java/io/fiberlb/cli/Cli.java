@@ -220,6 +220,7 @@ public final class Cli {
    */
   private static void finishHelp(CommandLine cl) {
     CommandSpec s = cl.getCommandSpec();
+    SpecFlags.addTo(s);
     if (cl.getCommand() instanceof Server || cl.getCommand() instanceof CompletionCommand) {
       // The client's global flags mean nothing to the server: without them its help is honest, and a stray
       // --server is a usage error rather than silently ignored.

@@ -1,19 +1,16 @@
 package io.fiberlb.cli;
 
-import com.google.protobuf.ProtocolMessageEnum;
+import com.google.protobuf.Descriptors.EnumDescriptor;
+import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Timestamp;
-import io.fiberlb.api.v1.HealthCheck;
-import io.fiberlb.api.v1.LbAlgorithm;
+import io.fiberlb.api.v1.CliProto;
 import io.fiberlb.api.v1.PointInTime;
-import io.fiberlb.api.v1.Protocol;
-import io.fiberlb.api.v1.SessionPersistence;
 import io.fiberlb.util.Durations;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -158,79 +155,43 @@ final class Flags {
   /**
    * A proto enum by its value name, in any case and with {@code -} for {@code _} ({@code tcp}, {@code maglev},
    * {@code round-robin}). The zero value ({@code *_UNSPECIFIED}) is not offered. Also the list of accepted values
-   * that picocli shows as {@code ${COMPLETION-CANDIDATES}} in the help.
+   * that picocli shows as {@code ${COMPLETION-CANDIDATES}} in the help. Errors name the enum by its
+   * {@code (fiberlb.v1.noun)} option.
    */
-  static class ProtoEnumValue<E extends Enum<E> & ProtocolMessageEnum>
-      implements ITypeConverter<E>, Iterable<String> {
-    private final Class<E> type;
-    private final String what;
+  static final class ProtoEnumValue implements ITypeConverter<EnumValueDescriptor>, Iterable<String> {
+    private final EnumDescriptor type;
 
-    ProtoEnumValue(Class<E> type, String what) {
+    ProtoEnumValue(EnumDescriptor type) {
       this.type = type;
-      this.what = what;
     }
 
-    List<E> accepted() {
-      return Arrays.stream(type.getEnumConstants())
-          .filter(e -> !e.name().equals("UNRECOGNIZED") && e.getNumber() != 0)
-          .toList();
+    List<EnumValueDescriptor> accepted() {
+      return type.getValues().stream().filter(e -> e.getNumber() != 0).toList();
     }
 
     @Override
-    public E convert(String text) {
+    public EnumValueDescriptor convert(String text) {
       String wanted = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
-      return accepted().stream().filter(e -> e.name().equals(wanted)).findFirst()
+      return accepted().stream().filter(e -> e.getName().equals(wanted)).findFirst()
           .orElseThrow(() -> new TypeConversionException(
-              "'" + text + "' is not a " + what + "; use one of " + String.join(", ", this)));
+              "'" + text + "' is not " + noun(type) + "; use one of " + String.join(", ", this)));
+    }
+
+    /** "a load-balancing algorithm": the enum's noun option, else its name in words ("a client authentication"). */
+    static String noun(EnumDescriptor type) {
+      String noun = type.getOptions().getExtension(CliProto.noun);
+      if (!noun.isEmpty()) return noun;
+      String words = type.getName().replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(Locale.ROOT);
+      return (words.matches("[aeiou].*") ? "an " : "a ") + words;
     }
 
     @Override
     public Iterator<String> iterator() {
-      return accepted().stream().map(Enum::name).iterator();
-    }
-  }
-
-  static final class ProtocolValue extends ProtoEnumValue<Protocol> {
-    ProtocolValue() {
-      super(Protocol.class, "protocol");
-    }
-  }
-
-  static final class LbAlgorithmValue extends ProtoEnumValue<LbAlgorithm> {
-    LbAlgorithmValue() {
-      super(LbAlgorithm.class, "load-balancing algorithm");
-    }
-  }
-
-  static final class SessionPersistenceValue extends ProtoEnumValue<SessionPersistence.Type> {
-    SessionPersistenceValue() {
-      super(SessionPersistence.Type.class, "session persistence type");
-    }
-  }
-
-  static final class HealthCheckTypeValue extends ProtoEnumValue<HealthCheck.Type> {
-    HealthCheckTypeValue() {
-      super(HealthCheck.Type.class, "health check type");
+      return accepted().stream().map(EnumValueDescriptor::getName).iterator();
     }
   }
 
   // ------------------------------------------------------------------ mixins
-
-  /** The fields every resource has. Each kind's flags extend this. */
-  abstract static class Common {
-    @Option(names = "--admin-state-up", order = 80, arity = "1", paramLabel = "true|false",
-        description = "false takes it out of service without deleting it. Default on create: true.")
-    Boolean adminStateUp;
-
-    @Option(names = "--tags", order = 81, split = ",", paramLabel = "TAG",
-        description = "Tags, repeatable or comma separated. Replaces the whole list; --tags '' clears it.")
-    List<String> tags;
-
-    /** The tags to send, or null when --tags was not given. */
-    List<String> tags() {
-      return tags == null ? null : entries(tags);
-    }
-  }
 
   /** {@code --lb}: the load balancer a child resource belongs to. */
   static final class LbRef {

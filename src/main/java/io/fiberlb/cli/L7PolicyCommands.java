@@ -10,7 +10,6 @@ import io.fiberlb.api.v1.L7PolicyServiceClient;
 import io.fiberlb.api.v1.L7PolicySpec;
 import io.fiberlb.api.v1.ListL7PoliciesRequest;
 import io.fiberlb.api.v1.UpdateL7PolicyRequest;
-import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,69 +28,17 @@ import picocli.CommandLine.Parameters;
         "  fiberlb l7policy list --lb LB --listener web"})
 final class L7PolicyCommands extends ResourceCommands<L7PolicyServiceClient> {
   L7PolicyCommands() {
-    super("L7 policy", L7PolicyServiceClient::create,
-        List.of("id", "name", "listener_id", "action", "position", "redirect_pool_id", "redirect_url",
-            "redirect_prefix", "provisioning_status", "operating_status"));
+    super("L7 policy", L7PolicyServiceClient::create, L7Policy.getDescriptor());
   }
 
-  /** The fields of an L7PolicySpec. */
-  static final class Fields extends Flags.Common {
-    @Option(names = "--name", order = 10, paramLabel = "NAME",
-        description = "Name, at most 255 characters. Default on create: empty.")
-    String name;
-
-    @Option(names = "--description", order = 11, paramLabel = "TEXT",
-        description = "Free text, at most 255 characters. Default on create: empty.")
-    String description;
-
-    @Option(names = "--action", order = 12, paramLabel = "ACTION",
-        description = "REJECT (403), REDIRECT_TO_URL, REDIRECT_PREFIX or REDIRECT_TO_POOL. Required on create; a new"
-            + " action drops the old one's target unless that is given too.")
-    L7Policy.Action action;
-
-    @Option(names = "--position", order = 13, paramLabel = "N",
-        description = "Where it is tried, 1 first; the policies from there on move down. Default on create: last.")
-    Integer position;
-
-    @Option(names = "--redirect-url", order = 14, paramLabel = "URL",
-        description = "REDIRECT_TO_URL: the absolute http:// or https:// URL clients are sent to.")
-    String redirectUrl;
-
-    @Option(names = "--redirect-prefix", order = 15, paramLabel = "URL",
-        description = "REDIRECT_PREFIX: scheme://host[:port] the request's path and query are appended to.")
-    String redirectPrefix;
-
-    @Option(names = "--redirect-pool-id", order = 16, paramLabel = "POOL",
-        description = "REDIRECT_TO_POOL: the pool of this load balancer that serves the request (id or name).")
-    String redirectPoolId;
-
-    @Option(names = "--redirect-http-code", order = 17, paramLabel = "CODE",
-        description = "The redirect's status: 301, 302, 303, 307 or 308. Default on create: 302.")
-    Integer redirectHttpCode;
-
-    L7PolicySpec spec() {
-      var b = L7PolicySpec.newBuilder();
-      set(name, b::setName);
-      set(description, b::setDescription);
-      set(action, b::setAction);
-      set(position, b::setPosition);
-      set(redirectUrl, b::setRedirectUrl);
-      set(redirectPrefix, b::setRedirectPrefix);
-      set(redirectPoolId, b::setRedirectPoolId);
-      set(redirectHttpCode, b::setRedirectHttpCode);
-      set(adminStateUp, b::setAdminStateUp);
-      set(tags(), t -> b.addAllTags(t).setTagsSet(true));
-      return b.build();
+  /** The fields of a L7PolicySpec: flags from resources.proto (see SpecFlags). */
+  static final class Fields extends SpecFlags<L7PolicySpec> {
+    Fields() {
+      super(L7PolicySpec.getDefaultInstance());
     }
   }
 
   private static final String POLICY = "Id or name of the L7 policy (a name must be unique in its load balancer).";
-
-  /** The spec with its pool named by id. */
-  private L7PolicySpec resolved(L7PolicySpec spec, String lb) {
-    if (!spec.hasRedirectPoolId() || spec.getRedirectPoolId().isEmpty()) return spec;
-    return spec.toBuilder().setRedirectPoolId(childId(Names.Kind.POOL, lb, spec.getRedirectPoolId())).build();
-  }
 
   private L7Policy read(String lb, String id) {
     return call(GetL7PolicyRequest.newBuilder().setLoadBalancerId(lb).setId(id).build(),
@@ -127,7 +74,8 @@ final class L7PolicyCommands extends ResourceCommands<L7PolicyServiceClient> {
     String lb = lbId(lbRef.id);
     String listenerId = listener == null ? "" : childId(Names.Kind.LISTENER, lb, listener);
     return showList(paging, (size, token) -> call(ListL7PoliciesRequest.newBuilder().setLoadBalancerId(lb)
-        .setListenerId(listenerId).setPageSize(size).setPageToken(token).build(), L7PolicyServiceClient::listL7Policies));
+        .setListenerId(listenerId).setPageSize(size).setPageToken(token).build(),
+        L7PolicyServiceClient::listL7Policies));
   }
 
   @Command(name = "update",

@@ -10,7 +10,6 @@ import io.fiberlb.api.v1.L7RuleServiceClient;
 import io.fiberlb.api.v1.L7RuleSpec;
 import io.fiberlb.api.v1.ListL7RulesRequest;
 import io.fiberlb.api.v1.UpdateL7RuleRequest;
-import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,44 +28,13 @@ import picocli.CommandLine.Parameters;
         "  fiberlb l7rule list --lb LB --policy api"})
 final class L7RuleCommands extends ResourceCommands<L7RuleServiceClient> {
   L7RuleCommands() {
-    super("L7 rule", L7RuleServiceClient::create,
-        List.of("id", "l7policy_id", "type", "compare_type", "key", "value", "invert", "provisioning_status"));
+    super("L7 rule", L7RuleServiceClient::create, L7Rule.getDescriptor());
   }
 
-  /** The fields of an L7RuleSpec. */
-  static final class Fields extends Flags.Common {
-    @Option(names = "--type", order = 10, paramLabel = "TYPE",
-        description = "HOST_NAME, PATH, FILE_TYPE, HEADER or COOKIE. Required on create.")
-    L7Rule.Type type;
-
-    @Option(names = "--compare-type", order = 11, paramLabel = "COMPARE",
-        description = "EQUAL_TO, STARTS_WITH, ENDS_WITH, CONTAINS or REGEX (a Java regular expression, checked"
-            + " when written); FILE_TYPE takes EQUAL_TO or REGEX. Required on create.")
-    L7Rule.CompareType compareType;
-
-    @Option(names = "--rule-key", order = 12, paramLabel = "NAME",
-        description = "The rule's key field: HEADER and COOKIE (required there), the header's or cookie's name."
-            + " (Not --key, which is the client certificate's private key of every command.)")
-    String key;
-
-    @Option(names = "--value", order = 13, paramLabel = "VALUE",
-        description = "What the part is compared with, at most 255 characters. Required on create.")
-    String value;
-
-    @Option(names = "--invert", order = 14, arity = "1", paramLabel = "true|false",
-        description = "Match when the comparison fails. Default on create: false.")
-    Boolean invert;
-
-    L7RuleSpec spec() {
-      var b = L7RuleSpec.newBuilder();
-      set(type, b::setType);
-      set(compareType, b::setCompareType);
-      set(key, b::setKey);
-      set(value, b::setValue);
-      set(invert, b::setInvert);
-      set(adminStateUp, b::setAdminStateUp);
-      set(tags(), t -> b.addAllTags(t).setTagsSet(true));
-      return b.build();
+  /** The fields of a L7RuleSpec: flags from resources.proto (see SpecFlags). */
+  static final class Fields extends SpecFlags<L7RuleSpec> {
+    Fields() {
+      super(L7RuleSpec.getDefaultInstance());
     }
   }
 
@@ -85,7 +53,7 @@ final class L7RuleCommands extends ResourceCommands<L7RuleServiceClient> {
       @Mixin DryRunFlag dryRun) {
     String lb = lbId(lbRef.id);
     var request = CreateL7RuleRequest.newBuilder().setValidateOnly(dryRun.dryRun).setLoadBalancerId(lb)
-        .setL7PolicyId(childId(Names.Kind.L7_POLICY, lb, policy)).setL7Rule(fields.spec())
+        .setL7PolicyId(childId(Names.Kind.L7_POLICY, lb, policy)).setL7Rule(resolved(fields.spec(), lb))
         .setRequestId(idempotency.requestId).build();
     L7Rule created = call(request, L7RuleServiceClient::createL7Rule);
     return showWritten(created, lb, wait, () -> read(lb, created.getId()));
@@ -117,7 +85,7 @@ final class L7RuleCommands extends ResourceCommands<L7RuleServiceClient> {
     String lb = lbId(lbRef.id);
     String id = childId(Names.Kind.L7_RULE, lb, ref);
     var request = UpdateL7RuleRequest.newBuilder().setValidateOnly(dryRun.dryRun).setLoadBalancerId(lb).setId(id)
-        .setL7Rule(spec);
+        .setL7Rule(resolved(spec, lb));
     set(precondition.expectedVersion, request::setExpectedVersion);
     return showWritten(call(request.build(), L7RuleServiceClient::updateL7Rule), lb, wait, () -> read(lb, id));
   }

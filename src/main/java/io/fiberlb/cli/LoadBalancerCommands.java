@@ -14,7 +14,6 @@ import io.fiberlb.api.v1.LoadBalancer;
 import io.fiberlb.api.v1.LoadBalancerServiceClient;
 import io.fiberlb.api.v1.LoadBalancerSpec;
 import io.fiberlb.api.v1.UpdateLoadBalancerRequest;
-import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -38,33 +37,13 @@ import picocli.CommandLine.Parameters;
         "  fiberlb lb delete web --cascade --wait"})
 final class LoadBalancerCommands extends ResourceCommands<LoadBalancerServiceClient> {
   LoadBalancerCommands() {
-    super("load balancer", LoadBalancerServiceClient::create,
-        List.of("id", "name", "vip_address", "provisioning_status", "operating_status", "version"));
+    super("load balancer", LoadBalancerServiceClient::create, LoadBalancer.getDescriptor());
   }
 
-  /** The fields of a LoadBalancerSpec. */
-  static final class Fields extends Flags.Common {
-    @Option(names = "--name", order = 10, paramLabel = "NAME",
-        description = "Name, at most 255 characters. Required on create.")
-    String name;
-
-    @Option(names = "--description", order = 11, paramLabel = "TEXT",
-        description = "Free text, at most 255 characters. Default on create: empty.")
-    String description;
-
-    @Option(names = "--vip-address", order = 12, paramLabel = "IP",
-        description = "Create only: the VIP to take, a free address in the server's VIP range. Default: the server"
-            + " allocates one.")
-    String vipAddress;
-
-    LoadBalancerSpec spec() {
-      var b = LoadBalancerSpec.newBuilder();
-      set(name, b::setName);
-      set(description, b::setDescription);
-      set(vipAddress, b::setVipAddress);
-      set(adminStateUp, b::setAdminStateUp);
-      set(tags(), t -> b.addAllTags(t).setTagsSet(true));
-      return b.build();
+  /** The fields of a LoadBalancerSpec: flags from resources.proto (see SpecFlags). */
+  static final class Fields extends SpecFlags<LoadBalancerSpec> {
+    Fields() {
+      super(LoadBalancerSpec.getDefaultInstance());
     }
   }
 

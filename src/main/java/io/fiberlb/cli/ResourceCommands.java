@@ -1,7 +1,9 @@
 package io.fiberlb.cli;
 
 import com.google.protobuf.Message;
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import io.fiberlb.api.v1.CliProto;
 import io.fiberlb.api.v1.DeleteResponse;
 import io.fiberlb.api.v1.DryRun;
 import java.util.List;
@@ -25,6 +27,29 @@ abstract class ResourceCommands<C> {
   private final BiFunction<GrpcChannel, ClassicActorSystemProvider, C> clientFactory;
   private final List<String> columns;
   private C client;
+
+  /**
+   * A kind whose list shows the columns its resource message names in its {@code (fiberlb.v1.table)} option.
+   *
+   * @param resource the resource's message, e.g. {@code Pool.getDescriptor()}
+   */
+  ResourceCommands(String noun, BiFunction<GrpcChannel, ClassicActorSystemProvider, C> clientFactory,
+      Descriptor resource) {
+    this(noun, clientFactory, tableColumns(resource));
+  }
+
+  private static List<String> tableColumns(Descriptor resource) {
+    List<String> columns = resource.getOptions().getExtension(CliProto.table).getColumnsList();
+    for (String c : columns) {
+      if (resource.findFieldByName(c) == null) {
+        throw new IllegalStateException(resource.getFullName() + "'s table names no field of it: " + c);
+      }
+    }
+    if (columns.isEmpty()) {
+      throw new IllegalStateException(resource.getFullName() + " has no (fiberlb.v1.table) option in its .proto file");
+    }
+    return columns;
+  }
 
   /**
    * @param noun how messages name the kind ("load balancer")
@@ -59,6 +84,11 @@ abstract class ResourceCommands<C> {
       throw new Flags.UsageException("nothing to change: give at least one field to set (see --help)");
     }
     return spec;
+  }
+
+  /** A Spec with the other children its flags name (a pool, a health check) named by id: see {@link SpecFlags}. */
+  <S extends Message> S resolved(S spec, String lbId) {
+    return SpecFlags.resolve(spec, (kind, ref) -> childId(kind, lbId, ref));
   }
 
   /** Prints a resource (create, get, update). */
@@ -144,7 +174,10 @@ abstract class ResourceCommands<C> {
     return f != null && answer.hasField(f);
   }
 
-  /** With -f json, yaml or value the whole answer (the resource as it would be, and dry_run); else {@link DryRunOutput}. */
+  /**
+   * With -f json, yaml or value the whole answer (the resource as it would be, and dry_run); else
+   * {@link DryRunOutput}.
+   */
   private int showDryRun(Message answer, DryRun d) {
     if (cli.outputOptions.format() != OutputOptions.Format.TABLE) return show(answer);
     var out = cli.spec.commandLine().getOut();

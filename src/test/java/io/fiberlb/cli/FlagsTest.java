@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fiberlb.api.v1.BackendSpec;
 import io.fiberlb.api.v1.HealthCheck;
 import io.fiberlb.api.v1.HealthCheckSpec;
+import io.fiberlb.api.v1.L7Policy;
+import io.fiberlb.api.v1.L7PolicySpec;
+import io.fiberlb.api.v1.L7Rule;
+import io.fiberlb.api.v1.L7RuleSpec;
 import io.fiberlb.api.v1.LbAlgorithm;
 import io.fiberlb.api.v1.ListenerSpec;
 import io.fiberlb.api.v1.LoadBalancerSpec;
@@ -16,14 +20,21 @@ import io.grpc.Status;
 import java.net.ConnectException;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.TypeConversionException;
 
 /** Flags to *Spec messages, and the value parsers: pure, no server. */
 class FlagsTest {
   /** Parses flags into a kind's Fields mixin as its commands would. */
-  private static <T> T parse(T fields, String... args) {
-    new CommandLine(fields).parseArgs(args);
+  private static <T extends SpecFlags<?>> T parse(T fields, String... args) {
+    CommandSpec command = CommandSpec.create();
+    fields.options().forEach(command::addOption);
+    new CommandLine(command).parseArgs(args);
     return fields;
+  }
+
+  private static Flags.ProtoEnumValue values(com.google.protobuf.Descriptors.EnumDescriptor type) {
+    return new Flags.ProtoEnumValue(type);
   }
 
   private static com.google.protobuf.Duration seconds(long s, int nanos) {
@@ -37,6 +48,30 @@ class FlagsTest {
     assertThat(parse(new PoolCommands.Fields()).spec()).isEqualTo(PoolSpec.getDefaultInstance());
     assertThat(parse(new BackendCommands.Fields()).spec()).isEqualTo(BackendSpec.getDefaultInstance());
     assertThat(parse(new HealthCheckCommands.Fields()).spec()).isEqualTo(HealthCheckSpec.getDefaultInstance());
+    assertThat(parse(new L7PolicyCommands.Fields()).spec()).isEqualTo(L7PolicySpec.getDefaultInstance());
+    assertThat(parse(new L7RuleCommands.Fields()).spec()).isEqualTo(L7RuleSpec.getDefaultInstance());
+  }
+
+  @Test
+  void l7Flags() {
+    L7PolicySpec p = parse(new L7PolicyCommands.Fields(), "--action", "redirect-to-pool", "--redirect-pool-id", "api",
+        "--position", "1", "--redirect-http-code", "308").spec();
+    assertThat(p.getAction()).isEqualTo(L7Policy.Action.REDIRECT_TO_POOL);
+    assertThat(p.getRedirectPoolId()).as("a name, looked up when the command runs").isEqualTo("api");
+    assertThat(p.getPosition()).isEqualTo(1);
+    assertThat(p.getRedirectHttpCode()).isEqualTo(308);
+    assertThat(p.hasRedirectUrl()).isFalse();
+
+    L7RuleSpec r = parse(new L7RuleCommands.Fields(), "--type", "HEADER", "--compare-type", "regex", "--rule-key",
+        "X-Env", "--value", "^prod$", "--invert", "true").spec();
+    assertThat(r.getType()).isEqualTo(L7Rule.Type.HEADER);
+    assertThat(r.getCompareType()).isEqualTo(L7Rule.CompareType.REGEX);
+    assertThat(r.getKey()).isEqualTo("X-Env");
+    assertThat(r.getValue()).isEqualTo("^prod$");
+    assertThat(r.getInvert()).isTrue();
+    assertThatThrownBy(() -> values(L7Policy.Action.getDescriptor()).convert("drop"))
+        .hasMessage("'drop' is not an L7 policy action; use one of REJECT, REDIRECT_TO_URL, REDIRECT_PREFIX,"
+            + " REDIRECT_TO_POOL");
   }
 
   @Test
@@ -90,7 +125,8 @@ class FlagsTest {
     assertThat(parse(new PoolCommands.Fields(), "--protocol", "UDP").spec().getProtocol()).isEqualTo(Protocol.UDP);
     assertThat(parse(new HealthCheckCommands.Fields(), "--type", "udp-connect").spec().getType())
         .isEqualTo(HealthCheck.Type.UDP_CONNECT);
-    assertThat(new Flags.HealthCheckTypeValue().convert("UDP_CONNECT")).isEqualTo(HealthCheck.Type.UDP_CONNECT);
+    assertThat(values(HealthCheck.Type.getDescriptor()).convert("UDP_CONNECT"))
+        .isEqualTo(HealthCheck.Type.UDP_CONNECT.getValueDescriptor());
   }
 
   @Test
@@ -144,17 +180,22 @@ class FlagsTest {
 
   @Test
   void enumValuesAreTakenInAnyCaseWithDashesAndNeverUnspecified() {
-    assertThat(new Flags.ProtocolValue().convert("tcp")).isEqualTo(Protocol.TCP);
-    assertThat(new Flags.ProtocolValue().convert("Terminated-HTTPS")).isEqualTo(Protocol.TERMINATED_HTTPS);
-    assertThat(new Flags.LbAlgorithmValue().convert("maglev")).isEqualTo(LbAlgorithm.MAGLEV);
-    assertThat(new Flags.HealthCheckTypeValue().convert("HTTP")).isEqualTo(HealthCheck.Type.HTTP);
-    assertThat(new Flags.SessionPersistenceValue()).containsExactly("NONE", "SOURCE_IP", "HTTP_COOKIE", "APP_COOKIE");
-    assertThat(new Flags.ProtocolValue())
+    assertThat(values(Protocol.getDescriptor()).convert("tcp"))
+        .isEqualTo(Protocol.TCP.getValueDescriptor());
+    assertThat(values(Protocol.getDescriptor()).convert("Terminated-HTTPS"))
+        .isEqualTo(Protocol.TERMINATED_HTTPS.getValueDescriptor());
+    assertThat(values(LbAlgorithm.getDescriptor()).convert("maglev"))
+        .isEqualTo(LbAlgorithm.MAGLEV.getValueDescriptor());
+    assertThat(values(HealthCheck.Type.getDescriptor()).convert("HTTP"))
+        .isEqualTo(HealthCheck.Type.HTTP.getValueDescriptor());
+    assertThat(values(SessionPersistence.Type.getDescriptor()))
+        .containsExactly("NONE", "SOURCE_IP", "HTTP_COOKIE", "APP_COOKIE");
+    assertThat(values(Protocol.getDescriptor()))
         .containsExactly("TCP", "UDP", "HTTP", "TERMINATED_HTTPS", "PROXY", "PROXYV2");
 
-    assertThatThrownBy(() -> new Flags.ProtocolValue().convert("protocol_unspecified"))
+    assertThatThrownBy(() -> values(Protocol.getDescriptor()).convert("protocol_unspecified"))
         .isInstanceOf(TypeConversionException.class);
-    assertThatThrownBy(() -> new Flags.HealthCheckTypeValue().convert("icmp"))
+    assertThatThrownBy(() -> values(HealthCheck.Type.getDescriptor()).convert("icmp"))
         .isInstanceOf(TypeConversionException.class)
         .hasMessage("'icmp' is not a health check type; use one of TCP, HTTP, UDP_CONNECT, HTTPS, TLS_HELLO");
   }

@@ -3,11 +3,13 @@ package io.fiberlb.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.ExtensionRegistry;
 import grpc.reflection.v1alpha.reflection.ServerReflectionClient;
 import grpc.reflection.v1alpha.reflection.ServerReflectionClient$;
 import grpc.reflection.v1alpha.reflection.ServerReflectionRequest;
 import grpc.reflection.v1alpha.reflection.ServerReflectionRequest$;
 import grpc.reflection.v1alpha.reflection.ServerReflectionResponse;
+import io.fiberlb.api.v1.CliProto;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +43,8 @@ class ReflectionTest {
             "fiberlb.v1.L7PolicyService", "fiberlb.v1.L7RuleService");
 
         ServerReflectionResponse file = ask(client, system,
-            ServerReflectionRequest$.MODULE$.defaultInstance().withFileContainingSymbol("fiberlb.v1.LoadBalancerService"));
+            ServerReflectionRequest$.MODULE$.defaultInstance()
+                .withFileContainingSymbol("fiberlb.v1.LoadBalancerService"));
         var protos = CollectionConverters.asJava(file.getFileDescriptorResponse().fileDescriptorProto());
         var names = protos.stream().map(b -> {
           try {
@@ -58,6 +61,29 @@ class ReflectionTest {
                 assertThat(m.getOutputType()).isEqualTo(".fiberlb.v1.LoadBalancerStats");
               });
             }));
+
+        // The CLI's flags are described in the proto (fiberlb/v1/cli.proto): a tool reading the API by reflection
+        // gets each Spec field's help too.
+        ServerReflectionResponse spec = ask(client, system,
+            ServerReflectionRequest$.MODULE$.defaultInstance().withFileContainingSymbol("fiberlb.v1.ListenerSpec"));
+        var registry = ExtensionRegistry.newInstance();
+        CliProto.registerAllExtensions(registry);
+        var files = CollectionConverters.asJava(spec.getFileDescriptorResponse().fileDescriptorProto()).stream()
+            .map(b -> {
+              try {
+                return FileDescriptorProto.parseFrom(b.toByteArray(), registry);
+              } catch (Exception e) {
+                throw new AssertionError(e);
+              }
+            }).toList();
+        FileDescriptorProto resources = files.stream()
+            .filter(fd -> fd.getName().equals("fiberlb/v1/resources.proto")).findFirst().orElseThrow();
+        assertThat(resources.getDependencyList()).contains("fiberlb/v1/cli.proto");
+        var port = resources.getMessageTypeList().stream().filter(m -> m.getName().equals("ListenerSpec"))
+            .flatMap(m -> m.getFieldList().stream()).filter(f -> f.getName().equals("protocol_port")).findFirst()
+            .orElseThrow();
+        assertThat(port.getOptions().getExtension(CliProto.flag).getHelp())
+            .isEqualTo("Port on the VIP to accept connections on, 1..65535. Required on create.");
       } finally {
         system.terminate();
         system.getWhenTerminated().toCompletableFuture().join();
