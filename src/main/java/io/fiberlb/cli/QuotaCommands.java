@@ -1,7 +1,5 @@
 package io.fiberlb.cli;
 
-import static io.fiberlb.cli.Flags.set;
-
 import io.fiberlb.api.v1.GetQuotaRequest;
 import io.fiberlb.api.v1.ListQuotaChangesRequest;
 import io.fiberlb.api.v1.QuotaServiceClient;
@@ -17,7 +15,8 @@ import picocli.CommandLine.Option;
 @Command(name = "quota",
     description = {
         "Show and change a project's quotas: how many load balancers, listeners, pools, backends, health checks,"
-            + " L7 policies, L7 rules and certificates it may hold. -1 is unlimited; a limit not set for the project is the server's default"
+            + " L7 policies, L7 rules and certificates it may hold. -1 is unlimited; a limit not set for the project"
+            + " is the server's default"
             + " (fiberlb.quotas, FIBERLB_QUOTA_*). Setting and resetting need the admin role (local mode acts as"
             + " admin); the project is --org/--project. Every change is journaled with who made it: quota changes."},
     footerHeading = "%nExamples:%n",
@@ -32,50 +31,10 @@ final class QuotaCommands extends ResourceCommands<QuotaServiceClient> {
     super("quota change", QuotaServiceClient::create, List.of("at", "type", "actor", "set", "request_id"));
   }
 
-  /** The limits of a SetQuota. */
-  static final class Limits {
-    @Option(names = "--load-balancers", order = 10, paramLabel = "N",
-        description = "Load balancers the project may hold; -1 unlimited.")
-    Integer loadBalancers;
-
-    @Option(names = "--listeners", order = 11, paramLabel = "N",
-        description = "Listeners over all its load balancers; -1 unlimited.")
-    Integer listeners;
-
-    @Option(names = "--pools", order = 12, paramLabel = "N", description = "Pools; -1 unlimited.")
-    Integer pools;
-
-    @Option(names = "--backends", order = 13, paramLabel = "N", description = "Backends; -1 unlimited.")
-    Integer backends;
-
-    @Option(names = "--health-checks", order = 14, paramLabel = "N", description = "Health checks; -1 unlimited.")
-    Integer healthChecks;
-
-    @Option(names = "--l7-policies", order = 15, paramLabel = "N",
-        description = "L7 policies over all its listeners; -1 unlimited.")
-    Integer l7Policies;
-
-    @Option(names = "--l7-rules", order = 16, paramLabel = "N", description = "L7 rules; -1 unlimited.")
-    Integer l7Rules;
-
-    @Option(names = "--certificates", order = 17, paramLabel = "N", description = "Certificates; -1 unlimited.")
-    Integer certificates;
-
-    @Option(names = "--request-id", order = 90, paramLabel = "ID",
-        description = "Ties the change to your request in the journal. Default: one is made up.")
-    String requestId = "";
-
-    QuotaSpec spec() {
-      var b = QuotaSpec.newBuilder();
-      set(loadBalancers, b::setLoadBalancers);
-      set(listeners, b::setListeners);
-      set(pools, b::setPools);
-      set(backends, b::setBackends);
-      set(healthChecks, b::setHealthChecks);
-      set(l7Policies, b::setL7Policies);
-      set(l7Rules, b::setL7Rules);
-      set(certificates, b::setCertificates);
-      return b.build();
+  /** The limits of a SetQuota: flags from quota.proto (see SpecFlags). */
+  static final class Limits extends SpecFlags<QuotaSpec> {
+    Limits() {
+      super(QuotaSpec.getDefaultInstance());
     }
   }
 
@@ -91,9 +50,11 @@ final class QuotaCommands extends ResourceCommands<QuotaServiceClient> {
   @Command(name = "set", description = "Set the limits given (the others keep their value); prints the quota. The"
       + " admin role. A limit below what the project holds refuses new resources and removes nothing.")
   int setQuota(@Mixin Limits limits,
+      @Option(names = "--request-id", order = 90, paramLabel = "ID",
+          description = "Ties the change to your request in the journal. Default: one is made up.") String requestId,
       @Option(names = "--dry-run", description = DRY_RUN) boolean dryRun) {
-    var request = SetQuotaRequest.newBuilder().setQuota(changes(limits.spec())).setRequestId(limits.requestId)
-        .setValidateOnly(dryRun).build();
+    var request = SetQuotaRequest.newBuilder().setQuota(changes(limits.spec()))
+        .setRequestId(requestId == null ? "" : requestId).setValidateOnly(dryRun).build();
     return show(call(request, QuotaServiceClient::setQuota));
   }
 

@@ -30,6 +30,7 @@ import io.fiberlb.api.v1.L7RuleSpec;
 import io.fiberlb.api.v1.ListenerSpec;
 import io.fiberlb.api.v1.LoadBalancerSpec;
 import io.fiberlb.api.v1.PoolSpec;
+import io.fiberlb.api.v1.QuotaSpec;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
@@ -145,6 +146,9 @@ class SpecFlagsTest {
             .containsAll(expected);
       }
     });
+    CommandSpec quotaSet = cli.getSubcommands().get("quota").getSubcommands().get("set").getCommandSpec();
+    assertThat(quotaSet.options().stream().map(OptionSpec::longestName))
+        .containsAll(QuotaSpec.getDescriptor().getFields().stream().map(SpecFlagsTest::flagName).toList());
   }
 
   private static String flagName(FieldDescriptor f) {
