@@ -8,6 +8,7 @@ import com.google.protobuf.Message;
 import io.fiberlb.api.v1.Flag;
 import io.fiberlb.api.v1.CliProto;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -131,6 +132,7 @@ abstract class SpecFlags<S extends Message> {
     for (FieldDescriptor f : spec.getFields()) {
       if (isSetCompanion(f)) continue;
       if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !f.isMapField() && !isDuration(f)) {
+        if (f.isRepeated()) throw unsupported(f, "a repeated message cannot be given as flags");
         for (FieldDescriptor inner : f.getMessageType().getFields()) flags.add(flag(f, inner));
       } else {
         flags.add(flag(null, f));
@@ -147,9 +149,40 @@ abstract class SpecFlags<S extends Message> {
       throw new IllegalStateException(field.getFullName() + " has no flag help: give it a (fiberlb.v1.flag) option"
           + " in its .proto file");
     }
-    if (!flag.getRefersTo().isEmpty()) Names.Kind.valueOf(flag.getRefersTo()); // a kind the CLI knows, or fail now
+    checkShape(parent, field, flag);
     String name = flag.getName().isEmpty() ? field.getName().replace('_', '-') : flag.getName();
     return new FlagField(parent, field, name, flag);
+  }
+
+  /**
+   * What a flag can fill, refused when the CLI is built rather than when a user gives the flag: singular fields,
+   * lists of strings, maps of strings to strings; a top-level singular field must have presence (proto3
+   * {@code optional}), or an update could not send false, 0 or ''; {@code refers_to} only on a top-level string
+   * naming a child kind (those are what {@link #resolve} looks up).
+   */
+  private static void checkShape(FieldDescriptor parent, FieldDescriptor field, Flag flag) {
+    if (field.isMapField()) {
+      for (FieldDescriptor kv : field.getMessageType().getFields()) {
+        if (kv.getType() != FieldDescriptor.Type.STRING) throw unsupported(field, "only map<string, string> can be");
+      }
+    } else if (field.isRepeated() && field.getType() != FieldDescriptor.Type.STRING) {
+      throw unsupported(field, "only repeated string can be a list flag");
+    } else if (parent != null && field.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !isDuration(field)) {
+      throw unsupported(field, "a message inside a message's flags cannot be given as flags");
+    } else if (parent == null && !field.isRepeated() && !field.hasPresence()) {
+      throw unsupported(field, "it must be optional, or an update could not send its zero value");
+    }
+    if (flag.getRefersTo().isEmpty()) return;
+    boolean kind = Arrays.stream(Names.Kind.values())
+        .anyMatch(k -> k != Names.Kind.LOAD_BALANCER && k.name().equals(flag.getRefersTo()));
+    if (!kind || parent != null || field.isRepeated() || field.getType() != FieldDescriptor.Type.STRING) {
+      throw unsupported(field, "refers_to '" + flag.getRefersTo() + "' must name a child kind, on a top-level"
+          + " string field");
+    }
+  }
+
+  private static IllegalStateException unsupported(FieldDescriptor field, String why) {
+    return new IllegalStateException(field.getFullName() + " cannot be a flag: " + why);
   }
 
   /** {@code tags_set} beside {@code tags}: says that the list is given even when empty; set with it, no flag. */
@@ -165,7 +198,8 @@ abstract class SpecFlags<S extends Message> {
 
   private OptionSpec option(FlagField f, int order) {
     FieldDescriptor field = f.field();
-    String label = f.flag().getValue().isEmpty() ? field.getName().toUpperCase(Locale.ROOT) : f.flag().getValue();
+    String label = !f.flag().getValue().isEmpty() ? f.flag().getValue()
+        : field.isMapField() ? "NAME=VALUE" : field.getName().toUpperCase(Locale.ROOT);
     var binding = new Binding(f);
     var option = OptionSpec.builder(f.option()).order(order).description(f.flag().getHelp()).paramLabel(label)
         .setter(binding).getter(binding);
@@ -233,7 +267,8 @@ abstract class SpecFlags<S extends Message> {
       for (String entry : Flags.entries(strings(value))) {
         int eq = entry.indexOf('=');
         if (eq <= 0) {
-          throw new Flags.UsageException(f.option() + ": " + f.flag().getValue() + ", got '" + entry + "'");
+          String form = f.flag().getValue().isEmpty() ? "NAME=VALUE" : f.flag().getValue();
+          throw new Flags.UsageException(f.option() + ": " + form + ", got '" + entry + "'");
         }
         Message.Builder e = b.newBuilderForField(field);
         e.setField(e.getDescriptorForType().findFieldByName("key"), entry.substring(0, eq).trim());

@@ -79,6 +79,12 @@ class SpecFlagsTest {
     assertThat(spec.getField(field("labels_set"))).isEqualTo(true);
     assertThat(spec.getField(field("extras_set"))).isEqualTo(true);
     assertThat(spec.getRepeatedFieldCount(field("extras"))).isEqualTo(2);
+    List<String> extras = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      Message e = (Message) spec.getRepeatedField(field("extras"), i);
+      extras.add(e.getAllFields().values().stream().map(Object::toString).reduce((k, v) -> k + "=" + v).orElseThrow());
+    }
+    assertThat(extras).as("names and values trimmed").containsExactly("k=v", "x=y");
     Message part = (Message) spec.getField(field("part"));
     assertThat(part.getField(part.getDescriptorForType().findFieldByName("kind"))).isEqualTo("p");
     assertThat(part.getField(part.getDescriptorForType().findFieldByName("count"))).isEqualTo(2);
@@ -115,6 +121,63 @@ class SpecFlagsTest {
   }
 
   @Test
+  void theSameCommandParsedAgainKeepsNothingOfTheFirstParse() {
+    var flags = new SpecFlags<>(DynamicMessage.getDefaultInstance(WIDGET)) {};
+    CommandSpec command = CommandSpec.create();
+    flags.options().forEach(command::addOption);
+    var parser = new CommandLine(command);
+    parser.parseArgs("--size", "3", "--labels", "a", "--part", "p");
+    assertThat(flags.spec().getAllFields()).hasSize(4); // size, labels, labels_set, part
+    parser.parseArgs("--labels", "b");
+    DynamicMessage again = flags.spec();
+    assertThat(again.hasField(field("size"))).isFalse();
+    assertThat(again.hasField(field("part"))).isFalse();
+    assertThat(again.getField(field("labels"))).isEqualTo(List.of("b"));
+  }
+
+  @Test
+  void shapesAFlagCannotFillAreRefusedWhenTheCliIsBuilt() {
+    Flag help = flag("X", "Help.");
+    assertThat(refusal(field("ports", 1, Type.TYPE_INT32, help).setLabel(Label.LABEL_REPEATED)))
+        .contains("test.BadSpec.ports cannot be a flag: only repeated string");
+    assertThat(refusal(field("count", 1, Type.TYPE_INT32, help).setProto3Optional(false)))
+        .as("proto3 without optional: an update could not send 0").contains("test.BadSpec.count cannot be a flag");
+    assertThat(refusal(field("lb_id", 1, Type.TYPE_STRING, help.toBuilder().setRefersTo("LOAD_BALANCER").build())))
+        .contains("refers_to 'LOAD_BALANCER' must name a child kind");
+    assertThat(refusal(field("pools", 1, Type.TYPE_STRING, help.toBuilder().setRefersTo("POOL").build())
+        .setLabel(Label.LABEL_REPEATED))).contains("refers_to 'POOL' must name a child kind, on a top-level string");
+    assertThat(refusal(field("pool", 1, Type.TYPE_STRING, help.toBuilder().setRefersTo("NOPE").build())))
+        .contains("refers_to 'NOPE'");
+  }
+
+  /** The message of the refusal of a proto3 Spec holding {@code field}. */
+  private static String refusal(FieldDescriptorProto.Builder field) {
+    boolean optional = !field.hasProto3Optional() || field.getProto3Optional();
+    var message = DescriptorProto.newBuilder().setName("BadSpec");
+    if (optional && field.getLabel() != Label.LABEL_REPEATED) {
+      message.addOneofDecl(com.google.protobuf.DescriptorProtos.OneofDescriptorProto.newBuilder()
+          .setName("_" + field.getName()));
+      field.setProto3Optional(true).setOneofIndex(0);
+    }
+    message.addField(field);
+    var file = FileDescriptorProto.newBuilder().setName("test/bad.proto").setPackage("test").setSyntax("proto3")
+        .addDependency("fiberlb/v1/cli.proto").addMessageType(message).build();
+    Descriptor bad;
+    try {
+      bad = FileDescriptor.buildFrom(file, new FileDescriptor[] {CliProto.getDescriptor()})
+          .findMessageTypeByName("BadSpec");
+    } catch (DescriptorValidationException e) {
+      throw new AssertionError(e);
+    }
+    try {
+      new SpecFlags<>(DynamicMessage.getDefaultInstance(bad)) {};
+    } catch (IllegalStateException e) {
+      return e.getMessage();
+    }
+    throw new AssertionError("accepted: " + bad.getFields());
+  }
+
+  @Test
   void aSpecFieldWithoutHelpIsRefusedAtOnce() {
     Descriptor bare = widgetSpec(false);
     assertThatThrownBy(() -> new SpecFlags<>(DynamicMessage.getDefaultInstance(bare)) {})
@@ -146,9 +209,32 @@ class SpecFlagsTest {
             .containsAll(expected);
       }
     });
+    // and each flag fills its field: every flag of a kind given at once, each field (or its message) then set
+    kinds.values().forEach(SpecFlagsTest::everyFlagFillsItsField);
+    everyFlagFillsItsField(QuotaSpec.getDescriptor());
     CommandSpec quotaSet = cli.getSubcommands().get("quota").getSubcommands().get("set").getCommandSpec();
     assertThat(quotaSet.options().stream().map(OptionSpec::longestName))
         .containsAll(QuotaSpec.getDescriptor().getFields().stream().map(SpecFlagsTest::flagName).toList());
+  }
+
+  private static void everyFlagFillsItsField(Descriptor spec) {
+    var flags = new SpecFlags<>(DynamicMessage.getDefaultInstance(spec)) {};
+    CommandSpec command = CommandSpec.create();
+    List<String> args = new ArrayList<>();
+    for (OptionSpec o : flags.options()) {
+      command.addOption(o);
+      args.add(o.longestName());
+      args.add(o.type() == Boolean.class ? "true" : o.type() == Integer.class || o.type() == Long.class ? "1"
+          : o.type() == com.google.protobuf.Duration.class ? "1s"
+          : o.completionCandidates() != null ? o.completionCandidates().iterator().next()
+          : o.longestName().equals("--insert-headers") ? "X-Forwarded-For=true" : "x");
+    }
+    new CommandLine(command).parseArgs(args.toArray(String[]::new));
+    Message made = flags.spec();
+    for (FieldDescriptor f : spec.getFields()) {
+      assertThat(f.isRepeated() ? made.getRepeatedFieldCount(f) > 0 : made.hasField(f))
+          .as(spec.getName() + "." + f.getName() + " from " + args).isTrue();
+    }
   }
 
   private static String flagName(FieldDescriptor f) {
