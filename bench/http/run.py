@@ -202,6 +202,16 @@ backend web
 def start_nginx(out, certs, backends, ports, workers):
     d = f"{out}/nginx"
     http, ec, rsa = ports
+    def tls_server(port, key):
+        return f"""  server {{
+    listen 127.0.0.1:{port} ssl;
+    ssl_certificate {certs}/{key}.crt;
+    ssl_certificate_key {certs}/{key}.key;
+    ssl_session_cache off;
+    ssl_session_tickets off;
+    location / {{ proxy_pass http://web; }}
+  }}"""
+
     servers = "\n".join(f"    server 127.0.0.1:{p};" for p in backends)
     body = f"""  upstream web {{
 {servers}
@@ -213,22 +223,8 @@ def start_nginx(out, certs, backends, ports, workers):
   proxy_set_header Connection "";
   proxy_buffering on;
   server {{ listen 127.0.0.1:{http}; location / {{ proxy_pass http://web; }} }}
-  server {{
-    listen 127.0.0.1:{ec} ssl;
-    ssl_certificate {certs}/ec.crt;
-    ssl_certificate_key {certs}/ec.key;
-    ssl_session_cache off;
-    ssl_session_tickets off;
-    location / {{ proxy_pass http://web; }}
-  }}
-  server {{
-    listen 127.0.0.1:{rsa} ssl;
-    ssl_certificate {certs}/rsa.crt;
-    ssl_certificate_key {certs}/rsa.key;
-    ssl_session_cache off;
-    ssl_session_tickets off;
-    location / {{ proxy_pass http://web; }}
-  }}"""
+{tls_server(ec, "ec")}
+{tls_server(rsa, "rsa")}"""
     os.makedirs(d, exist_ok=True)
     open(f"{d}/nginx.conf", "w").write(nginx_conf(d, workers, body))
     return start(f"{d}/nginx.log", ["nginx", "-e", "stderr", "-p", d + "/", "-c", f"{d}/nginx.conf"])

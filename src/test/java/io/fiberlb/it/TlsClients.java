@@ -62,19 +62,30 @@ public final class TlsClients {
    * ({@code -noservername} when null), parsed from the PEM block it prints; null when it printed none.
    */
   public static X509Certificate sClient(String host, int port, String sni) throws Exception {
-    var cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect", host + ":" + port));
-    if (sni != null) cmd.addAll(List.of("-servername", sni));
-    else cmd.add("-noservername");
+    var args = new ArrayList<>(List.of("-connect", host + ":" + port));
+    if (sni != null) args.addAll(List.of("-servername", sni));
+    else args.add("-noservername");
+    String out = sClientOutput(args);
+    int begin = out.indexOf("-----BEGIN CERTIFICATE-----");
+    if (begin < 0) return null;
+    int end = out.indexOf("-----END CERTIFICATE-----", begin) + "-----END CERTIFICATE-----".length();
+    return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(
+        new ByteArrayInputStream(out.substring(begin, end).getBytes(StandardCharsets.US_ASCII)));
+  }
+
+  /**
+   * What {@code openssl s_client} with these arguments prints (stdout and stderr) for one connection: run as its own
+   * process with no input, so that it ends after the handshake, and stopped by its PID if it does not.
+   */
+  public static String sClientOutput(List<String> args) throws Exception {
+    var cmd = new ArrayList<>(List.of("openssl", "s_client"));
+    cmd.addAll(args);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     try {
-      p.getOutputStream().close(); // no input: s_client ends after the handshake
+      p.getOutputStream().close();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(20, TimeUnit.SECONDS)) throw new AssertionError("openssl s_client did not finish: " + cmd);
-      int begin = out.indexOf("-----BEGIN CERTIFICATE-----");
-      if (begin < 0) return null;
-      int end = out.indexOf("-----END CERTIFICATE-----", begin) + "-----END CERTIFICATE-----".length();
-      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(
-          new ByteArrayInputStream(out.substring(begin, end).getBytes(StandardCharsets.US_ASCII)));
+      return out;
     } finally {
       if (p.isAlive()) p.destroyForcibly();
     }

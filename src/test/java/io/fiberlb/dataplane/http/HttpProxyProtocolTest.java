@@ -9,6 +9,7 @@ import io.fiberlb.dataplane.ProxyProtocolBackend;
 import io.fiberlb.dataplane.engine.ProxyHeader;
 import io.fiberlb.it.Poll;
 import io.fiberlb.it.TestPki;
+import io.fiberlb.it.TlsClients;
 import io.fiberlb.port.DesiredBackend;
 import io.fiberlb.port.DesiredListener;
 import io.fiberlb.port.DesiredPool;
@@ -25,7 +26,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,7 +35,6 @@ import java.util.Map;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -247,13 +246,7 @@ class HttpProxyProtocolTest {
 
   @Test
   void terminatedHttpsReadsTheHeaderBeforeTls() throws Exception {
-    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-    trust.load(null, null);
-    trust.setCertificateEntry("ca", ca.cert());
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
+    SSLContext ctx = TlsClients.trusting(ca.cert());
     try (Socket raw = new Socket("127.0.0.1", tls)) {
       sendHeader(raw, HAProxyProtocolVersion.V2, "198.18.0.5", 7777, "198.51.100.1", 443);
       try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, "127.0.0.1", tls, true)) {

@@ -11,6 +11,7 @@ import io.fiberlb.it.CertKit;
 import io.fiberlb.it.CertKit.Alg;
 import io.fiberlb.it.CertKit.Made;
 import io.fiberlb.it.TestServer;
+import io.fiberlb.it.TlsClients;
 import io.fiberlb.persistence.Schema;
 import io.fiberlb.port.DesiredTls;
 import io.fiberlb.port.DesiredTls.ClientAuthentication;
@@ -269,17 +270,8 @@ class TlsTerminationTest {
   }
 
   private static String sClientSession(int port, String sni, String sessionFlag, Path session) throws Exception {
-    var cmd = List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-servername", sni, "-tls1_2",
-        sessionFlag, session.toString());
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    try {
-      p.getOutputStream().close();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
-      return out.replace("CN = ", "CN=");
-    } finally {
-      if (p.isAlive()) p.destroyForcibly();
-    }
+    return TlsClients.sClientOutput(List.of("-connect", "127.0.0.1:" + port, "-servername", sni, "-tls1_2",
+        sessionFlag, session.toString())).replace("CN = ", "CN=");
   }
 
   @ParameterizedTest
@@ -362,18 +354,9 @@ class TlsTerminationTest {
 
   /** {@code openssl s_client}'s output for one connection (its own process, stopped by its PID). */
   private static String sClient(int port, String sni) throws Exception {
-    var cmd = new java.util.ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port));
-    if (sni != null) cmd.addAll(List.of("-servername", sni));
-    else cmd.add("-noservername");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    try {
-      p.getOutputStream().close();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
-      return out.replace("CN = ", "CN=");
-    } finally {
-      if (p.isAlive()) p.destroyForcibly();
-    }
+    List<String> args = sni == null ? List.of("-connect", "127.0.0.1:" + port, "-noservername")
+        : List.of("-connect", "127.0.0.1:" + port, "-servername", sni);
+    return TlsClients.sClientOutput(args).replace("CN = ", "CN=");
   }
 
   /** The tests check which certificate is served, not whether the client trusts it. */
